@@ -1,0 +1,63 @@
+"""Automation: a bot in front of a channel deflects some contacts and delays the rest.
+
+On a channel with automation every contact first talks to the bot (billed `cost_per_contact`).
+With probability `deflection` — decided by the contact's own uniform draw `bot_u`, so every plan
+and every deflection level use the same random numbers — the bot resolves it; otherwise the
+contact joins the agent queue `bot_time_s` after arriving. Patience starts when it joins the
+agent queue (DESIGN.md, "Automation").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coverage.arrivals import Contacts
+from coverage.scenario import Automation, Scenario
+
+
+@dataclass(frozen=True)
+class BotOutcome:
+    """What the bot did with each contact of a replication (arrays aligned with `Contacts`).
+
+    Attributes
+    ----------
+    bot : bool, talked to a bot
+    deflected : bool, resolved by the bot; never reaches an agent
+    joined_at_s : float64, when it joined the agent queue [s] (nan when deflected)
+    bot_cost : float64, cost of its bot conversation [currency]
+    """
+
+    bot: np.ndarray
+    deflected: np.ndarray
+    joined_at_s: np.ndarray
+    bot_cost: np.ndarray
+
+
+def apply_automation(
+    contacts: Contacts, scenario: Scenario, automation: dict[str, Automation]
+) -> BotOutcome:
+    """Apply a plan's automation block to the contacts of one replication (pure)."""
+    n_channels = len(scenario.channels)
+    deflection = np.zeros(n_channels)
+    bot_time_s = np.zeros(n_channels)
+    cost = np.zeros(n_channels)
+    has_bot = np.zeros(n_channels, dtype=bool)
+    for c, name in enumerate(scenario.channels):
+        block = automation.get(name)
+        if block is not None:
+            has_bot[c] = True
+            deflection[c], bot_time_s[c], cost[c] = (
+                block.deflection,
+                block.bot_time_s,
+                block.cost_per_contact,
+            )
+    ch = contacts.channel
+    bot = has_bot[ch]
+    deflected = bot & (contacts.bot_u < deflection[ch])
+    joined = contacts.arrived_at_s + np.where(bot, bot_time_s[ch], 0.0)
+    joined = np.where(deflected, np.nan, joined)
+    return BotOutcome(
+        bot=bot, deflected=deflected, joined_at_s=joined, bot_cost=np.where(bot, cost[ch], 0.0)
+    )

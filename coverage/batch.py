@@ -1,0 +1,228 @@
+"""Replications: the only place seeds become random streams, and where plans are compared.
+
+Replication r draws its contacts once (streams keyed by (seed, r, demand entry, purpose), see
+`coverage.arrivals`) and every plan is simulated on those same contacts: common random numbers,
+so a difference between plans is the plans' and not noise. Replications are independent and may
+run in a process pool; the result is identical to a serial run because each replication's
+streams depend only on (seed, r).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coverage.arrivals import check_contact_budget, draw_contacts, scenario_languages
+from coverage.automation import apply_automation
+from coverage.calendar import Timeline, build_timeline
+from coverage.costs import plan_costs, summarize_costs
+from coverage.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.errors import ScenarioError
+from coverage.metrics import (
+    contact_log,
+    hourly_counts,
+    replication_metrics,
+    summarize_channel,
+)
+from coverage.roster import Roster, build_roster
+from coverage.scenario import Scenario
+
+MAX_CONTACTS_PER_REPLICATION = 50_000_000
+ENGINES = ("simpy", "fast")
+DEFAULT_ENGINE = "simpy"
+
+
+def engine_function(name: str) -> Callable[[EngineInput], EngineOutput]:
+    """The simulate function of engine `name` ("simpy" reference, or "fast" compiled)."""
+    if name == "simpy":
+        from coverage.engine import simulate
+
+        return simulate
+    if name == "fast":
+        from coverage.fast_engine import simulate as fast_simulate
+
+        return fast_simulate
+    raise ScenarioError("--engine", f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything measured for one plan across replications."""
+
+    channels: dict[str, dict[str, Any]]
+    cost: dict[str, Any]
+    occupancy: float | None
+    per_replication: pd.DataFrame  # rep, channel, and each channel figure
+    cost_per_replication: pd.DataFrame  # rep and each cost figure
+    hourly: pd.DataFrame  # channel, region, hour_of_week, summed counts over replications
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A scenario run: every plan over the same replications."""
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    engine: str
+    plans: dict[str, PlanResult]
+    rosters: dict[str, Roster]
+    timeline: Timeline
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def _replication(
+    scenario: Scenario,
+    timeline: Timeline,
+    plans: Sequence[str],
+    rosters: dict[str, Roster],
+    seed: int,
+    r: int,
+    engine: str,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    simulate = engine_function(engine)
+    t0 = time.perf_counter()
+    contacts = draw_contacts(scenario, timeline, seed=seed, replication=r)
+    t1 = time.perf_counter()
+    timing = {"draw_s": t1 - t0, "simulate_s": 0.0, "metrics_s": 0.0}
+    out: dict[str, Any] = {}
+    for name in plans:
+        plan = scenario.plans[name]
+        t_a = time.perf_counter()
+        bot = apply_automation(contacts, scenario, scenario.automation_for(name))
+        inp = build_engine_input(scenario, contacts, bot, rosters[name], timeline.end_s)
+        result = simulate(inp)
+        t_b = time.perf_counter()
+        log = contact_log(contacts, bot, inp, result, rosters[name])
+        figures = replication_metrics(scenario, timeline, log, rosters[name], result)
+        cost = plan_costs(plan, rosters[name], result, bot, contacts.arrived_at_s, timeline)
+        hourly = hourly_counts(scenario, timeline, log)
+        out[name] = {"figures": figures, "cost": cost, "hourly": hourly}
+        timing["simulate_s"] += t_b - t_a
+        timing["metrics_s"] += time.perf_counter() - t_b
+    return out, timing
+
+
+def _replication_chunk(args: tuple[Any, ...]) -> list[tuple[dict[str, Any], dict[str, float]]]:
+    scenario, timeline, plans, rosters, seed, reps, engine = args
+    return [_replication(scenario, timeline, plans, rosters, seed, r, engine) for r in reps]
+
+
+def default_workers() -> int:
+    """Worker processes for replications: every core (at least one)."""
+    return max(
+        1,
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
+    )
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    plans: Sequence[str] | None = None,
+    engine: str = DEFAULT_ENGINE,
+    workers: int = 1,
+    max_contacts: int = MAX_CONTACTS_PER_REPLICATION,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Simulate `plans` (default: all) over `replications` seeded replications.
+
+    Parameters
+    ----------
+    workers : int
+        Processes for replications; 1 runs serially in this process. The result does not
+        depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each replication (serial runs) or chunk.
+    """
+    n_reps = scenario.replications if replications is None else replications
+    seed = scenario.seed if seed is None else seed
+    if n_reps < 1:
+        raise ScenarioError("replications", f"must be at least 1, got {n_reps}")
+    names = list(scenario.plans) if not plans else list(plans)
+    for name in names:
+        if name not in scenario.plans:
+            raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
+    engine_function(engine)  # fail early on an unknown engine
+    start = time.perf_counter()
+    timeline = build_timeline(scenario)
+    check_contact_budget(scenario, timeline, limit=max_contacts)
+    languages = scenario_languages(scenario)
+    rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
+    reps = list(range(n_reps))
+    results: list[tuple[dict[str, Any], dict[str, float]]] = []
+    if workers > 1 and n_reps > 1:
+        chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            futures = [
+                pool.submit(
+                    _replication_chunk, (scenario, timeline, names, rosters, seed, c, engine)
+                )
+                for c in chunks
+            ]
+            by_rep: dict[int, Any] = {}
+            for chunk, fut in zip(chunks, futures, strict=True):
+                for r, res in zip(chunk, fut.result(), strict=True):
+                    by_rep[r] = res
+                if progress:
+                    progress(len(by_rep), n_reps)
+            results = [by_rep[r] for r in reps]
+    else:
+        for r in reps:
+            results.append(_replication(scenario, timeline, names, rosters, seed, r, engine))
+            if progress:
+                progress(r + 1, n_reps)
+    timing = {
+        key: float(sum(t[key] for _, t in results)) for key in ("draw_s", "simulate_s", "metrics_s")
+    }
+    plan_results = {
+        name: _combine(scenario, name, [res[name] for res, _ in results]) for name in names
+    }
+    timing["total_s"] = time.perf_counter() - start
+    return RunResult(
+        scenario=scenario,
+        replications=n_reps,
+        seed=seed,
+        engine=engine,
+        plans=plan_results,
+        rosters=rosters,
+        timeline=timeline,
+        timing=timing,
+    )
+
+
+def _combine(scenario: Scenario, name: str, reps: list[dict[str, Any]]) -> PlanResult:
+    channels = {}
+    rows = []
+    for ch_name, channel in scenario.channels.items():
+        per_rep = [rep["figures"][ch_name] for rep in reps]
+        channels[ch_name] = summarize_channel(per_rep, channel.target.share)
+        rows.extend({"rep": r, "channel": ch_name, **fig} for r, fig in enumerate(per_rep))
+    mean_offered = float(
+        np.mean([sum(rep["figures"][c]["offered"] for c in scenario.channels) for rep in reps])
+    )
+    occ = [rep["figures"]["_plan"]["occupancy"] for rep in reps]
+    occ_vals = [v for v in occ if v is not None]
+    cost_rows = [
+        {"rep": r, **{k: v for k, v in rep["cost"].items() if k != "by_site"}}
+        for r, rep in enumerate(reps)
+    ]
+    hourly = pd.concat([rep["hourly"] for rep in reps], ignore_index=True)
+    hourly = hourly.groupby(["channel", "region", "hour_of_week"], as_index=False).sum()
+    return PlanResult(
+        channels=channels,
+        cost=summarize_costs([rep["cost"] for rep in reps], mean_offered),
+        occupancy=float(np.mean(occ_vals)) if occ_vals else None,
+        per_replication=pd.DataFrame(rows),
+        cost_per_replication=pd.DataFrame(cost_rows),
+        hourly=hourly,
+    )

@@ -1,0 +1,241 @@
+"""`coverage-sim`: the command line (DESIGN.md, "Command line").
+
+Exit codes: 0 success; 2 bad input, with one line on stderr naming the file and field path and
+never a traceback; 1 an internal failure. The CLI is thin: it parses arguments and calls the same
+library functions the tests and the app call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from coverage.errors import ScenarioError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+COMMANDS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
+
+
+def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand: `configure` adds its arguments, the decorated function runs it."""
+
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = (configure, run)
+        return run
+
+    return register
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _configure_run(p: argparse.ArgumentParser) -> None:
+    from coverage.batch import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
+
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
+    p.add_argument("--replications", type=_positive_int, help="override the scenario's")
+    p.add_argument("--seed", type=_seed, help="override the scenario's seed")
+    p.add_argument("--json", action="store_true", help="print only the JSON result")
+    p.add_argument("--out", help="write channels/hourly CSV and Parquet tables here")
+    p.add_argument("--timing", action="store_true", help="add timing to the JSON result")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="processes for replications (default: all cores for large runs)",
+    )
+    p.add_argument(
+        "--max-contacts",
+        type=_positive_int,
+        default=MAX_CONTACTS_PER_REPLICATION,
+        help="refuse scenarios expecting more contacts per replication",
+    )
+
+
+@command("run", _configure_run)
+def run_command(args: argparse.Namespace) -> int:
+    """Simulate every plan (or --plan) and print the comparison or the JSON result."""
+    from coverage.arrivals import check_contact_budget
+    from coverage.batch import default_workers, run_scenario
+    from coverage.calendar import build_timeline
+    from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
+    from coverage.report import channels_table, comparison_text, hourly_table, result_json
+    from coverage.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    if args.out:
+        remove_stale_temps(args.out)
+    reps = args.replications or scenario.replications
+    workers = args.workers
+    if workers is None:
+        expected = check_contact_budget(scenario, build_timeline(scenario), limit=args.max_contacts)
+        workers = default_workers() if expected * reps * len(scenario.plans) > 200_000 else 1
+    try:
+        result = run_scenario(
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            plans=args.plan,
+            engine=args.engine,
+            workers=workers,
+            max_contacts=args.max_contacts,
+        )
+    except ScenarioError as exc:
+        raise exc.with_file(args.file) if not exc.path.startswith("--") else exc from None
+    text = result_json(result, timing=args.timing)
+    if args.out:
+        out = Path(args.out)
+        write_table(channels_table(result), out, "channels")
+        write_table(hourly_table(result), out, "hourly")
+        atomic_write_text(out / "result.json", text + "\n")
+    if args.json:
+        print(text)
+    else:
+        print(comparison_text(result))
+        if args.out:
+            print(f"\nwrote channels.csv/.parquet, hourly.csv/.parquet, result.json in {args.out}")
+    return EXIT_OK
+
+
+def _configure_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="+", help="scenario YAML file(s)")
+
+
+@command("validate", _configure_validate)
+def validate_command(args: argparse.Namespace) -> int:
+    """Check scenario files; report the first problem of each."""
+    from coverage.scenario import load_scenario
+
+    worst = EXIT_OK
+    for file in args.file:
+        try:
+            sc = load_scenario(file)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            worst = EXIT_BAD_INPUT
+            continue
+        print(
+            f"ok: {file}: {sc.name} — {len(sc.channels)} channels, {len(sc.regions)} regions, "
+            f"{len(sc.demand)} demand entries, plans: {', '.join(sc.plans)}"
+        )
+    return worst
+
+
+def _configure_erlang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--per-hour", type=float, required=True, help="arrivals per hour")
+    p.add_argument("--aht-s", type=float, required=True, help="mean handle time [s]")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--agents", type=int, help="agents on duty")
+    group.add_argument("--target-share", type=float, help="find the fewest agents meeting it")
+    p.add_argument("--target-s", type=float, default=20.0, help="service-level threshold [s]")
+    p.add_argument("--patience-s", type=float, help="mean patience [s] (Erlang A)")
+    p.add_argument("--concurrency", type=int, default=1, help="contacts per agent at once")
+    p.add_argument("--json", action="store_true", help="print only JSON")
+
+
+@command("erlang", _configure_erlang)
+def erlang_command(args: argparse.Namespace) -> int:
+    """Analytic Erlang C / Erlang A for one steady interval."""
+    from coverage.erlang import erlang_summary
+
+    try:
+        summary = erlang_summary(
+            args.per_hour,
+            args.aht_s,
+            agents=args.agents,
+            target_share=args.target_share,
+            target_s=args.target_s,
+            patience_s=args.patience_s,
+            concurrency=args.concurrency,
+        )
+    except ValueError as exc:
+        raise ScenarioError("erlang", str(exc)) from None
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    model = "Erlang A (M/M/c+M)" if args.patience_s else "Erlang C (M/M/c)"
+    print(f"{model}: {args.per_hour:g}/h, AHT {args.aht_s:g} s, concurrency {args.concurrency}")
+    labels = {
+        "agents": "agents",
+        "p_wait": "P(wait)",
+        "service_level": f"service level ({args.target_s:g} s)",
+        "asa_s": "ASA [s]",
+        "abandon_rate": "abandon rate",
+        "occupancy": "occupancy",
+        "mean_wait_all_s": "mean wait, all [s]",
+    }
+    for key, label in labels.items():
+        value = summary.get(key)
+        shown = "—" if value is None else (f"{value}" if key == "agents" else f"{value:.4f}")
+        print(f"  {label:<24}{shown:>10}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    _load_extra_commands()
+    parser = argparse.ArgumentParser(
+        prog="coverage-sim",
+        description="Staffing and 24/7 coverage planning simulator for support teams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (configure, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=(run.__doc__ or "").strip().splitlines()[0])
+        configure(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+def _load_extra_commands() -> None:
+    """Import the modules that register further subcommands (batch, report, profile)."""
+    import importlib
+
+    for module in ("coverage.sweep_cli", "coverage.logs_cli"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `coverage-sim`; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: no partial output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

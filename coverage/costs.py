@@ -1,0 +1,146 @@
+"""Costs of a plan over the measured window (DESIGN.md, "cost").
+
+* Paid time: the rostered crews' shift time clipped to [warmup, horizon), plus overtime spent
+  finishing contacts after a paid shift end at or after the warm-up (drain shifts are unpaid).
+  Shrinkage does not change paid time.
+* labor = paid hours × hourly_cost.
+* premiums = paid time × hourly_cost × the sum of the premiums in force at each local moment:
+  night (local clock inside [from, to), wrapping past midnight), weekend (local Sat/Sun), holiday
+  (the site's public holidays) and, on overtime, overtime_premium — additive.
+* automation = bot conversations of contacts offered in the window × cost_per_contact.
+* seats = seat_cost_per_month × the site's peak rostered agents on duty in the window × window
+  hours / 730.5.
+* total = labor + premiums + automation + seats; per_month = total × 730.5 / window hours;
+  per_contact (across replications) = mean total / mean offered.
+
+The premium share is tabulated per UTC minute (every premium boundary and time-zone offset is a
+whole minute), and integrated exactly through its cumulative sum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coverage.automation import BotOutcome
+from coverage.calendar import Timeline, holidays_for, local_minute_grid
+from coverage.dispatch import EngineOutput
+from coverage.roster import Roster
+from coverage.scenario import Plan, Site
+from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+
+
+def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
+    """Share added to the hourly cost in each UTC minute by night, weekend and holiday rules."""
+    grid = local_minute_grid(site.time_zone, timeline.start_utc, timeline.n_minutes)
+    share = np.zeros(timeline.n_minutes)
+    night = site.night_premium
+    if night is not None and night.rate:
+        minute = grid.minute_of_day.astype(np.int64)
+        lo, hi = int(night.from_s // 60), int(night.to_s // 60)
+        inside = (minute >= lo) & (minute < hi) if lo <= hi else (minute >= lo) | (minute < hi)
+        share += np.where(inside, night.rate, 0.0)
+    if site.weekend_premium:
+        share += np.where(grid.weekday >= 5, site.weekend_premium, 0.0)
+    if site.holiday_premium and site.holidays:
+        days = list(holidays_for(site.holidays, timeline))
+        share += np.where(np.isin(grid.date_ordinal, days), site.holiday_premium, 0.0)
+    return share
+
+
+def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
+    """∫_0^t share dt [s] from the per-minute cumulative sum (exact: constant inside a minute)."""
+    grid_s = np.arange(len(cumulative)) * SECONDS_PER_MINUTE
+    return np.interp(at_s, grid_s, cumulative)
+
+
+def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
+    """Largest number of rostered agents on duty at once over the given intervals."""
+    if not len(start_s):
+        return 0
+    times = np.concatenate([end_s, start_s])
+    deltas = np.concatenate([-crew, crew])
+    order = np.lexsort((deltas, times))  # at a tie, leave before arriving
+    return int(np.max(np.cumsum(deltas[order])))
+
+
+def plan_costs(
+    plan: Plan,
+    roster: Roster,
+    out: EngineOutput,
+    bot: BotOutcome,
+    arrived_at_s: np.ndarray,
+    timeline: Timeline,
+) -> dict[str, Any]:
+    """Cost of one plan in one replication, by component and by site."""
+    lo, hi = timeline.warmup_s, timeline.horizon_s
+    window_hours = timeline.window_s / SECONDS_PER_HOUR
+    by_site: dict[str, dict[str, float]] = {}
+    for s_idx, (name, site) in enumerate(plan.sites.items()):
+        share = premium_share_by_minute(site, timeline)
+        cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
+        mine = roster.paid_site == s_idx
+        start = np.clip(roster.paid_start_s[mine], lo, hi)
+        end = np.clip(roster.paid_end_s[mine], lo, hi)
+        crew = roster.paid_agents[mine]
+        paid_s = float(np.sum(crew * (end - start)))
+        premium_s = float(
+            np.sum(crew * (_integral(cumulative, end) - _integral(cumulative, start)))
+        )
+        ot = out.overtime_paid & (roster.agent_site[out.overtime_agent] == s_idx)
+        ot &= out.overtime_start_s >= lo
+        ot_start, ot_end = out.overtime_start_s[ot], out.overtime_end_s[ot]
+        overtime_s = float(np.sum(ot_end - ot_start))
+        premium_s += overtime_s * site.overtime_premium
+        premium_s += float(np.sum(_integral(cumulative, ot_end) - _integral(cumulative, ot_start)))
+        paid_hours = (paid_s + overtime_s) / SECONDS_PER_HOUR
+        peak = peak_on_duty(start[end > start], end[end > start], crew[end > start])
+        by_site[name] = {
+            "labor": paid_hours * site.hourly_cost,
+            "premiums": premium_s / SECONDS_PER_HOUR * site.hourly_cost,
+            "paid_hours": paid_hours,
+            "overtime_hours": overtime_s / SECONDS_PER_HOUR,
+            "seats": site.seat_cost_per_month * peak * window_hours / HOURS_PER_MONTH,
+            "peak_agents": float(peak),
+        }
+    in_window = (arrived_at_s >= lo) & (arrived_at_s < hi)
+    automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    labor = sum(s["labor"] for s in by_site.values())
+    premiums = sum(s["premiums"] for s in by_site.values())
+    seats = sum(s["seats"] for s in by_site.values())
+    total = labor + premiums + automation + seats
+    return {
+        "total": total,
+        "labor": labor,
+        "premiums": premiums,
+        "automation": automation,
+        "seats": seats,
+        "paid_hours": sum(s["paid_hours"] for s in by_site.values()),
+        "per_month": total * HOURS_PER_MONTH / window_hours,
+        "by_site": by_site,
+    }
+
+
+def summarize_costs(rows: list[dict[str, Any]], mean_offered: float) -> dict[str, Any]:
+    """Mean cost over replications; per_contact = mean total / mean offered (None if none)."""
+    keys = ("total", "labor", "premiums", "automation", "seats", "per_month", "paid_hours")
+    out: dict[str, Any] = {k: float(np.mean([r[k] for r in rows])) for k in keys}
+    out["per_contact"] = out["total"] / mean_offered if mean_offered > 0 else None
+    sites = rows[0]["by_site"]
+    out["by_site"] = {
+        name: {k: float(np.mean([r["by_site"][name][k] for r in rows])) for k in sites[name]}
+        for name in sites
+    }
+    order = [
+        "total",
+        "labor",
+        "premiums",
+        "automation",
+        "seats",
+        "per_contact",
+        "per_month",
+        "paid_hours",
+        "by_site",
+    ]
+    return {k: out[k] for k in order}

@@ -1,0 +1,126 @@
+"""What an engine is fed and what it returns: the routing rules as arrays.
+
+Both engines (the SimPy reference in `engine.py` and the compiled one in `fast_engine.py`) are
+deterministic functions of an :class:`EngineInput`; everything random was drawn before.
+
+**Classes.** Contacts that join the agent queue are grouped into classes
+(effective priority, channel, language); a class is FCFS inside. An agent may serve a class when
+its shift lists the channel and (for a contact with a language) speaks the language.
+
+**The routing rule** (DESIGN.md, "Routing"), as both engines implement it. After all the events of
+one instant have run (completions and shift ends, shift starts, abandonments, arrivals), the
+assignment step repeats: among the waiting contacts that some available agent may serve, take the
+one with the lowest effective priority, then the earliest time of joining the queue, then the
+lowest contact number; give it to the available agent with the fewest contacts in hand, then the
+one idle longest (whose hands became empty earliest, or who came on duty earliest), then the
+first in file order (site, shift, agent index). Stop when no such pair is left. An agent is
+available for a class when it is on duty, not leaving, and holds fewer than the channel's
+`concurrency` contacts, all of that class's channel. With one event per instant this is exactly
+"a free agent takes the best contact it may serve" and "a joining contact goes to the best free
+agent"; at a crew change it serves contacts in priority order.
+
+**Abandonment** needs no event of its own: a contact waiting at its deadline (joined + patience)
+leaves then; abandonments at an instant run before assignments, so a contact whose deadline is
+the assignment instant has left. An engine may therefore detect it lazily when it reaches the
+head of its queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coverage.arrivals import Contacts
+from coverage.automation import BotOutcome
+from coverage.roster import Roster
+from coverage.scenario import Scenario
+
+ANSWERED, ABANDONED, UNFINISHED = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """Everything an engine needs for one (plan, replication).
+
+    Contact arrays hold only the contacts that join the agent queue, sorted by `joined_at_s`
+    (ties by arrival order); `contact` maps them back to the replication's `Contacts`.
+    """
+
+    contact: np.ndarray  # int64 index into Contacts
+    joined_at_s: np.ndarray  # float64 [s]
+    deadline_s: np.ndarray  # float64 joined + patience [s] (inf: never abandons)
+    handle_s: np.ndarray  # float64 [s]
+    klass: np.ndarray  # int32 class of each contact
+    class_priority: np.ndarray  # int64 (n_classes,)
+    class_channel: np.ndarray  # int32 (n_classes,)
+    channel_concurrency: np.ndarray  # int32 (n_channels,)
+    can_serve: np.ndarray  # bool (n_agents, n_classes)
+    window_agent: np.ndarray  # int32 (n_windows,) sorted by start
+    window_start_s: np.ndarray  # float64
+    window_end_s: np.ndarray  # float64
+    window_paid_end: np.ndarray  # bool
+    end_s: float  # end of the drain [s]
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    """Outcome of every queued contact (aligned with `EngineInput.contact`) and agent overtime."""
+
+    outcome: np.ndarray  # int8: ANSWERED, ABANDONED, UNFINISHED
+    started_at_s: np.ndarray  # float64, service start (nan if not answered)
+    ended_at_s: np.ndarray  # float64, service end (nan if not answered)
+    left_at_s: np.ndarray  # float64, abandonment instant (nan otherwise)
+    agent: np.ndarray  # int32, serving agent (-1 if not answered)
+    overtime_agent: np.ndarray  # int32, agent finishing contacts after a window ended
+    overtime_start_s: np.ndarray  # float64, the window end [s]
+    overtime_end_s: np.ndarray  # float64, when its last contact ended [s]
+    overtime_paid: np.ndarray  # bool, the window end was a paid shift end
+
+
+def build_engine_input(
+    scenario: Scenario, contacts: Contacts, bot: BotOutcome, roster: Roster, end_s: float
+) -> EngineInput:
+    """Join the replication's contacts, the bot's outcome and the roster into engine arrays."""
+    queued = np.flatnonzero(~bot.deflected)
+    joined = bot.joined_at_s[queued]
+    order = np.lexsort((queued, joined))
+    queued, joined = queued[order], joined[order]
+    channels = list(scenario.channels.values())
+    seg_prio = [s.priority for s in scenario.segments.values()]
+    chan_prio = np.array([c.priority for c in channels], dtype=np.int64)
+    seg = contacts.segment[queued]
+    ch = contacts.channel[queued].astype(np.int64)
+    prio = chan_prio[ch]
+    for s_idx, p in enumerate(seg_prio):
+        if p is not None:
+            prio = np.where(seg == s_idx, p, prio)
+    lang = contacts.language[queued].astype(np.int64)
+    keys = np.stack([prio, ch, lang], axis=1) if len(queued) else np.zeros((0, 3), np.int64)
+    uniq, klass = np.unique(keys, axis=0, return_inverse=True)
+    uniq = uniq.reshape(-1, 3)
+    klass = np.asarray(klass).reshape(-1)
+    n_classes = len(uniq)
+    can_serve = np.zeros((roster.n_agents, n_classes), dtype=bool)
+    for k, (_, c, lg) in enumerate(uniq):
+        ok = roster.agent_channels[:, c].copy()
+        if lg >= 0:
+            ok &= roster.agent_languages[:, lg]
+        can_serve[:, k] = ok
+    patience = contacts.patience_s[queued]
+    return EngineInput(
+        contact=queued.astype(np.int64),
+        joined_at_s=joined.astype(np.float64),
+        deadline_s=joined + patience,
+        handle_s=contacts.handle_s[queued].astype(np.float64),
+        klass=klass.astype(np.int32),
+        class_priority=uniq[:, 0].astype(np.int64),
+        class_channel=uniq[:, 1].astype(np.int32),
+        channel_concurrency=np.array([c.concurrency for c in channels], dtype=np.int32),
+        can_serve=can_serve,
+        window_agent=roster.window_agent,
+        window_start_s=roster.window_start_s,
+        window_end_s=roster.window_end_s,
+        window_paid_end=roster.window_paid_end,
+        end_s=float(end_s),
+    )

@@ -1,0 +1,51 @@
+"""The one exception type for bad user input.
+
+Every problem with a scenario file, a contact log, a sweep file or a command-line value raises
+:class:`ScenarioError`. It carries the file (when known) and the field path, so the CLI and the
+app can print one line such as
+``scenarios/x.yaml: plans.single-site.sites.austin.shifts[1].start: "25:00" is not a time of day``.
+"""
+
+from __future__ import annotations
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input; `path` locates the field, e.g. "channels.phone.handle_time.mean_s".
+
+    Parameters
+    ----------
+    path : str
+        Field path inside the file (dots for keys, ``[i]`` for list items); "" for the whole file.
+    message : str
+        What is wrong, naming the bad value.
+    file : str, optional
+        The file the input came from.
+    """
+
+    def __init__(self, path: str, message: str, *, file: str | None = None):
+        self.path = path
+        self.message = message
+        self.file = file
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        parts = [p for p in (self.file, self.path) if p]
+        return ": ".join([*parts, self.message])
+
+    def with_file(self, file: str) -> ScenarioError:
+        """Return the same error attributed to `file` (kept if already set)."""
+        return ScenarioError(self.path, self.message, file=self.file or file)
+
+
+def join_path(*parts: str | int) -> str:
+    """Build a field path.
+
+    ``join_path("plans", "a", "shifts", 1, "start")`` → ``plans.a.shifts[1].start``.
+    """
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "":
+            out += f".{part}" if out else str(part)
+    return out

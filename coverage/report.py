@@ -1,0 +1,196 @@
+"""Report: a run's results as the JSON contract, flat tables and a plan-comparison table."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coverage.batch import RunResult
+from coverage.calendar import utc_hour_of_week
+from coverage.roster import agents_on_duty
+from coverage.units import SECONDS_PER_MINUTE
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become None, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
+    """The JSON result contract of DESIGN.md (plus `timing` when asked)."""
+    out: dict[str, Any] = {
+        "scenario": result.scenario.name,
+        "replications": result.replications,
+        "seed": result.seed,
+        "plans": {
+            name: {"channels": plan.channels, "cost": plan.cost, "occupancy": plan.occupancy}
+            for name, plan in result.plans.items()
+        },
+    }
+    if timing:
+        out["timing"] = {k: round(v, 4) for k, v in result.timing.items()}
+    return _clean(out)
+
+
+def result_json(result: RunResult, *, timing: bool = False) -> str:
+    """The JSON result as text: a seed gives byte-identical text (without timing)."""
+    return json.dumps(result_dict(result, timing=timing), indent=2, allow_nan=False)
+
+
+def channels_table(result: RunResult) -> pd.DataFrame:
+    """One row per plan × channel with the JSON fields (ci95 as *_ci95_lo / *_ci95_hi)."""
+    rows = []
+    for pname, plan in result.plans.items():
+        for cname, fig in plan.channels.items():
+            row: dict[str, Any] = {"plan": pname, "channel": cname}
+            for key, value in fig.items():
+                if key == "ci95":
+                    for metric, bounds in value.items():
+                        row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
+                        row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
+                else:
+                    row[key] = value
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
+    """Mean available agents (after shrinkage) per channel and UTC hour of week in the window."""
+    tl = result.timeline
+    minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
+    how = utc_hour_of_week(minutes, tl.start_utc)
+    roster = result.rosters[plan]
+    frames = []
+    for c, name in enumerate(result.scenario.channels):
+        on = agents_on_duty(roster, minutes, channel=c)
+        frame = pd.DataFrame({"hour_of_week": how, "agents_on_duty": on})
+        frame = frame.groupby("hour_of_week", as_index=False)["agents_on_duty"].mean()
+        frames.append(frame.assign(channel=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def hourly_table(result: RunResult) -> pd.DataFrame:
+    """Per plan, channel, region and UTC hour of week: mean counts per replication and rates."""
+    channels = list(result.scenario.channels)
+    regions = list(result.scenario.regions)
+    n = result.replications
+    frames = []
+    for pname, plan in result.plans.items():
+        h = plan.hourly.copy()
+        h["channel"] = [channels[i] for i in h["channel"]]
+        h["region"] = [regions[i] for i in h["region"]]
+        base = h["offered"] - h["deflected"] - h["short_abandoned"]
+        h["service_level"] = np.where(
+            base > 0, h["answered_within_target"] / base.clip(lower=1), np.nan
+        )
+        h["asa_s"] = np.where(
+            h["answered"] > 0, h["wait_answered_s"] / h["answered"].clip(lower=1), np.nan
+        )
+        for key in (
+            "offered",
+            "deflected",
+            "answered",
+            "answered_within_target",
+            "abandoned",
+            "short_abandoned",
+        ):
+            h[key] = h[key] / n
+        agents = agents_by_hour_of_week(result, pname)
+        h = h.merge(agents, on=["channel", "hour_of_week"], how="left")
+        h.insert(0, "plan", pname)
+        frames.append(
+            h[
+                [
+                    "plan",
+                    "channel",
+                    "region",
+                    "hour_of_week",
+                    "offered",
+                    "deflected",
+                    "answered",
+                    "answered_within_target",
+                    "abandoned",
+                    "short_abandoned",
+                    "service_level",
+                    "asa_s",
+                    "agents_on_duty",
+                ]
+            ]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "pct":
+        return f"{100 * value:5.1f}%"
+    if kind == "s":
+        return f"{value:,.0f} s" if value >= 10 else f"{value:.1f} s"
+    if kind == "money":
+        return f"{value:,.0f}"
+    return f"{value:,.0f}"
+
+
+def comparison_text(result: RunResult) -> str:
+    """A plain-text comparison of the plans, channel by channel, then costs."""
+    sc = result.scenario
+    lines = [
+        f"{sc.name}: {result.replications} replications, seed {result.seed}, "
+        f"{result.timeline.window_s / 3600:g} measured hours, engine {result.engine}"
+    ]
+    plans = list(result.plans)
+    width = max(14, *(len(p) + 2 for p in plans))
+    header = f"{'':<24}" + "".join(f"{p:>{width}}" for p in plans)
+    for cname, channel in sc.channels.items():
+        lines += [
+            "",
+            f"{cname} (target {channel.target.share:.0%} within "
+            f"{channel.target.answer_within_s:g} s)",
+            header,
+        ]
+        rows = [
+            ("offered / replication", "offered", "n"),
+            ("deflected by bot", "deflected", "n"),
+            ("service level", "service_level", "pct"),
+            ("abandon rate", "abandon_rate", "pct"),
+            ("ASA", "asa_s", "s"),
+            ("FRT p50", "frt_p50_s", "s"),
+            ("FRT p90", "frt_p90_s", "s"),
+            ("P(miss target)", "p_miss_target", "pct"),
+            ("occupancy", "occupancy", "pct"),
+        ]
+        for label, key, kind in rows:
+            vals = [_fmt(result.plans[p].channels[cname][key], kind) for p in plans]
+            lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    lines += ["", f"cost ({sc.currency}, measured window)", header]
+    for label, key in (
+        ("total", "total"),
+        ("labor", "labor"),
+        ("premiums", "premiums"),
+        ("automation", "automation"),
+        ("seats", "seats"),
+        ("per month", "per_month"),
+        ("per contact", "per_contact"),
+        ("paid hours", "paid_hours"),
+    ):
+        vals = []
+        for p in plans:
+            v = result.plans[p].cost[key]
+            vals.append(
+                "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
+            )
+        lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    return "\n".join(lines)

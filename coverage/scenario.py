@@ -1,0 +1,631 @@
+"""Scenario files: YAML → frozen pydantic models, with every input check in one place.
+
+The format is the contract of DESIGN.md ("Scenario file"). `load_scenario` reads a file with
+``yaml.safe_load``; `parse_scenario` validates a mapping. Every problem raises one
+:class:`~coverage.errors.ScenarioError` naming the field path, e.g.
+``plans.single-site.sites.austin.shifts[1].start``. Unknown keys are errors, so a typo never
+falls back silently to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from coverage.errors import ScenarioError, join_path
+from coverage.units import clock_to_s, hours_to_s
+
+MAX_FILE_BYTES = 2_000_000  # a scenario is a few kilobytes; anything this big is a mistake
+MAX_NESTING = 40
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class FieldError(ValueError):
+    """Raised inside a model validator to point at one of the model's fields."""
+
+    def __init__(self, field: str | int | tuple[str | int, ...], message: str):
+        super().__init__(message)
+        self.field = field if isinstance(field, tuple) else (field,)
+        self.message = message
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True
+    )
+
+
+def _check_clock(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f'{value} is not a time of day: write it in quotes as "HH:MM" '
+            "(unquoted YAML reads 20:00 as the number 1200)"
+        )
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValueError(f'{value!r} is not a time of day ("HH:MM")')
+    hours, minutes = (int(p) for p in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{value!r} is not a time of day")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_time_zone(value: Any) -> str:
+    if not isinstance(value, str) or value not in _zone_names():
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a known time zone") from exc
+    return value
+
+
+@cache
+def _holiday_code_ok(code: str) -> bool:
+    import holidays
+
+    country, _, subdiv = code.partition("-")
+    try:
+        holidays.country_holidays(country, subdiv=subdiv or None, years=2026)
+    except (NotImplementedError, KeyError, ValueError):
+        return False
+    return True
+
+
+def _check_holidays(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _holiday_code_ok(value):
+        raise ValueError(
+            f"{value!r} is not a holiday calendar of the holidays package "
+            "(an ISO country code such as US or DE, optionally with a subdivision: US-CA)"
+        )
+    return value
+
+
+def _check_number(value: Any, *, lo: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, got {value!r}")
+    if not math.isfinite(value) or value < lo:
+        raise ValueError(f"must be a finite number >= {lo:g}, got {value!r}")
+    return float(value)
+
+
+class Distribution(_Model):
+    """A random duration: exponential, fixed (alias deterministic), lognormal or empirical."""
+
+    dist: Literal["exponential", "fixed", "deterministic", "lognormal", "empirical"] = Field(
+        description="family of the distribution"
+    )
+    mean_s: Positive | None = Field(None, description="mean duration [s]")
+    sigma: NonNegative | None = Field(None, description="lognormal: std. dev. of ln(duration)")
+    samples_s: list[NonNegative] | None = Field(None, description="empirical samples [s]")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        if self.dist == "empirical":
+            if not self.samples_s:
+                raise FieldError("samples_s", "an empirical distribution needs samples_s")
+            if self.mean_s is not None or self.sigma is not None:
+                raise FieldError("dist", "empirical takes samples_s only")
+            return self
+        if self.mean_s is None:
+            raise FieldError("mean_s", f"{self.dist} needs mean_s")
+        if self.samples_s is not None:
+            raise FieldError("samples_s", "samples_s is for dist: empirical")
+        if self.dist == "lognormal" and self.sigma is None:
+            raise FieldError("sigma", "lognormal needs sigma (std. dev. of ln duration)")
+        if self.dist != "lognormal" and self.sigma is not None:
+            raise FieldError("sigma", "sigma is for dist: lognormal")
+        return self
+
+    @property
+    def family(self) -> str:
+        """The family, with the alias `deterministic` folded into `fixed`."""
+        return "fixed" if self.dist == "deterministic" else self.dist
+
+    @property
+    def expected_s(self) -> float:
+        """Expected duration [s]."""
+        if self.samples_s is not None:
+            return float(sum(self.samples_s) / len(self.samples_s))
+        assert self.mean_s is not None
+        return float(self.mean_s)
+
+
+class Target(_Model):
+    """Service-level target: `share` of contacts answered within `answer_within_s`."""
+
+    answer_within_s: Positive = Field(description="service-level threshold [s]")
+    share: Share = Field(description="target share answered within the threshold [0–1]")
+
+
+class Channel(_Model):
+    """A contact channel (phone, chat, email, …)."""
+
+    mode: Literal["realtime", "async"] = Field("realtime", description="async never abandons")
+    handle_time: Distribution = Field(description="agent handling time per contact")
+    patience: Distribution | None = Field(None, description="time a caller waits before leaving")
+    short_abandon_s: NonNegative = Field(0.0, description="abandons at or below are excluded [s]")
+    concurrency: int = Field(1, ge=1, le=50, description="contacts one agent holds at once")
+    priority: int = Field(1, ge=-1000, le=1000, description="lower is served first")
+    target: Target = Field(
+        default_factory=lambda: Target(answer_within_s=20.0, share=0.8),
+        description="service-level target (default 80% within 20 s)",
+    )
+
+    @model_validator(mode="after")
+    def _async_never_abandons(self) -> Channel:
+        if self.mode == "async" and self.patience is not None:
+            raise FieldError("patience", "an async channel never abandons: remove patience")
+        return self
+
+
+class Region(_Model):
+    """Where customers are: their local time drives demand."""
+
+    time_zone: str = Field(description="IANA time zone of the customers")
+    holidays: str | None = Field(None, description="public-holiday calendar, e.g. US or DE-BY")
+    holiday_factor: NonNegative = Field(1.0, description="demand multiplier on holidays")
+    language: Name | None = Field(None, description="language its customers need")
+
+    _tz = field_validator("time_zone", mode="before")(_check_time_zone)
+    _hol = field_validator("holidays", mode="before")(_check_holidays)
+
+
+class Segment(_Model):
+    """A customer segment (e.g. vip) with its own priority and target."""
+
+    priority: int | None = Field(None, ge=-1000, le=1000, description="replaces the channel's")
+    target: Target | None = Field(None, description="replaces the channel's target")
+
+
+class Demand(_Model):
+    """One demand entry: rates for (channel, region), or a contact log to replay or fit."""
+
+    channel: Name | None = None
+    region: Name | None = None
+    per_hour: Any = Field(None, description="a rate, or 24 rates by local hour [contacts/h]")
+    weekday_factors: list[NonNegative] | None = Field(None, description="Mon..Sun multipliers")
+    busyness_cv: NonNegative | None = Field(None, description="day-to-day overdispersion CV")
+    segment: Name | None = None
+    language: Name | None = Field(None, description="replaces the region's language")
+    replay: str | None = Field(None, description="contact log replayed as is")
+    fit: str | None = Field(None, description="contact log whose rates are fitted")
+    time_zone: str | None = Field(None, description="time zone of naive log timestamps")
+
+    @field_validator("per_hour", mode="before")
+    @classmethod
+    def _rates(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            if len(value) != 24:
+                raise ValueError(f"needs 24 hourly rates (local hours 0..23), got {len(value)}")
+            for i, v in enumerate(value):
+                try:
+                    _check_number(v)
+                except ValueError as exc:
+                    raise FieldError(i, str(exc)) from None
+            return tuple(float(v) for v in value)
+        return _check_number(value)
+
+    @field_validator("time_zone", mode="before")
+    @classmethod
+    def _zone(cls, value: Any) -> Any:
+        return None if value is None else _check_time_zone(value)
+
+    @model_validator(mode="after")
+    def _kind(self) -> Demand:
+        sources = [k for k in ("per_hour", "replay", "fit") if getattr(self, k) is not None]
+        if len(sources) != 1:
+            raise FieldError(
+                "per_hour",
+                "give exactly one of per_hour, replay or fit"
+                + (f" (got {', '.join(sources)})" if sources else ""),
+            )
+        if self.per_hour is not None:
+            for key in ("channel", "region"):
+                if getattr(self, key) is None:
+                    raise FieldError(key, f"a rate entry needs {key}")
+            if self.time_zone is not None:
+                raise FieldError("time_zone", "time_zone is for replay/fit entries")
+        else:
+            for key in ("weekday_factors", "busyness_cv"):
+                if getattr(self, key) is not None:
+                    raise FieldError(key, f"{key} is for rate entries, not logs")
+        if self.weekday_factors is not None and len(self.weekday_factors) != 7:
+            raise FieldError("weekday_factors", "needs 7 factors, Mon..Sun")
+        return self
+
+    @property
+    def kind(self) -> Literal["rates", "replay", "fit"]:
+        """Which kind of entry this is."""
+        if self.replay is not None:
+            return "replay"
+        if self.fit is not None:
+            return "fit"
+        return "rates"
+
+    def rates_by_local_hour(self) -> tuple[float, ...]:
+        """The 24 rates by local hour [contacts/h]."""
+        if isinstance(self.per_hour, tuple):
+            return self.per_hour
+        return (float(self.per_hour),) * 24
+
+
+class Automation(_Model):
+    """Bot in front of a channel: deflection, bot conversation time, cost per conversation."""
+
+    deflection: Share = Field(0.0, description="share resolved by the bot [0–1]")
+    bot_time_s: NonNegative = Field(0.0, description="bot conversation before escalation [s]")
+    cost_per_contact: NonNegative = Field(0.0, description="bot cost per conversation [currency]")
+
+
+class NightPremium(_Model):
+    """Pay premium for paid time inside a local clock range (may wrap past midnight)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from", description='local start "HH:MM"')
+    to: str = Field(description='local end "HH:MM"')
+    rate: NonNegative = Field(description="share added to the hourly cost")
+
+    _clock = field_validator("from_", "to", mode="before")(_check_clock)
+
+    @property
+    def from_s(self) -> float:
+        """Start of the premium window [s after local midnight]."""
+        return clock_to_s(self.from_)
+
+    @property
+    def to_s(self) -> float:
+        """End of the premium window [s after local midnight]."""
+        return clock_to_s(self.to)
+
+
+class Shift(_Model):
+    """A crew: the same agents every day it runs, from local `start` for `hours`."""
+
+    start: str = Field(description='local start "HH:MM"')
+    hours: float = Field(gt=0.0, le=24.0, description="length by the wall clock [h]")
+    days: Any = Field("all", description="all, weekdays, weekends or a list such as [Mon, Tue]")
+    agents: int = Field(ge=0, le=100_000, description="crew size")
+    channels: list[Name] | None = Field(None, description="channels served (absent = all)")
+    languages: list[Name] | None = Field(None, description="languages spoken (absent = all)")
+    holiday_agents: int | None = Field(None, ge=0, le=100_000, description="crew on holidays")
+
+    _clock = field_validator("start", mode="before")(_check_clock)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> tuple[int, ...]:
+        named = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
+        if isinstance(value, str) and value in named:
+            return tuple(named[value])
+        if isinstance(value, list) and value:
+            out = []
+            for i, day in enumerate(value):
+                if day not in WEEKDAYS:
+                    raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
+                out.append(WEEKDAYS.index(day))
+            return tuple(sorted(set(out)))
+        raise ValueError(f"{value!r} is not all, weekdays, weekends or a list of Mon..Sun")
+
+    @property
+    def start_s(self) -> float:
+        """Local start [s after midnight]."""
+        return clock_to_s(self.start)
+
+    @property
+    def duration_s(self) -> float:
+        """Length by the wall clock [s]."""
+        return hours_to_s(self.hours)
+
+
+class Site(_Model):
+    """A place where agents work, in its own time zone, with its pay rules."""
+
+    time_zone: str
+    hourly_cost: NonNegative = Field(description="fully loaded cost per paid agent hour")
+    night_premium: NightPremium | None = None
+    weekend_premium: NonNegative = Field(0.0, description="share added on local Sat/Sun")
+    holiday_premium: NonNegative = Field(0.0, description="share added on public holidays")
+    overtime_premium: NonNegative = Field(0.0, description="share added to overtime")
+    holidays: str | None = Field(None, description="public-holiday calendar of the site")
+    shrinkage: float = Field(0.0, ge=0.0, lt=1.0, description="share of paid time unavailable")
+    seat_cost_per_month: NonNegative = Field(0.0, description="per seat (peak agents) per month")
+    shifts: list[Shift] = Field(min_length=1)
+
+    _tz = field_validator("time_zone", mode="before")(_check_time_zone)
+    _hol = field_validator("holidays", mode="before")(_check_holidays)
+
+
+class Plan(_Model):
+    """A staffing plan: one or more sites, optionally its own automation."""
+
+    automation: dict[Name, Automation] | None = None
+    sites: dict[Name, Site] = Field(min_length=1)
+
+
+class Horizon(_Model):
+    """Simulated period: from 00:00 UTC of `start`, for `days` or `hours`."""
+
+    start: dt.date = Field(DEFAULT_START, description="first day (00:00 UTC)")
+    days: Positive | None = None
+    hours: Positive | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        if isinstance(value, dt.datetime):
+            raise ValueError("give a date (YYYY-MM-DD), not a date and time")
+        return value
+
+    @model_validator(mode="after")
+    def _length(self) -> Horizon:
+        if (self.days is None) == (self.hours is None):
+            raise FieldError("days", "give exactly one of days or hours")
+        if self.length_s > hours_to_s(24 * 366):
+            raise FieldError("days" if self.days else "hours", "at most one year")
+        return self
+
+    @property
+    def length_s(self) -> float:
+        """Length of the horizon [s]."""
+        return hours_to_s(self.hours if self.hours is not None else 24.0 * (self.days or 0.0))
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        """00:00 UTC of the first day."""
+        return dt.datetime(self.start.year, self.start.month, self.start.day, tzinfo=dt.UTC)
+
+
+class Scenario(_Model):
+    """A whole scenario: demand, channels, regions and the plans to compare."""
+
+    name: Name
+    description: str = ""
+    horizon: Horizon = Field(default_factory=lambda: Horizon(days=7.0))
+    warmup_hours: NonNegative = Field(0.0, description="arrivals before this are not measured")
+    replications: int = Field(20, ge=1, le=10_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    currency: str = Field("USD", max_length=8)
+    channels: dict[Name, Channel] = Field(min_length=1)
+    regions: dict[Name, Region] = Field(min_length=1)
+    segments: dict[Name, Segment] = Field(default_factory=dict)
+    demand: list[Demand] = Field(min_length=1)
+    automation: dict[Name, Automation] = Field(default_factory=dict)
+    plans: dict[Name, Plan] = Field(min_length=1)
+    base_dir: str | None = Field(None, exclude=True, description="folder of the file")
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        if hours_to_s(self.warmup_hours) >= self.horizon.length_s:
+            raise FieldError("warmup_hours", "must be shorter than the horizon")
+        for i, entry in enumerate(self.demand):
+            refs = (
+                ("channel", self.channels),
+                ("region", self.regions),
+                ("segment", self.segments),
+            )
+            for key, known in refs:
+                value = getattr(entry, key)
+                if value is not None and value not in known:
+                    raise FieldError(
+                        ("demand", i, key),
+                        f"{value!r} is not defined under {key}s "
+                        f"(defined: {', '.join(known) or 'none'})",
+                    )
+        self._check_automation(self.automation, ("automation",))
+        for pname, plan in self.plans.items():
+            if plan.automation is not None:
+                self._check_automation(plan.automation, ("plans", pname, "automation"))
+            for sname, site in plan.sites.items():
+                for j, shift in enumerate(site.shifts):
+                    for c, ch in enumerate(shift.channels or ()):
+                        if ch not in self.channels:
+                            raise FieldError(
+                                ("plans", pname, "sites", sname, "shifts", j, "channels", c),
+                                f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
+                            )
+        return self
+
+    def _check_automation(self, block: dict[str, Automation], where: tuple[str, ...]) -> None:
+        for ch in block:
+            if ch not in self.channels:
+                raise FieldError((*where, ch), f"{ch!r} is not a channel")
+
+    @property
+    def warmup_s(self) -> float:
+        """Warm-up [s]."""
+        return hours_to_s(self.warmup_hours)
+
+    def automation_for(self, plan: str) -> dict[str, Automation]:
+        """The automation block in force for `plan` (its own, else the top-level one)."""
+        own = self.plans[plan].automation
+        return dict(self.automation if own is None else own)
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str | int] = []
+    for item in loc:
+        if isinstance(item, str) and item.startswith(("function-", "list[", "dict[")):
+            continue
+        parts.append("from" if item == "from_" else item)
+    return join_path(*parts)
+
+
+def _message(err: Any) -> str:
+    ctx_err = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, FieldError):
+        return ctx_err.message
+    kind, msg, value = err["type"], err["msg"], err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; see DESIGN.md for the format)"
+    if kind == "missing":
+        return "is required"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{msg} (got {shown})" if kind != "value_error" else msg
+
+
+def _first_error(exc: ValidationError) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    ctx_err = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, FieldError):
+        loc = loc + ctx_err.field
+    return ScenarioError(_loc_to_path(loc), _message(err))
+
+
+def _depth(obj: Any, limit: int) -> int:
+    stack = [(obj, 1)]
+    deepest = 0
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > limit:
+            return d
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
+
+
+def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
+    """Validate a mapping (as read from YAML) into a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem, with the field path of the first one found.
+    """
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            "", f"the top level must be a mapping of fields, got {type(raw).__name__}"
+        )
+    if _depth(raw, MAX_NESTING) > MAX_NESTING:
+        raise ScenarioError("", f"nested deeper than {MAX_NESTING} levels")
+    bad_keys = [k for k in raw if not isinstance(k, str)]
+    if bad_keys:
+        raise ScenarioError(str(bad_keys[0]), "field names must be text")
+    try:
+        scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    return scenario
+
+
+def read_yaml_text(text: str | bytes, *, file: str | None = None) -> Any:
+    """Parse YAML text safely (``yaml.safe_load``) with clear errors."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise ScenarioError(
+                "", f"file is {len(text):,} bytes; the limit is {MAX_FILE_BYTES:,}", file=file
+            )
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError("", f"not UTF-8 text (byte {exc.start})", file=file) from None
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            "", f"file is {len(text):,} characters; the limit is {MAX_FILE_BYTES:,}", file=file
+        )
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(where, f"not valid YAML: {problem}", file=file) from None
+    except RecursionError:
+        raise ScenarioError("", "YAML nested too deeply", file=file) from None
+
+
+def scenario_from_text(
+    text: str | bytes, *, file: str | None = None, base_dir: str | None = None
+) -> Scenario:
+    """Read and validate scenario YAML text; errors name `file`."""
+    raw = read_yaml_text(text, file=file)
+    try:
+        return parse_scenario(raw, base_dir=base_dir)
+    except ScenarioError as exc:
+        raise exc.with_file(file) if file else exc from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, unreadable, not YAML, or invalid; the message names the file.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=str(path)
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("", "no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError("", "is a folder, not a scenario file", file=str(path)) from None
+    except PermissionError:
+        raise ScenarioError("", "permission denied", file=str(path)) from None
+    return scenario_from_text(data, file=str(path), base_dir=str(path.parent.resolve()))
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data in the file format (for YAML download and hashing)."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for plan in data.get("plans", {}).values():
+        for site in plan["sites"].values():
+            for shift in site["shifts"]:
+                shift["days"] = [WEEKDAYS[d] for d in shift["days"]]
+    for entry in data.get("demand", []):
+        if isinstance(entry.get("per_hour"), list) and len(set(entry["per_hour"])) == 1:
+            entry["per_hour"] = entry["per_hour"][0]
+    return data
+
+
+def dump_scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML text that `load_scenario` reads back to an equal scenario."""
+    return yaml.safe_dump(scenario_to_dict(scenario), sort_keys=False, allow_unicode=True)
