@@ -10,12 +10,8 @@ falls back silently to a default.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 from pydantic import (
@@ -28,10 +24,20 @@ from pydantic import (
     model_validator,
 )
 
-from coverage.errors import ScenarioError, join_path
+from coverage.errors import ScenarioError
+from coverage.fields import (
+    MAX_FILE_BYTES,
+    FieldError,
+    check_clock,
+    check_holidays,
+    check_number,
+    check_time_zone,
+    first_error,
+    nesting_depth,
+    read_yaml_text,
+)
 from coverage.units import clock_to_s, hours_to_s
 
-MAX_FILE_BYTES = 2_000_000  # a scenario is a few kilobytes; anything this big is a mistake
 MAX_NESTING = 40
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
@@ -42,79 +48,10 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 
 
-class FieldError(ValueError):
-    """Raised inside a model validator to point at one of the model's fields."""
-
-    def __init__(self, field: str | int | tuple[str | int, ...], message: str):
-        super().__init__(message)
-        self.field = field if isinstance(field, tuple) else (field,)
-        self.message = message
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True
     )
-
-
-def _check_clock(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(
-            f'{value} is not a time of day: write it in quotes as "HH:MM" '
-            "(unquoted YAML reads 20:00 as the number 1200)"
-        )
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise ValueError(f'{value!r} is not a time of day ("HH:MM")')
-    hours, minutes = (int(p) for p in value.split(":"))
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"{value!r} is not a time of day")
-    return f"{hours:02d}:{minutes:02d}"
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _check_time_zone(value: Any) -> str:
-    if not isinstance(value, str) or value not in _zone_names():
-        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{value!r} is not a known time zone") from exc
-    return value
-
-
-@cache
-def _holiday_code_ok(code: str) -> bool:
-    import holidays
-
-    country, _, subdiv = code.partition("-")
-    try:
-        holidays.country_holidays(country, subdiv=subdiv or None, years=2026)
-    except (NotImplementedError, KeyError, ValueError):
-        return False
-    return True
-
-
-def _check_holidays(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _holiday_code_ok(value):
-        raise ValueError(
-            f"{value!r} is not a holiday calendar of the holidays package "
-            "(an ISO country code such as US or DE, optionally with a subdivision: US-CA)"
-        )
-    return value
-
-
-def _check_number(value: Any, *, lo: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, got {value!r}")
-    if not math.isfinite(value) or value < lo:
-        raise ValueError(f"must be a finite number >= {lo:g}, got {value!r}")
-    return float(value)
 
 
 class Distribution(_Model):
@@ -195,8 +132,8 @@ class Region(_Model):
     holiday_factor: NonNegative = Field(1.0, description="demand multiplier on holidays")
     language: Name | None = Field(None, description="language its customers need")
 
-    _tz = field_validator("time_zone", mode="before")(_check_time_zone)
-    _hol = field_validator("holidays", mode="before")(_check_holidays)
+    _tz = field_validator("time_zone", mode="before")(check_time_zone)
+    _hol = field_validator("holidays", mode="before")(check_holidays)
 
 
 class Segment(_Model):
@@ -230,16 +167,16 @@ class Demand(_Model):
                 raise ValueError(f"needs 24 hourly rates (local hours 0..23), got {len(value)}")
             for i, v in enumerate(value):
                 try:
-                    _check_number(v)
+                    check_number(v)
                 except ValueError as exc:
                     raise FieldError(i, str(exc)) from None
             return tuple(float(v) for v in value)
-        return _check_number(value)
+        return check_number(value)
 
     @field_validator("time_zone", mode="before")
     @classmethod
     def _zone(cls, value: Any) -> Any:
-        return None if value is None else _check_time_zone(value)
+        return None if value is None else check_time_zone(value)
 
     @model_validator(mode="after")
     def _kind(self) -> Demand:
@@ -296,7 +233,7 @@ class NightPremium(_Model):
     to: str = Field(description='local end "HH:MM"')
     rate: NonNegative = Field(description="share added to the hourly cost")
 
-    _clock = field_validator("from_", "to", mode="before")(_check_clock)
+    _clock = field_validator("from_", "to", mode="before")(check_clock)
 
     @property
     def from_s(self) -> float:
@@ -320,7 +257,7 @@ class Shift(_Model):
     languages: list[Name] | None = Field(None, description="languages spoken (absent = all)")
     holiday_agents: int | None = Field(None, ge=0, le=100_000, description="crew on holidays")
 
-    _clock = field_validator("start", mode="before")(_check_clock)
+    _clock = field_validator("start", mode="before")(check_clock)
 
     @field_validator("days", mode="before")
     @classmethod
@@ -362,8 +299,8 @@ class Site(_Model):
     seat_cost_per_month: NonNegative = Field(0.0, description="per seat (peak agents) per month")
     shifts: list[Shift] = Field(min_length=1)
 
-    _tz = field_validator("time_zone", mode="before")(_check_time_zone)
-    _hol = field_validator("holidays", mode="before")(_check_holidays)
+    _tz = field_validator("time_zone", mode="before")(check_time_zone)
+    _hol = field_validator("holidays", mode="before")(check_holidays)
 
 
 class Plan(_Model):
@@ -477,56 +414,6 @@ class Scenario(_Model):
         return dict(self.automation if own is None else own)
 
 
-def _loc_to_path(loc: tuple[Any, ...]) -> str:
-    parts: list[str | int] = []
-    for item in loc:
-        if isinstance(item, str) and item.startswith(("function-", "list[", "dict[")):
-            continue
-        parts.append("from" if item == "from_" else item)
-    return join_path(*parts)
-
-
-def _message(err: Any) -> str:
-    ctx_err = (err.get("ctx") or {}).get("error")
-    if isinstance(ctx_err, FieldError):
-        return ctx_err.message
-    kind, msg, value = err["type"], err["msg"], err.get("input")
-    if kind == "extra_forbidden":
-        return "unknown field (check the spelling; see DESIGN.md for the format)"
-    if kind == "missing":
-        return "is required"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{msg} (got {shown})" if kind != "value_error" else msg
-
-
-def _first_error(exc: ValidationError) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    ctx_err = (err.get("ctx") or {}).get("error")
-    if isinstance(ctx_err, FieldError):
-        loc = loc + ctx_err.field
-    return ScenarioError(_loc_to_path(loc), _message(err))
-
-
-def _depth(obj: Any, limit: int) -> int:
-    stack = [(obj, 1)]
-    deepest = 0
-    while stack:
-        item, d = stack.pop()
-        deepest = max(deepest, d)
-        if d > limit:
-            return d
-        if isinstance(item, dict):
-            stack.extend((v, d + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, d + 1) for v in item)
-    return deepest
-
-
 def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     """Validate a mapping (as read from YAML) into a :class:`Scenario`.
 
@@ -539,7 +426,7 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
         raise ScenarioError(
             "", f"the top level must be a mapping of fields, got {type(raw).__name__}"
         )
-    if _depth(raw, MAX_NESTING) > MAX_NESTING:
+    if nesting_depth(raw, MAX_NESTING) > MAX_NESTING:
         raise ScenarioError("", f"nested deeper than {MAX_NESTING} levels")
     bad_keys = [k for k in raw if not isinstance(k, str)]
     if bad_keys:
@@ -547,34 +434,8 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        raise _first_error(exc) from None
+        raise first_error(exc) from None
     return scenario
-
-
-def read_yaml_text(text: str | bytes, *, file: str | None = None) -> Any:
-    """Parse YAML text safely (``yaml.safe_load``) with clear errors."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise ScenarioError(
-                "", f"file is {len(text):,} bytes; the limit is {MAX_FILE_BYTES:,}", file=file
-            )
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError("", f"not UTF-8 text (byte {exc.start})", file=file) from None
-    if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            "", f"file is {len(text):,} characters; the limit is {MAX_FILE_BYTES:,}", file=file
-        )
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(where, f"not valid YAML: {problem}", file=file) from None
-    except RecursionError:
-        raise ScenarioError("", "YAML nested too deeply", file=file) from None
 
 
 def scenario_from_text(
