@@ -32,8 +32,9 @@ from scipy.linalg import expm
 from scipy.sparse.linalg import expm_multiply
 from scipy.special import gammaln, logsumexp
 
+from coverage.units import SECONDS_PER_HOUR
+
 # erlang.py must not import the package (it is a side branch), so it keeps its own constant.
-_SECONDS_PER_HOUR = 3600.0
 # Stationary probability mass the truncated Erlang A chain may leave out [0–1].
 _TAIL_SHARE = 1e-16
 _MAX_QUEUE_STATES = 2_000_000
@@ -132,7 +133,7 @@ def erlang_c_metrics(servers: int, per_hour: float, aht_s: float, *, target_s: f
         The keys of `erlang_a_metrics`; ``abandon_rate`` is 0.0 and ``mean_wait_all_s`` = ASA.
     """
     c = _count("servers", servers)
-    load_erl = _real("per_hour", per_hour) * _real("aht_s", aht_s) / _SECONDS_PER_HOUR
+    load_erl = _real("per_hour", per_hour) * _real("aht_s", aht_s) / SECONDS_PER_HOUR
     threshold_s = _real("target_s", target_s, allow_zero=True)
     if load_erl >= c:  # unstable: the queue grows without bound
         undefined = dict.fromkeys(("service_level", "asa_s", "mean_wait_all_s"))
@@ -235,7 +236,7 @@ def erlang_a_metrics(
         ``mean_wait_all_s`` (abandoners count their time to abandon) [s], ``occupancy`` [0–1].
     """
     c = _count("servers", servers)
-    lam = _real("per_hour", per_hour) / _SECONDS_PER_HOUR
+    lam = _real("per_hour", per_hour) / SECONDS_PER_HOUR
     mu = 1.0 / _real("aht_s", aht_s)
     theta = 1.0 / _real("patience_s", patience_s)
     threshold_s = _real("target_s", target_s, allow_zero=True)
@@ -306,7 +307,7 @@ def required_agents(
     if share >= 1.0:
         raise ValueError(f"target_share must be below 1, got {target_share!r}")
     slots = _count("concurrency", concurrency)
-    load_erl = _real("per_hour", per_hour) * _real("aht_s", aht_s) / _SECONDS_PER_HOUR
+    load_erl = _real("per_hour", per_hour) * _real("aht_s", aht_s) / SECONDS_PER_HOUR
 
     def meets(agents: int) -> bool:
         level = _queue_metrics(agents * slots, per_hour, aht_s, target_s, patience_s)
