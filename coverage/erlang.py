@@ -34,7 +34,6 @@ from scipy.special import gammaln, logsumexp
 
 from coverage.units import SECONDS_PER_HOUR
 
-# erlang.py must not import the package (it is a side branch), so it keeps its own constant.
 # Stationary probability mass the truncated Erlang A chain may leave out [0–1].
 _TAIL_SHARE = 1e-16
 _MAX_QUEUE_STATES = 2_000_000
