@@ -132,15 +132,32 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def format_duration_s(value: float) -> str:
+    """A duration for people: seconds below a minute, then minutes, then hours."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value < 10:
+        return f"{sign}{value:.1f} s"
+    if value < 120:
+        return f"{sign}{value:.0f} s"
+    if value < 7200:
+        return f"{sign}{value / 60:.0f} min"
+    return f"{sign}{value / 3600:.1f} h"
+
+
 def _fmt(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "pct":
         return f"{100 * value:5.1f}%"
+    if kind == "pp":
+        return f"{100 * value:+5.1f} pp"
     if kind == "s":
-        return f"{value:,.0f} s" if value >= 10 else f"{value:.1f} s"
-    if kind == "money":
-        return f"{value:,.0f}"
+        return format_duration_s(value)
+    if kind == "ds":
+        return ("+" if value >= 0 else "") + format_duration_s(value)
+    if kind == "dn":
+        return f"{value:+,.0f}"
     return f"{value:,.0f}"
 
 
@@ -153,12 +170,15 @@ def comparison_text(result: RunResult) -> str:
     ]
     plans = list(result.plans)
     width = max(14, *(len(p) + 2 for p in plans))
+    delta = len(plans) == 2  # a second-minus-first column when two plans are compared
     header = f"{'':<24}" + "".join(f"{p:>{width}}" for p in plans)
+    if delta:
+        header += f"{'difference':>{width}}"
     for cname, channel in sc.channels.items():
         lines += [
             "",
             f"{cname} (target {channel.target.share:.0%} within "
-            f"{channel.target.answer_within_s:g} s)",
+            f"{format_duration_s(channel.target.answer_within_s)})",
             header,
         ]
         rows = [
@@ -173,7 +193,11 @@ def comparison_text(result: RunResult) -> str:
             ("occupancy", "occupancy", "pct"),
         ]
         for label, key, kind in rows:
-            vals = [_fmt(result.plans[p].channels[cname][key], kind) for p in plans]
+            raw = [result.plans[p].channels[cname][key] for p in plans]
+            vals = [_fmt(v, kind) for v in raw]
+            if delta:
+                both = None if None in raw else raw[1] - raw[0]
+                vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
             lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     lines += ["", f"cost ({sc.currency}, measured window)", header]
     for label, key in (
@@ -186,11 +210,13 @@ def comparison_text(result: RunResult) -> str:
         ("per contact", "per_contact"),
         ("paid hours", "paid_hours"),
     ):
+        raw = [result.plans[p].cost[key] for p in plans]
+        if delta:
+            raw.append(None if None in raw else raw[1] - raw[0])
         vals = []
-        for p in plans:
-            v = result.plans[p].cost[key]
-            vals.append(
-                "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
-            )
+        for i, v in enumerate(raw):
+            sign = "+" if i == len(plans) and v is not None and v >= 0 else ""
+            number = "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
+            vals.append(sign + number)
         lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     return "\n".join(lines)
