@@ -104,7 +104,7 @@ def local_minute_grid(time_zone: str, start_utc: dt.datetime, n_minutes: int) ->
     grid = LocalMinuteGrid(
         hour=hour,
         minute_of_day=(hour * 60 + minute).astype(np.int16),
-        weekday=np.asarray(local.weekday, dtype=np.int8),
+        weekday=np.asarray(local.day_of_week, dtype=np.int8),
         date_ordinal=ordinal.astype(np.int32),
     )
     for arr in (grid.hour, grid.minute_of_day, grid.weekday, grid.date_ordinal):

@@ -94,7 +94,11 @@ def check_number(value: Any, *, lo: float = 0.0) -> float:
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
     parts: list[str | int] = []
     for item in loc:
-        if isinstance(item, str) and item.startswith(("function-", "list[", "dict[")):
+        # pydantic adds markers to a location: validator names, container types, and "[key]"
+        # when a mapping key (not its value) is bad; the path names the key itself
+        if isinstance(item, str) and (
+            item == "[key]" or item.startswith(("function-", "list[", "dict["))
+        ):
             continue
         parts.append("from" if item == "from_" else item)
     return join_path(*parts)
