@@ -1,0 +1,45 @@
+"""Downloads page: result tables as CSV and Excel, and the edited scenario as YAML."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from coverage import charts
+from coverage.batch import RunResult
+from coverage.scenario import dump_scenario_yaml
+
+
+def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> None:
+    sc = result.scenario
+    st.download_button(
+        "Per plan × channel (CSV)",
+        channels.to_csv(index=False),
+        "channels.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Per plan × channel × region × UTC hour of week (CSV)",
+        hourly.to_csv(index=False),
+        "hourly.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Both tables (Excel)",
+        lambda: charts.excel_bytes({"channels": channels, "hourly": hourly}),
+        "results.xlsx",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Edited scenario (YAML: rerun it with coverage-sim run or batch)",
+        dump_scenario_yaml(sc),
+        f"{sc.name}-edited.yaml",
+        "application/x-yaml",
+        on_click="ignore",
+    )
+    st.caption(
+        "Columns follow the CLI's `--out` tables: counts are means per replication over the "
+        "measured window; times in seconds; shares 0–1; hour_of_week is UTC, Monday 00:00 = 0."
+    )

@@ -1,0 +1,130 @@
+"""The sidebar on every page: the scenario (bundled or uploaded) and the what-if levers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from coverage import levers
+from coverage.batch import DEFAULT_ENGINE, ENGINES
+from coverage.errors import ScenarioError
+from coverage.scenario import Scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+DEFAULT_SCENARIO = "global-saas.yaml"
+DEFAULT_REPLICATIONS = 10
+
+
+def choose_scenario() -> Scenario:
+    """A bundled scenario, or the uploaded one when it is valid (else its error is shown)."""
+    side = st.sidebar
+    bundled = levers.bundled_scenarios(SCENARIOS)
+    names = list(bundled)
+    index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0
+    name = side.selectbox("Bundled scenario", names, index=index)
+    upload = side.file_uploader(
+        "…or upload a scenario (YAML, at most 1 MB)", type=["yaml", "yml"], max_upload_size=1
+    )
+    if upload is not None:
+        try:
+            return levers.scenario_from_upload(upload.getvalue(), upload.name)
+        except ScenarioError as exc:
+            st.error(str(exc))
+            st.caption(f"The upload was not used; showing the bundled scenario {name}.")
+    return levers.load_bundled(bundled[name], SCENARIOS)
+
+
+def _demand_levers(sc: Scenario, k: str) -> dict[str, dict]:
+    out: dict[str, dict] = {"volume": {}, "deflection": {}, "patience_multiplier": {}}
+    logs = levers.has_log_demand(sc)
+    for c, channel in sc.channels.items():
+        out["volume"][c] = st.slider(
+            f"{c}: volume [×]",
+            0.5,
+            2.0,
+            1.0,
+            0.05,
+            key=f"{k}vol:{c}",
+            disabled=logs,
+            help="contact logs cannot be scaled" if logs else None,
+        )
+        bot = sc.automation.get(c)
+        now = bot.deflection if bot else 0.0
+        share = st.slider(f"{c}: bot deflection [share]", 0.0, 0.9, now, 0.05, key=f"{k}defl:{c}")
+        if share != now:
+            out["deflection"][c] = share
+        if channel.patience is not None:
+            out["patience_multiplier"][c] = st.slider(
+                f"{c}: patience [× mean {channel.patience.expected_s:g} s]",
+                0.25,
+                4.0,
+                1.0,
+                0.25,
+                key=f"{k}pat:{c}",
+            )
+    return out
+
+
+def _site_levers(sc: Scenario, k: str) -> dict[str, dict]:
+    out: dict[str, dict] = {"agents_multiplier": {}, "hourly_cost": {}, "night_premium": {}}
+    for pname, plan in sc.plans.items():
+        with st.sidebar.expander(f"Staffing and pay: {pname}"):
+            for sname, site in plan.sites.items():
+                key = (pname, sname)
+                out["agents_multiplier"][key] = st.slider(
+                    f"{sname}: agents [× every shift]", 0.0, 3.0, 1.0, 0.05, key=f"{k}ag:{key}"
+                )
+                out["hourly_cost"][key] = st.number_input(
+                    f"{sname}: hourly cost [{sc.currency}/paid h]",
+                    0.0,
+                    1e4,
+                    site.hourly_cost,
+                    key=f"{k}cost:{key}",
+                )
+                night = site.night_premium.rate if site.night_premium else 0.0
+                out["night_premium"][key] = st.number_input(
+                    f"{sname}: night premium [share of hourly cost]",
+                    0.0,
+                    5.0,
+                    night,
+                    0.05,
+                    key=f"{k}night:{key}",
+                )
+    return out
+
+
+def read_levers(sc: Scenario) -> levers.Levers:
+    """Draw the levers for `sc` and return what they say (only UI state is kept)."""
+    k = f"{sc.name}:"  # a scenario's levers start from its own values
+    with st.sidebar.expander("Demand, bot and patience", expanded=True):
+        demand = _demand_levers(sc, k)
+    sites = _site_levers(sc, k)
+    with st.sidebar.expander("Agents per shift (exact numbers win over the multipliers)"):
+        shifts = levers.shift_table(sc)
+        edited = st.data_editor(
+            shifts, disabled=list(shifts.columns[:-1]), hide_index=True, key=f"{k}shifts"
+        )
+    reps = st.sidebar.slider(
+        "Replications", 1, levers.MAX_APP_REPLICATIONS, DEFAULT_REPLICATIONS, key="replications"
+    )
+    seed = st.sidebar.number_input("Seed", 0, 2**31 - 1, sc.seed, key=f"{k}seed")
+    return levers.Levers(
+        **demand,
+        **sites,
+        shift_agents=levers.shift_agents_changes(shifts, edited),
+        replications=int(reps),
+        seed=int(seed),
+    )
+
+
+def choose_engine() -> str:
+    """The simulation engine (the package's default unless the user picks another)."""
+    with st.sidebar.expander("Engine"):
+        return st.selectbox(
+            "Simulation engine",
+            ENGINES,
+            index=ENGINES.index(DEFAULT_ENGINE),
+            key="engine",
+            help="simpy is the reference; fast is the compiled engine with the same results",
+        )

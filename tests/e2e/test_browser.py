@@ -1,0 +1,203 @@
+"""Functional (end to end): the real app in a real browser.
+
+Starts ``streamlit run app.py`` on a free local port and drives it with Playwright in Debian's
+chromium (Playwright's own browser download is not available): both plans' figures appear,
+moving the chat deflection lever changes them, the CSV downloads, and screenshots are saved to
+tests/e2e/artifacts/ and docs/img/app.png (the README's). The time from the lever change to the
+updated figures is printed, not asserted (run with -s to see it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+SCREENSHOT = ROOT / "docs" / "img" / "app.png"
+CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT_MS = 180_000  # the first run simulates ten replications of both plans
+
+pytestmark = pytest.mark.browser
+
+# the z (or y) data of every plotly figure on the page, to see whether figures changed
+FIGURE_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+    g => JSON.stringify((g.data || []).map(t => [t.name || '', t.z || t.y || null])))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _idle(page) -> None:
+    """Wait until the script run is over (no "Running…" status, no spinner)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"] *')
+               && !document.querySelector('[data-testid="stSpinner"]')""",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def _tall_screenshot(page, name: str) -> None:
+    """The whole page (Streamlit scrolls inside its main block, so grow the viewport)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 2600})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size(size)
+
+
+def test_app_in_browser(app_url):
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "/usr/bin/chromium is missing (install Debian's chromium: scripts/ensure-chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+            page.goto(app_url)
+            # Compare page: both plans side by side, with the P(miss target) figure
+            page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
+            page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            for plan in ("follow-the-sun", "single-site"):
+                assert page.get_by_role("heading", name=plan).count() >= 1
+                assert page.locator(".js-plotly-plot .legendtext", has_text=plan).count() >= 1
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+            _tall_screenshot(page, "compare.png")
+
+            # Hour-of-week page: a heatmap per plan, then demand vs agents
+            page.get_by_role("link", name="Hour of week").click()
+            page.locator(".js-plotly-plot").nth(1).wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            titles = page.locator(".js-plotly-plot").first.inner_text()
+            assert "follow-the-sun" in titles
+            assert "single-site" in titles
+            page.get_by_test_id("stSelectbox").filter(has_text="Channel").click()
+            page.get_by_role("option", name="chat", exact=True).click()
+            page.locator(".js-plotly-plot", has_text="— chat —").wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            before = page.evaluate(FIGURE_DATA_JS)
+            _tall_screenshot(page, "hours.png")
+
+            # move the chat deflection lever one step (0.15 → 0.20) and wait for new figures
+            slider = page.get_by_test_id("stSlider").filter(has_text="chat: bot deflection")
+            thumb = slider.get_by_role("slider")
+            thumb.focus()
+            started = time.perf_counter()
+            thumb.press("ArrowRight")
+            page.wait_for_function(
+                f"before => JSON.stringify(({FIGURE_DATA_JS})()) !== JSON.stringify(before)",
+                arg=before,
+                timeout=TIMEOUT_MS,
+            )
+            elapsed = time.perf_counter() - started
+            _idle(page)
+            after = page.evaluate(FIGURE_DATA_JS)
+            assert after != before
+            assert float(thumb.input_value()) == pytest.approx(0.20, abs=1e-9)
+            print(f"\nlever change -> updated figures: {elapsed:.2f} s")
+            (ARTIFACTS / "timing.json").write_text(json.dumps({"lever_to_figures_s": elapsed}))
+            _tall_screenshot(page, "hours-after-lever.png")
+
+            # Cost page: breakdown and cost vs service level, both plans
+            page.get_by_role("link", name="Cost").click()
+            page.locator(".js-plotly-plot", has_text="Cost breakdown").wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            assert page.locator(".js-plotly-plot .legendtext", has_text="single-site").count() >= 1
+            _tall_screenshot(page, "cost.png")
+
+            # Downloads page: the CSV per plan × channel
+            page.get_by_role("link", name="Downloads").click()
+            button = page.get_by_test_id("stDownloadButton").filter(has_text="channel (CSV)").first
+            button.wait_for(timeout=TIMEOUT_MS)
+            with page.expect_download(timeout=60_000) as info:
+                button.locator("button").click()
+            target = ARTIFACTS / "channels.csv"
+            info.value.save_as(target)
+            lines = target.read_text().splitlines()
+            assert lines[0].startswith("plan,channel,")
+            assert len(lines) == 1 + 2 * 4  # 2 plans × 4 channels of global-saas
+            assert any(line.startswith("single-site,chat,") for line in lines)
+        finally:
+            browser.close()
