@@ -1,0 +1,64 @@
+"""The one place numba is imported, shielded from our own package name.
+
+Why a shield: our import package is called ``coverage``, like the coverage.py tool. While numba
+loads, ``numba/misc/coverage_support.py`` runs ``try: import coverage`` to support coverage.py;
+the import succeeds on *our* package, and numba then evaluates ``coverage.types.Tracer`` and
+crashes with ``AttributeError: module 'coverage' has no attribute 'types'`` (upstream considers a
+package named ``coverage`` to be coverage.py and will not change this).
+
+The probe only catches ``ImportError``, so while numba loads we make ``import coverage`` raise
+exactly that: ``sys.modules["coverage"] = None`` is the import system's documented way of saying
+"this module cannot be imported" (``ModuleNotFoundError``). numba concludes that coverage.py is
+absent (correct: this project never depends on it), finishes loading, and we put the entry back
+exactly as it was. Submodules such as ``coverage.batch`` stay in ``sys.modules`` the whole time,
+so code that already holds them is unaffected; only a *fresh* ``import coverage`` in another
+thread during those few hundred milliseconds would fail, which is why this module is imported
+once, at import time of ``coverage.fast_engine``, before any worker thread needs it.
+
+Every other module imports numba's decorators from here, never numba itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_MISSING = object()
+
+
+def _import_numba_shielded() -> Any:
+    """Import numba with ``import coverage`` hidden, then restore ``sys.modules`` exactly."""
+    if "numba" in sys.modules and "numba.misc.coverage_support" in sys.modules:
+        return sys.modules["numba"]
+    saved = sys.modules.get("coverage", _MISSING)
+    sys.modules["coverage"] = None  # type: ignore[assignment]  # makes `import coverage` fail
+    try:
+        import numba
+        import numba.misc.coverage_support  # the probe, in case a numba version loads it lazily
+    finally:
+        if saved is _MISSING:
+            sys.modules.pop("coverage", None)
+        else:
+            sys.modules["coverage"] = saved  # type: ignore[assignment]
+    return numba
+
+
+numba = _import_numba_shielded()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def njit(*args: Any, **kwargs: Any) -> Any:
+    """``numba.njit`` with the on-disk cache on by default (``cache=True``).
+
+    The cache lives in ``coverage/__pycache__`` (numba's in-tree locator, or numba's user-wide
+    cache directory when that is read-only), keyed by the source file, so only the first process
+    after a code change compiles; later processes and pool workers load machine code in well
+    under a second.
+    """
+    kwargs.setdefault("cache", True)
+    return numba.njit(*args, **kwargs)
+
+
+__all__ = ["njit", "numba"]
