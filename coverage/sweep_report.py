@@ -1,0 +1,288 @@
+"""Sweep results as tables and a report: which variants meet every target, and at what cost.
+
+`summary_rows` flattens one variant's JSON result into one row per plan × channel (the JSON
+contract's fields, ``ci95`` as ``*_ci95_lo``/``*_ci95_hi`` as in
+:func:`coverage.report.channels_table`, the plan's ``cost.*`` as ``cost_*``). A (variant, plan)
+**meets its targets** when every channel's service level is at least the channel's target share;
+a channel without eligible contacts (service level null) cannot miss. The best variants of a plan
+are those that meet their targets, cheapest per month first; when none does, the closest ones
+(largest worst-channel margin, service level minus target share) are shown instead.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
+
+
+def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """A channel's JSON figures as flat columns (ci95 as *_ci95_lo / *_ci95_hi)."""
+    row: dict[str, Any] = {}
+    for key, value in figures.items():
+        if key == "ci95":
+            for metric, bounds in value.items():
+                row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
+                row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
+        else:
+            row[key] = value
+    return row
+
+
+def summary_rows(meta: Mapping[str, Any], result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per plan × channel of a variant's JSON result.
+
+    `meta` holds the variant's ``variant``, ``source``, ``scenario``, ``currency``, ``seed``,
+    ``replications``, ``overrides`` (field path → value) and ``targets`` (channel →
+    (answer_within_s, share)).
+    """
+    rows = []
+    for plan_name, plan in result["plans"].items():
+        cost = {f"cost_{k}": v for k, v in plan["cost"].items() if k != "by_site"}
+        for channel, figures in plan["channels"].items():
+            within_s, share = meta["targets"][channel]
+            rows.append(
+                {
+                    **{k: meta[k] for k in ID_COLUMNS},
+                    "overrides": meta["overrides"],
+                    "plan": plan_name,
+                    "channel": channel,
+                    "target_answer_within_s": within_s,
+                    "target_share": share,
+                    **channel_fields(figures),
+                    "plan_occupancy": plan["occupancy"],
+                    **cost,
+                }
+            )
+    return rows
+
+
+def _override_column(values: list[Any]) -> pd.Series:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.Series(values, dtype="boolean")
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pd.Series(values, dtype="Int64")
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")
+    return pd.Series(
+        [v if v is None or isinstance(v, str) else json.dumps(v, sort_keys=True) for v in values],
+        dtype=object,
+    )
+
+
+def summary_frame(rows: list[dict[str, Any]], override_paths: Sequence[str]) -> pd.DataFrame:
+    """The summary table: id columns, one column per override path, then plan × channel data.
+
+    An override column holds numbers when every value is a number, else text (JSON for
+    mappings and lists); a variant without that override has a null.
+    """
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "overrides"} for r in rows])
+    for offset, path in enumerate(override_paths):
+        values = [r["overrides"].get(path) for r in rows]
+        frame.insert(len(ID_COLUMNS) + offset, path, _override_column(values))
+    return frame
+
+
+def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per plan × variant, ranked within each plan.
+
+    Columns: plan, rank, variant, meets_targets, cost_per_month, worst_margin (lowest service
+    level minus target share over channels [0–1]), ``sl_<channel>`` per channel, the overrides.
+    Meeting variants come first, cheapest first; then the others, closest first.
+    """
+    order = {v: i for i, v in enumerate(dict.fromkeys(summary["variant"]))}
+    channels = list(dict.fromkeys(summary["channel"]))
+    records = []
+    for (plan, variant), rows in summary.groupby(["plan", "variant"], sort=False):
+        sl = rows["service_level"].astype("float64")
+        margins = (sl - rows["target_share"].astype("float64")).dropna()
+        record: dict[str, Any] = {
+            "plan": plan,
+            "variant": variant,
+            "meets_targets": bool((margins >= 0).all()),
+            "cost_per_month": float(rows["cost_per_month"].iloc[0]),
+            "worst_margin": float(margins.min()) if len(margins) else math.nan,
+        }
+        by_channel = dict(zip(rows["channel"], sl, strict=True))
+        record.update({f"sl_{c}": by_channel.get(c, math.nan) for c in channels})
+        record.update({c: rows[c].iloc[0] for c in override_columns if c in rows})
+        record["_order"] = order[variant]
+        records.append(record)
+    table = pd.DataFrame(records)
+    table["_meets"] = ~table["meets_targets"]
+    table["_cost"] = np.where(table["meets_targets"], table["cost_per_month"], 0.0)
+    table["_margin"] = np.where(table["meets_targets"], 0.0, -table["worst_margin"].fillna(-1.0))
+    plan_order = {p: i for i, p in enumerate(dict.fromkeys(summary["plan"]))}
+    table["_plan"] = table["plan"].map(plan_order)
+    table = table.sort_values(["_plan", "_meets", "_cost", "_margin", "_order"], kind="stable")
+    table.insert(1, "rank", table.groupby("plan", sort=False).cumcount() + 1)
+    return table.drop(columns=["_order", "_meets", "_cost", "_margin", "_plan"]).reset_index(
+        drop=True
+    )
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def varying_columns(summary: pd.DataFrame, override_columns: Sequence[str]) -> list[str]:
+    """The override columns whose value differs between variants (all of them if none does)."""
+    present = [c for c in override_columns if c in summary.columns]
+    varying = [c for c in present if summary[c].astype(str).nunique() > 1]
+    return varying or present
+
+
+def _overrides_text(row: Mapping[str, Any], override_columns: Sequence[str]) -> str:
+    parts = [f"{c}={row[c]}" for c in override_columns if c in row and not _missing(row[c])]
+    return ", ".join(parts) or "(no overrides)"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def report_text(
+    summary: pd.DataFrame, override_columns: Sequence[str] = (), *, top: int = 5
+) -> str:
+    """The best `top` variants of each plan as a plain-text table."""
+    override_columns = varying_columns(summary, override_columns)
+    best = best_variants(summary, override_columns)
+    channels = list(dict.fromkeys(summary["channel"]))
+    currency = str(summary["currency"].iloc[0])
+    n_variants = summary["variant"].nunique()
+    lines = [
+        f"{n_variants} variants × {summary['plan'].nunique()} plans; a variant meets the "
+        "targets when every channel's service level is at least its target share",
+    ]
+    targets = summary.drop_duplicates("channel").set_index("channel")
+    lines.append(
+        "targets: "
+        + ", ".join(
+            f"{c} {targets.loc[c, 'target_share']:.0%} within "
+            f"{targets.loc[c, 'target_answer_within_s']:g} s"
+            for c in channels
+        )
+    )
+    header = f"  {'#':>3}  {'variant':<16}  {f'cost/month ({currency})':>20}  {'worst margin':>12}"
+    header += "".join(f"  {c[:9]:>9}" for c in channels) + "  overrides"
+    for plan, rows in best.groupby("plan", sort=False):
+        meeting = int(rows["meets_targets"].sum())
+        if meeting:
+            lines += ["", f"{plan}: {meeting} of {len(rows)} variants meet every target; cheapest:"]
+            shown = rows[rows["meets_targets"]].head(top)
+        else:
+            lines += ["", f"{plan}: no variant meets every target; closest (by worst margin):"]
+            shown = rows.head(top)
+        lines.append(header)
+        for _, row in shown.iterrows():
+            margin = row["worst_margin"]
+            margin_text = "—" if pd.isna(margin) else f"{100 * margin:+.1f} pts"
+            line = f"  {row['rank']:>3}  {row['variant']:<16}  {row['cost_per_month']:>20,.0f}"
+            line += f"  {margin_text:>12}" + "".join(
+                f"  {_pct(row[f'sl_{c}']):>9}" for c in channels
+            )
+            lines.append(line + "  " + _overrides_text(row, override_columns))
+    winners = best[best["meets_targets"]]
+    if len(winners):
+        top_row = winners.sort_values("cost_per_month", kind="stable").iloc[0]
+        lines += [
+            "",
+            f"cheapest meeting every target: plan {top_row['plan']}, variant "
+            f"{top_row['variant']} at {top_row['cost_per_month']:,.0f} {currency}/month "
+            f"({_overrides_text(top_row, override_columns)})",
+        ]
+    return "\n".join(lines)
+
+
+def report_html(
+    summary: pd.DataFrame, override_columns: Sequence[str] = (), *, top: int = 5, title: str = ""
+) -> str:
+    """A self-contained HTML page (plotly.js inline): cost vs service level of every variant."""
+    import plotly.graph_objects as go
+    from plotly.colors import qualitative
+    from plotly.subplots import make_subplots
+
+    override_columns = varying_columns(summary, override_columns)
+    best = best_variants(summary, override_columns)
+    meets = {(r.plan, r.variant): r.meets_targets for r in best.itertuples()}
+    channels = list(dict.fromkeys(summary["channel"]))
+    plans = list(dict.fromkeys(summary["plan"]))
+    currency = str(summary["currency"].iloc[0])
+    titles = []
+    for c in channels:
+        shares = summary.loc[summary["channel"] == c, "target_share"].unique()
+        titles.append(f"{c} (target {shares[0]:.0%})" if len(shares) == 1 else c)
+    fig = make_subplots(rows=1, cols=len(channels), shared_yaxes=True, subplot_titles=titles)
+    palette = qualitative.Plotly
+    for p, plan in enumerate(plans):
+        for c, channel in enumerate(channels):
+            rows = summary[(summary["plan"] == plan) & (summary["channel"] == channel)]
+            ok = [bool(meets[(plan, v)]) for v in rows["variant"]]
+            hover = [
+                html.escape(
+                    f"variant {r['variant']} · plan {plan}\n{channel} service level "
+                    f"{_pct(r['service_level'])} (target {r['target_share']:.0%})\n"
+                    f"cost/month {r['cost_per_month']:,.0f} {currency}\n"
+                    f"{_overrides_text(r, override_columns)}\n"
+                    f"meets every target: {'yes' if m else 'no'}"
+                ).replace("\n", "<br>")
+                for (_, r), m in zip(rows.iterrows(), ok, strict=True)
+            ]
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["service_level"].astype("float64").tolist(),
+                    y=rows["cost_per_month"].astype("float64").tolist(),
+                    mode="markers",
+                    name=plan,
+                    legendgroup=plan,
+                    showlegend=c == 0,
+                    marker={
+                        "color": palette[p % len(palette)],
+                        "size": 9,
+                        "symbol": ["circle" if m else "x-open" for m in ok],
+                    },
+                    text=hover,
+                    hovertemplate="%{text}<extra></extra>",
+                ),
+                row=1,
+                col=c + 1,
+            )
+        for c, channel in enumerate(channels):
+            shares = summary.loc[summary["channel"] == channel, "target_share"].unique()
+            if len(shares) == 1 and p == 0:
+                fig.add_vline(x=float(shares[0]), line_dash="dash", line_color="grey", col=c + 1)
+    fig.update_xaxes(tickformat=".0%", title_text="service level")
+    fig.update_yaxes(title_text=f"cost per month ({currency})", col=1)
+    fig.update_layout(
+        height=480,
+        margin={"t": 60, "l": 70, "r": 20, "b": 60},
+        legend_title_text="plan (● meets every target, ✕ misses one)",
+    )
+    chart = fig.to_html(full_html=False, include_plotlyjs=True, div_id="cost-vs-service")
+    table = best.groupby("plan", sort=False).head(top).copy()
+    table["cost_per_month"] = table["cost_per_month"].map(lambda v: f"{v:,.0f}")
+    table["worst_margin"] = table["worst_margin"].map(
+        lambda v: "—" if pd.isna(v) else f"{100 * v:+.1f} pts"
+    )
+    for col in (f"sl_{c}" for c in channels):
+        table[col] = table[col].map(_pct)
+    heading = html.escape(title or "Sweep report")
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{heading}</title><style>body{{font-family:sans-serif;margin:2em}}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
+        "padding:4px 8px;text-align:right}</style></head><body>"
+        f"<h1>{heading}</h1><p>Cost per month against each channel's service level, one point "
+        "per variant and plan. A variant meets the targets when every channel's service level "
+        "is at least its target share (dashed line).</p>"
+        f"{chart}<h2>Best variants per plan</h2><p>Meeting every target, cheapest first; "
+        f"then the closest misses.</p>{table.to_html(index=False, escape=True)}</body></html>\n"
+    )
