@@ -3,8 +3,8 @@
 Starts ``streamlit run app.py`` on a free local port and drives it with Playwright in Debian's
 chromium (Playwright's own browser download is not available): both plans' figures appear,
 moving the chat deflection lever changes them, the CSV downloads, and screenshots are saved to
-tests/e2e/artifacts/ and docs/img/app.png (the README's). The time from the lever change to the
-updated figures is printed, not asserted (run with -s to see it).
+tests/e2e/artifacts/ (and to docs/img/app.png, the README's, when UPDATE_SCREENSHOT=1). The
+time from the lever change to the updated figures is printed, not asserted (run with -s to see it).
 """
 
 from __future__ import annotations
@@ -142,8 +142,10 @@ def test_app_in_browser(app_url):
             for plan in ("follow-the-sun", "single-site"):
                 assert page.get_by_role("heading", name=plan).count() >= 1
                 assert page.locator(".js-plotly-plot .legendtext", has_text=plan).count() >= 1
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "app.png"))
+            if os.environ.get("UPDATE_SCREENSHOT") == "1":  # refresh the README's picture
+                page.screenshot(path=str(SCREENSHOT))
             _tall_screenshot(page, "compare.png")
 
             # Hour-of-week page: a heatmap per plan, then demand vs agents
