@@ -233,9 +233,13 @@ def scenario_languages(scenario: Scenario) -> list[str]:
 def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) -> float:
     """Expected contacts per replication; ScenarioError if above `limit`."""
     total = 0.0
-    for entry in scenario.demand:
+    for k, entry in enumerate(scenario.demand):
         if entry.kind == "rates":
             total += float(expected_per_minute(entry, scenario, timeline).sum())
+        else:  # reads and checks the log here, before any worker process starts
+            from coverage import logs
+
+            total += logs.expected_contacts(entry, k, scenario, timeline)
     if total > limit:
         raise ScenarioError(
             "demand",

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from coverage.arrivals import Contacts
+from coverage.arrivals import Contacts, scenario_languages
 from coverage.automation import BotOutcome
 from coverage.calendar import Timeline, utc_hour_of_week
 from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
@@ -265,6 +265,73 @@ def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> 
             "abandoned": (oc == ABANDONED).astype(int),
             "short_abandoned": short.astype(int),
             "wait_answered_s": np.where(oc == ANSWERED, w, 0.0),
+            "unfinished": (oc == UNFINISHED).astype(int),
         }
     )
+    frame = pd.concat([frame, _breakdown_columns(scenario, sub, frame)], axis=1)
     return frame.groupby(["channel", "region", "hour_of_week"], as_index=False).sum()
+
+
+# --- breakdowns by language and segment -------------------------------------------------------
+# The hourly counts carry, for each language and segment, the same counts restricted to it, in
+# columns named "language:de:offered" ("-" = none). They are sums, so they add up across
+# replications like the other hourly counts; `breakdown_rates` turns summed counts into rates.
+
+BREAKDOWN_FIELDS = (
+    "offered",
+    "deflected",
+    "answered",
+    "answered_within_target",
+    "abandoned",
+    "short_abandoned",
+    "unfinished",
+    "wait_answered_s",
+)
+
+
+def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:
+    """Labels of each breakdown dimension by index (-1, none, is "-"); only dimensions in use."""
+    out = {}
+    for dim, names in (
+        ("language", scenario_languages(scenario)),
+        ("segment", list(scenario.segments)),
+    ):
+        if names:
+            out[dim] = {-1: "-", **dict(enumerate(names))}
+    return out
+
+
+def breakdown_column(dimension: str, label: str, field: str) -> str:
+    """Name of the hourly column holding `field` for contacts with that language or segment."""
+    return f"{dimension}:{label}:{field}"
+
+
+def _breakdown_columns(scenario: Scenario, sub: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    wide = {}
+    for dim, labels in breakdown_labels(scenario).items():
+        codes = sub[dim].to_numpy()
+        for value, label in labels.items():
+            hit = codes == value
+            for key in BREAKDOWN_FIELDS:
+                wide[breakdown_column(dim, label, key)] = np.where(hit, frame[key].to_numpy(), 0)
+    return pd.DataFrame(wide, index=frame.index)
+
+
+def breakdown_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Add service_level, abandon_rate and asa_s to a frame of summed BREAKDOWN_FIELDS counts.
+
+    The rates are pooled (summed numerators over summed denominators), with the definitions of
+    the metric contract; a rate whose denominator is empty is NaN.
+    """
+    out = counts.copy()
+    base = out["offered"] - out["deflected"] - out["short_abandoned"]
+    out["service_level"] = np.where(
+        base > 0, out["answered_within_target"] / base.clip(lower=1), np.nan
+    )
+    out["abandon_rate"] = np.where(
+        base > 0, (out["abandoned"] - out["short_abandoned"]) / base.clip(lower=1), np.nan
+    )
+    out["asa_s"] = np.where(
+        out["answered"] > 0, out["wait_answered_s"] / out["answered"].clip(lower=1), np.nan
+    )
+    return out

@@ -11,6 +11,12 @@ import pandas as pd
 
 from coverage.batch import RunResult
 from coverage.calendar import utc_hour_of_week
+from coverage.metrics import (
+    BREAKDOWN_FIELDS,
+    breakdown_column,
+    breakdown_labels,
+    breakdown_rates,
+)
 from coverage.roster import agents_on_duty
 from coverage.units import SECONDS_PER_MINUTE
 
@@ -199,6 +205,7 @@ def comparison_text(result: RunResult) -> str:
                 both = None if None in raw else raw[1] - raw[0]
                 vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
             lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    lines += breakdown_lines(result, header, width, delta)
     lines += ["", f"cost ({sc.currency}, measured window)", header]
     for label, key in (
         ("total", "total"),
@@ -220,3 +227,161 @@ def comparison_text(result: RunResult) -> str:
             vals.append(sign + number)
         lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     return "\n".join(lines)
+
+
+# --- breakdowns by language, segment and region ----------------------------------------------
+
+BREAKDOWN_BY = ("language", "segment", "region")
+_UTC_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def breakdown_table(result: RunResult, by: str) -> pd.DataFrame:
+    """Per plan × channel (and channel "all") × language, segment or region: outcomes.
+
+    Counts are means per replication; service_level, abandon_rate and asa_s are pooled over the
+    replications (`coverage.metrics.breakdown_rates`). Rows with nothing offered are left out.
+    A contact with no language or segment is shown as "-".
+    """
+    if by not in BREAKDOWN_BY:
+        raise ValueError(f"by must be one of {', '.join(BREAKDOWN_BY)}, got {by!r}")
+    sc = result.scenario
+    fields = list(BREAKDOWN_FIELDS)
+    frames = []
+    for pname, plan in result.plans.items():
+        h = plan.hourly
+        if by == "region":
+            parts = [
+                h.groupby(["channel", "region"], as_index=False)[fields]
+                .sum()
+                .assign(region=lambda f: [list(sc.regions)[i] for i in f["region"]])
+            ]
+        else:
+            parts = []
+            for label in breakdown_labels(sc).get(by, {}).values():
+                cols = {breakdown_column(by, label, f): f for f in fields}
+                if set(cols) <= set(h.columns):
+                    part = h.groupby("channel", as_index=False)[list(cols)].sum()
+                    parts.append(part.rename(columns=cols).assign(**{by: label}))
+        if not parts:
+            continue
+        counts = pd.concat(parts, ignore_index=True)
+        counts["channel"] = [list(sc.channels)[i] for i in counts["channel"]]
+        every = counts.groupby(by, as_index=False)[fields].sum().assign(channel="all")
+        table = breakdown_rates(pd.concat([counts, every], ignore_index=True))
+        table[fields] = table[fields] / result.replications
+        frames.append(table.drop(columns="wait_answered_s").assign(plan=pname))
+    columns = ["plan", "channel", by, *fields[:-1], "service_level", "abandon_rate", "asa_s"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)[columns]
+    return out[out["offered"] > 0].reset_index(drop=True)
+
+
+def _speakers_on_duty(roster: Any, agents: np.ndarray, at_s: np.ndarray) -> np.ndarray:
+    """Available agents among `agents` (a mask) at each instant of `at_s`."""
+    keep = agents[roster.window_agent] if len(roster.window_agent) else np.zeros(0, bool)
+    starts = np.sort(roster.window_start_s[keep])
+    ends = np.sort(roster.window_end_s[keep])
+    return np.searchsorted(starts, at_s, side="right") - np.searchsorted(ends, at_s, side="right")
+
+
+def language_gaps_table(result: RunResult) -> pd.DataFrame:
+    """Hours where a language has demand but no agent on duty speaks it (for that channel).
+
+    One row per plan × language × channel × UTC hour of week in which contacts in that language
+    arrived and, for some or all of the hour, no available agent both serves the channel and
+    speaks the language: offered (mean per replication) and uncovered_share, the share of that
+    hour's minutes without such an agent [0–1]. Empty when every language is always covered.
+    """
+    sc = result.scenario
+    tl = result.timeline
+    labels = {i: name for i, name in breakdown_labels(sc).get("language", {}).items() if i >= 0}
+    minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
+    how = utc_hour_of_week(minutes, tl.start_utc)
+    rows = []
+    for pname, plan in result.plans.items():
+        roster = result.rosters[pname]
+        for li, label in labels.items():
+            col = breakdown_column("language", label, "offered")
+            if col not in plan.hourly.columns:
+                continue
+            offered = plan.hourly.groupby(["channel", "hour_of_week"])[col].sum()
+            for c, cname in enumerate(sc.channels):
+                speakers = roster.agent_channels[:, c] & roster.agent_languages[:, li]
+                none = _speakers_on_duty(roster, speakers, minutes) == 0
+                share = pd.Series(none).groupby(how).mean()
+                for hour, gap in share[share > 0].items():
+                    demand = float(offered.get((c, hour), 0.0)) / result.replications
+                    if demand > 0:
+                        rows.append(
+                            {
+                                "plan": pname,
+                                "language": label,
+                                "channel": cname,
+                                "hour_of_week": int(hour),
+                                "utc_weekday": _UTC_DAYS[int(hour) // 24],
+                                "utc_hour": int(hour) % 24,
+                                "offered": demand,
+                                "uncovered_share": float(gap),
+                            }
+                        )
+    columns = ["plan", "language", "channel", "hour_of_week", "utc_weekday", "utc_hour"]
+    return pd.DataFrame(rows, columns=[*columns, "offered", "uncovered_share"])
+
+
+def uncovered_hours(gaps: pd.DataFrame, plan: str, language: str) -> float:
+    """Hours of the window in which `language` had demand and no speaker on duty [h].
+
+    From `language_gaps_table`: per UTC hour of week, the largest uncovered share over the
+    channels with demand in that language, summed (an hour half without a speaker counts 0.5).
+    """
+    mine = gaps[(gaps["plan"] == plan) & (gaps["language"] == language)]
+    return float(mine.groupby("hour_of_week")["uncovered_share"].max().sum())
+
+
+def breakdown_lines(result: RunResult, header: str, width: int, delta: bool) -> list[str]:
+    """The comparison text's sections by language and by segment (all channels together).
+
+    Shown only when the scenario has two or more languages, or segments; the language section
+    ends with `uncovered_hours`: the hours in which each language had demand but nobody on duty
+    spoke it (for the channel it came in on).
+    """
+    sc = result.scenario
+    plans = list(result.plans)
+    labels = breakdown_labels(sc)
+    out: list[str] = []
+    for by in ("language", "segment"):
+        named = [v for i, v in labels.get(by, {}).items() if i >= 0]
+        if (by == "language" and len(named) < 2) or not named:
+            continue
+        table = breakdown_table(result, by)
+        table = table[table["channel"] == "all"].set_index(["plan", by])
+        gaps = language_gaps_table(result) if by == "language" else None
+        out += ["", f"by {by} (all channels)", header]
+        for label in [*named, "-"]:
+            if not any((p, label) in table.index for p in plans):
+                continue
+            out.append(f"  {label}" if label != "-" else f"  (no {by})")
+            rows = [
+                ("offered / replication", "offered", "n"),
+                ("service level", "service_level", "pct"),
+                ("abandon rate", "abandon_rate", "pct"),
+                ("ASA", "asa_s", "s"),
+            ]
+            for text, key, kind in rows:
+                raw = [
+                    table.loc[(p, label), key] if (p, label) in table.index else None for p in plans
+                ]
+                raw = [None if v is None or pd.isna(v) else float(v) for v in raw]
+                vals = [_fmt(v, kind) for v in raw]
+                if delta:
+                    both = None if None in raw else raw[1] - raw[0]
+                    vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
+                out.append(f"    {text:<20}" + "".join(f"{v:>{width}}" for v in vals))
+            if gaps is not None and label != "-":
+                raw = [uncovered_hours(gaps, p, label) for p in plans]
+                vals = [f"{v:,.1f}" for v in raw]
+                if delta:
+                    vals.append(f"{raw[1] - raw[0]:+,.1f}")
+                out.append(f"    {'hours uncovered':<20}" + "".join(f"{v:>{width}}" for v in vals))
+    return out

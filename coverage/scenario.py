@@ -384,6 +384,11 @@ class Scenario(_Model):
                         f"{value!r} is not defined under {key}s "
                         f"(defined: {', '.join(known) or 'none'})",
                     )
+        for i, entry in enumerate(self.demand):
+            source = entry.replay if entry.replay is not None else entry.fit
+            problem = None if source is None else _log_path_problem(source, self.base_dir)
+            if problem:
+                raise FieldError(("demand", i, entry.kind), problem)
         self._check_automation(self.automation, ("automation",))
         for pname, plan in self.plans.items():
             if plan.automation is not None:
@@ -412,6 +417,20 @@ class Scenario(_Model):
         """The automation block in force for `plan` (its own, else the top-level one)."""
         own = self.plans[plan].automation
         return dict(self.automation if own is None else own)
+
+
+def _log_path_problem(text: str, base_dir: str | None) -> str | None:
+    """What is wrong with a contact-log path, if anything (existence needs a folder to look in)."""
+    if not text.lower().endswith((".csv", ".parquet")):
+        return f"{text!r} is not a contact log: give a .csv or .parquet file"
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        if base_dir is None:
+            return None  # checked when the log is read, against an explicit base
+        path = Path(base_dir) / path
+    if not path.is_file():
+        return f"no such file {text!r} (looked for {path})"
+    return None
 
 
 def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
