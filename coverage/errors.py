@@ -28,6 +28,9 @@ class ScenarioError(ValueError):
         self.file = file
         super().__init__(self._text())
 
+    def __reduce__(self):  # picklable, so an error raised in a worker process comes back intact
+        return (_rebuild, (self.path, self.message, self.file))
+
     def _text(self) -> str:
         parts = [p for p in (self.file, self.path) if p]
         return ": ".join([*parts, self.message])
@@ -35,6 +38,10 @@ class ScenarioError(ValueError):
     def with_file(self, file: str) -> ScenarioError:
         """Return the same error attributed to `file` (kept if already set)."""
         return ScenarioError(self.path, self.message, file=self.file or file)
+
+
+def _rebuild(path: str, message: str, file: str | None) -> ScenarioError:
+    return ScenarioError(path, message, file=file)
 
 
 def join_path(*parts: str | int) -> str:

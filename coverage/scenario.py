@@ -423,10 +423,12 @@ def _log_path_problem(text: str, base_dir: str | None) -> str | None:
     """What is wrong with a contact-log path, if anything (existence needs a folder to look in)."""
     if not text.lower().endswith((".csv", ".parquet")):
         return f"{text!r} is not a contact log: give a .csv or .parquet file"
+    if base_dir is None:
+        # text with no file behind it (an upload): never look at the server's disk here; the
+        # log is checked when it is read, against an explicit, allowed base folder
+        return None
     path = Path(text).expanduser()
     if not path.is_absolute():
-        if base_dir is None:
-            return None  # checked when the log is read, against an explicit base
         path = Path(base_dir) / path
     if not path.is_file():
         return f"no such file {text!r} (looked for {path})"
