@@ -36,7 +36,7 @@ from coverage.scenario import Scenario
 
 MAX_CONTACTS_PER_REPLICATION = 50_000_000
 ENGINES = ("simpy", "fast")
-DEFAULT_ENGINE = "simpy"
+DEFAULT_ENGINE = "fast"
 
 
 def engine_function(name: str) -> Callable[[EngineInput], EngineOutput]:

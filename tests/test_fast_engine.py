@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -329,9 +330,11 @@ def test_fresh_process_imports_and_runs_fast_engine():
     assert float(done.stdout) > 0
 
 
-def test_spawned_pool_worker_imports_fast_engine():
+def test_spawned_pool_worker_imports_fast_engine(monkeypatch: pytest.MonkeyPatch):
     # unit: a worker started from scratch (spawn) runs a replication with the fast engine and
-    # gets what this process gets
+    # gets what this process gets. A spawned child re-runs the parent's __main__ by path; under
+    # pytest that may be a script another test (AppTest) left there, so give it an empty one.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     scenario = load_scenario(ROOT / "scenarios" / "erlang-a-example.yaml")
     timeline = build_timeline(scenario)
     rosters = {
