@@ -57,8 +57,6 @@ def _run(
     class_channel,
     concurrency,
     can_serve,
-    class_members,
-    class_offset,
     wev_time,
     wev_agent,
     wev_is_end,
@@ -97,8 +95,22 @@ def _run(
     avail_pos = np.full(n_agents, -1, dtype=np.int64)
     n_avail = 0
     avail_count = np.zeros(n_classes, dtype=np.int64)  # available agents that may serve k
-    head = class_offset[:-1].copy()  # next contact to serve, per class
-    tail = class_offset[:-1].copy()  # one past the last contact that has joined, per class
+    # each class's FIFO queue is a slice of `class_members` (its contacts in joining order, by a
+    # counting sort), consumed from `head`; contacts up to `tail` have joined
+    head = np.zeros(n_classes, dtype=np.int64)
+    for c in range(n):
+        head[klass[c]] += 1
+    start = 0
+    for k in range(n_classes):
+        size = head[k]
+        head[k] = start
+        start += size
+    tail = head.copy()
+    class_members = np.empty(n, dtype=np.int64)
+    for c in range(n):
+        class_members[tail[klass[c]]] = c
+        tail[klass[c]] += 1
+    tail[:] = head
     waiting = 0
 
     max_conc = 1
@@ -352,25 +364,17 @@ def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
 
 def simulate(inp: EngineInput) -> EngineOutput:
     """Simulate one plan on one replication's contacts (compiled engine, same rule as SimPy)."""
-    n_classes = len(inp.class_priority)
-    klass = _arg(inp.klass, np.int64)
-    # each class's contacts in joining order: its FIFO queue, consumed by head/tail pointers
-    class_members = np.argsort(klass, kind="stable").astype(np.int64)
-    class_offset = np.zeros(n_classes + 1, np.int64)
-    np.cumsum(np.bincount(klass, minlength=n_classes), out=class_offset[1:])
     wev_time, wev_agent, wev_is_end, wev_paid = _window_events(inp)
     deadline = _arg(inp.deadline_s, np.float64)
     outcome, started, ended, agent, ot_agent, ot_start, ot_end, ot_paid = _run(
         _arg(inp.joined_at_s, np.float64),
         deadline,
         _arg(inp.handle_s, np.float64),
-        klass,
+        _arg(inp.klass, np.int32),
         _arg(inp.class_priority, np.int64),
         _arg(inp.class_channel, np.int64),
         _arg(inp.channel_concurrency, np.int64),
         _arg(inp.can_serve, np.bool_),
-        class_members,
-        class_offset,
         wev_time,
         wev_agent,
         wev_is_end,
