@@ -1,0 +1,413 @@
+"""Engine benchmark: arrivals per second and peak memory on M/M/14+M, and the default scenario.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_engine.py            # 100k and 1M arrivals (~4 min)
+    .venv/bin/python benchmarks/bench_engine.py --quick    # 100k only
+    .venv/bin/python benchmarks/bench_engine.py --no-memory --no-week
+
+One model, one seed: the Erlang A example of `scenarios/erlang-a-example.yaml` (200 calls/h,
+exponential handle time of 180 s and patience of 300 s, 14 agents around the clock), run by
+
+* ``simpy-idiomatic``: the model a typical SimPy user writes (a ``Resource`` of 14, a process
+  per caller, ``yield req | env.timeout(patience)``), drawing from ``random.Random(seed)``;
+* ``ciw`` (if importable): the same M/M/14+M with reneging;
+* ``project-simpy`` and ``project-fast``: this project's engines, fed through the public path
+  (scenario → `draw_contacts` → `apply_automation` → `build_roster` → `build_engine_input` →
+  engine). "engine" columns time the engine call alone; "pipeline" adds drawing the contacts
+  and building the input.
+
+All speed figures come from this one process and one run, so the ratios to the idiomatic SimPy
+baseline compare like with like. Peak memory is measured per model in its own subprocess
+(``VmHWM``, which includes the interpreter and imported libraries; the resident size after
+the imports is printed too). The project's path imports what it uses (scenario, calendar,
+arrivals, roster, dispatch, the engine), not the metrics stack; for the fast engine that
+baseline is taken after numba has loaded the compiled code. numba's compile time is measured
+apart (cold cache in a temporary ``NUMBA_CACHE_DIR``, and first call with a warm on-disk cache),
+in fresh processes. Finally the default scenario (`scenarios/global-saas.yaml`, 2 plans × 20
+replications) is timed end to end with `run_scenario` for each engine with 1 and 2 workers, and
+as cold ``coverage-sim run`` processes (with and without a Python bytecode cache). Nothing is
+asserted; see docs/performance.md for the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ERLANG_A = ROOT / "scenarios" / "erlang-a-example.yaml"
+GLOBAL_SAAS = ROOT / "scenarios" / "global-saas.yaml"
+PER_HOUR, AHT_S, PATIENCE_S, AGENTS = 200.0, 180.0, 300.0, 14
+SEED = 1
+MODELS = ("simpy-idiomatic", "ciw", "project-simpy", "project-fast")
+ENGINE_MODULES = {"simpy": "coverage.engine", "fast": "coverage.fast_engine"}
+
+
+def rss_mb(field: str = "VmHWM") -> float:
+    """Peak (VmHWM) or current (VmRSS) resident set size of this process [MB].
+
+    Read from /proc: ``ru_maxrss`` would carry over the parent's peak into a child started with
+    fork + exec, which made every child report the benchmark parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# --- the baselines -----------------------------------------------------------------------------
+
+
+def run_simpy_idiomatic(n_arrivals: int, seed: int) -> dict[str, Any]:
+    """M/M/c+M as a typical SimPy user writes it; returns counts and the wall time."""
+    import simpy
+
+    rnd = random.Random(seed)
+    lam_per_s, mu_per_s, theta_per_s = PER_HOUR / 3600.0, 1.0 / AHT_S, 1.0 / PATIENCE_S
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=AGENTS)
+    counts = {"answered": 0, "abandoned": 0}
+
+    def caller(env: simpy.Environment):
+        with agents.request() as req:
+            result = yield req | env.timeout(rnd.expovariate(theta_per_s))
+            if req in result:
+                yield env.timeout(rnd.expovariate(mu_per_s))
+                counts["answered"] += 1
+            else:
+                counts["abandoned"] += 1
+
+    def source(env: simpy.Environment):
+        for _ in range(n_arrivals):
+            yield env.timeout(rnd.expovariate(lam_per_s))
+            env.process(caller(env))
+
+    start = time.perf_counter()
+    env.process(source(env))
+    env.run()
+    return {"engine_s": time.perf_counter() - start, "arrivals": n_arrivals, **counts}
+
+
+def run_ciw(n_arrivals: int, seed: int) -> dict[str, Any] | None:
+    """The same M/M/14+M in Ciw (None when Ciw is not installed)."""
+    try:
+        import ciw
+    except ImportError:
+        return None
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=PER_HOUR / 3600.0)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / AHT_S)],
+        number_of_servers=[AGENTS],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / PATIENCE_S)],
+    )
+    ciw.seed(seed)
+    start = time.perf_counter()
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_customers(n_arrivals, method="Arrive")
+    elapsed = time.perf_counter() - start
+    records = sim.get_all_records()
+    answered = sum(1 for r in records if r.record_type == "service")
+    abandoned = sum(1 for r in records if r.record_type == "renege")
+    return {
+        "engine_s": elapsed,
+        "arrivals": n_arrivals,
+        "answered": answered,
+        "abandoned": abandoned,
+    }
+
+
+# --- the project's engines, through the public path -------------------------------------------
+
+
+def erlang_scenario(n_arrivals: int):
+    """The Erlang A example with a horizon that expects `n_arrivals` arrivals, no warm-up."""
+    from coverage.scenario import parse_scenario
+
+    raw = yaml.safe_load(ERLANG_A.read_text())
+    raw["horizon"] = {"hours": n_arrivals / PER_HOUR}
+    raw["warmup_hours"] = 0
+    return parse_scenario(raw, base_dir=str(ERLANG_A.parent))
+
+
+def run_project(engine: str, n_arrivals: int, seed: int) -> dict[str, Any]:
+    """Draw → build input → engine, timing the engine call and the whole path."""
+    from coverage.arrivals import draw_contacts, scenario_languages
+    from coverage.automation import apply_automation
+    from coverage.calendar import build_timeline
+    from coverage.dispatch import ABANDONED, ANSWERED, build_engine_input
+    from coverage.roster import build_roster
+
+    # the engine module itself (what `batch.engine_function` returns), without importing the
+    # metrics stack (pandas' groupby, scipy.stats) that this path does not use
+    simulate = importlib.import_module(ENGINE_MODULES[engine]).simulate
+    scenario = erlang_scenario(n_arrivals)
+    ((plan_name, plan),) = scenario.plans.items()
+    start = time.perf_counter()
+    timeline = build_timeline(scenario)
+    roster = build_roster(scenario, plan, timeline, scenario_languages(scenario))
+    contacts = draw_contacts(scenario, timeline, seed=seed, replication=0)
+    bot = apply_automation(contacts, scenario, scenario.automation_for(plan_name))
+    inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
+    built = time.perf_counter()
+    out = simulate(inp)
+    done = time.perf_counter()
+    return {
+        "engine_s": done - built,
+        "pipeline_s": done - start,
+        "arrivals": len(contacts),
+        "answered": int((out.outcome == ANSWERED).sum()),
+        "abandoned": int((out.outcome == ABANDONED).sum()),
+    }
+
+
+def run_model(model: str, n_arrivals: int, seed: int) -> dict[str, Any] | None:
+    if model == "simpy-idiomatic":
+        return run_simpy_idiomatic(n_arrivals, seed)
+    if model == "ciw":
+        return run_ciw(n_arrivals, seed)
+    return run_project(model.removeprefix("project-"), n_arrivals, seed)
+
+
+# --- child processes: memory and compile time --------------------------------------------------
+
+
+def child_main(model: str, n_arrivals: int) -> None:
+    """Run one model in this fresh process and print its timing and peak memory as JSON."""
+    if model.startswith("project-"):  # the imports the run needs, before the baseline
+        import coverage.arrivals
+        import coverage.dispatch  # noqa: F401
+
+        module = importlib.import_module(ENGINE_MODULES[model.removeprefix("project-")])
+        if model == "project-fast":
+            module.simulate(run_tiny_input())  # load the compiled code (numba's LLVM) first
+    else:
+        import numpy  # noqa: F401
+        import simpy  # noqa: F401
+    base = rss_mb("VmRSS")
+    result = run_model(model, n_arrivals, SEED)
+    print(json.dumps({"result": result, "base_mb": base, "peak_mb": rss_mb()}))
+
+
+def in_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compile_main() -> None:
+    """Time importing the fast engine and its first (tiny) call in this fresh process."""
+    start = time.perf_counter()
+    import coverage.fast_engine as fe
+
+    imported = time.perf_counter()
+    fe.simulate(run_tiny_input())
+    called = time.perf_counter()
+    print(json.dumps({"import_s": imported - start, "first_call_s": called - imported}))
+
+
+def run_tiny_input():
+    from coverage.arrivals import draw_contacts, scenario_languages
+    from coverage.automation import apply_automation
+    from coverage.calendar import build_timeline
+    from coverage.dispatch import build_engine_input
+    from coverage.roster import build_roster
+
+    scenario = erlang_scenario(100)
+    ((plan_name, plan),) = scenario.plans.items()
+    timeline = build_timeline(scenario)
+    roster = build_roster(scenario, plan, timeline, scenario_languages(scenario))
+    contacts = draw_contacts(scenario, timeline, seed=SEED, replication=0)
+    bot = apply_automation(contacts, scenario, scenario.automation_for(plan_name))
+    return build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def bench_speed(sizes: list[int]) -> None:
+    print(f"\n## Arrivals per second, M/M/14+M (one process, one run; seed {SEED})\n")
+    import coverage.fast_engine as fe
+
+    start = time.perf_counter()
+    fe.simulate(run_tiny_input())  # compile, or load from the on-disk cache
+    print(
+        f"fast engine first call in this process (cache load or compile): "
+        f"{time.perf_counter() - start:.2f} s, reported apart from the runs below\n"
+    )
+    header = (
+        f"| {'model':<16} | {'arrivals':>9} | {'engine s':>8} | {'arrivals/s':>11} | "
+        f"{'x idiomatic':>11} | {'pipeline arr/s':>14} | {'answered':>8} | "
+        f"{'abandoned':>9} |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for n in sizes:
+        baseline = None
+        for model in MODELS:
+            res = run_model(model, n, SEED)
+            if res is None:
+                print(f"| {model:<16} | {n:>9,} | not installed")
+                continue
+            rate = res["arrivals"] / res["engine_s"]
+            if model == "simpy-idiomatic":
+                baseline = rate
+            pipe = (
+                f"{res['arrivals'] / res['pipeline_s']:>14,.0f}"
+                if "pipeline_s" in res
+                else (f"{'':>14}")
+            )
+            ratio = rate / baseline if baseline else float("nan")
+            print(
+                f"| {model:<16} | {res['arrivals']:>9,} | {res['engine_s']:>8.2f} | "
+                f"{rate:>11,.0f} | {ratio:>10.1f}x | {pipe} | "
+                f"{res['answered'] / res['arrivals']:>8.4f} | "
+                f"{res['abandoned'] / res['arrivals']:>9.4f} |",
+                flush=True,
+            )
+
+
+def bench_memory(n: int) -> None:
+    print(f"\n## Peak memory at {n:,} arrivals (each model in its own subprocess, VmHWM)\n")
+    print("| model            | after imports MB | peak MB | engine s |")
+    print("|------------------|-----------------:|--------:|---------:|")
+    for model in MODELS:
+        got = in_child(["--child", model, str(n)])
+        if got["result"] is None:
+            print(f"| {model:<16} | not installed |")
+            continue
+        print(
+            f"| {model:<16} | {got['base_mb']:>16.0f} | {got['peak_mb']:>7.0f} | "
+            f"{got['result']['engine_s']:>8.2f} |",
+            flush=True,
+        )
+
+
+def bench_compile() -> None:
+    print("\n## numba compile time (fresh processes)\n")
+    with tempfile.TemporaryDirectory() as cache:
+        cold = in_child(["--compile"], env={"NUMBA_CACHE_DIR": cache})
+        warm_again = in_child(["--compile"], env={"NUMBA_CACHE_DIR": cache})
+    warm = in_child(["--compile"])
+    print(f"cold cache:  import {cold['import_s']:.2f} s, first call {cold['first_call_s']:.2f} s")
+    print(
+        f"warm cache:  import {warm_again['import_s']:.2f} s, "
+        f"first call {warm_again['first_call_s']:.2f} s (cache written by the cold run)"
+    )
+    print(
+        f"in-tree cache (coverage/__pycache__): import {warm['import_s']:.2f} s, "
+        f"first call {warm['first_call_s']:.2f} s"
+    )
+
+
+def bench_week() -> None:
+    from coverage.batch import run_scenario
+    from coverage.scenario import load_scenario
+
+    print("\n## Default scenario: global-saas, 2 plans x 20 replications, end to end\n")
+    scenario = load_scenario(GLOBAL_SAAS)
+    print("| engine | workers | wall s | simulate s (summed) | metrics s (summed) |")
+    print("|--------|--------:|-------:|--------------------:|-------------------:|")
+    for engine in ("simpy", "fast"):
+        for workers in (1, 2):
+            start = time.perf_counter()
+            result = run_scenario(scenario, engine=engine, workers=workers)
+            wall = time.perf_counter() - start
+            print(
+                f"| {engine} | {workers} | {wall:.2f} | {result.timing['simulate_s']:.2f} | "
+                f"{result.timing['metrics_s']:.2f} |",
+                flush=True,
+            )
+    cli = Path(sys.executable).with_name("coverage-sim")
+    if not cli.exists():
+        return
+    print("\ncold `coverage-sim run scenarios/global-saas.yaml --json` (default engine):\n")
+    print("| bytecode cache | workers | wall s |")
+    print("|----------------|--------:|-------:|")
+    with tempfile.TemporaryDirectory() as pyc:
+        # as this environment is (PYTHONDONTWRITEBYTECODE may be set: every library is compiled
+        # from source at each start), and with a bytecode cache as a normal install has
+        plain = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+        cached = {**plain, "PYTHONPYCACHEPREFIX": pyc}
+        cached.pop("PYTHONDONTWRITEBYTECODE", None)
+        warm_up = [str(cli), "run", str(GLOBAL_SAAS), "--json", "--replications", "1"]
+        subprocess.run(warm_up, check=True, capture_output=True, env=cached)
+        for label, env in (("as is", plain), ("warm", cached)):
+            for workers in ("1", "2", "default"):
+                extra = [] if workers == "default" else ["--workers", workers]
+                start = time.perf_counter()
+                subprocess.run(
+                    [str(cli), "run", str(GLOBAL_SAAS), "--json", *extra],
+                    check=True,
+                    capture_output=True,
+                    env=env,
+                )
+                print(f"| {label} | {workers} | {time.perf_counter() - start:.2f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 arrivals only")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--no-week", action="store_true", help="skip the default scenario")
+    parser.add_argument("--no-speed", action="store_true", help="skip arrivals per second")
+    parser.add_argument("--no-compile", action="store_true", help="skip the compile timing")
+    parser.add_argument("--child", nargs=2, metavar=("MODEL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--compile", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child[0], int(args.child[1]))
+        return
+    if args.compile:
+        compile_main()
+        return
+    sizes = [100_000] if args.quick else [100_000, 1_000_000]
+    print(f"# bench_engine: {machine()}")
+    if not args.no_compile:
+        bench_compile()
+    if not args.no_speed:
+        bench_speed(sizes)
+    if not args.no_memory:
+        bench_memory(sizes[-1])
+    if not args.no_week:
+        bench_week()
+
+
+if __name__ == "__main__":
+    main()
