@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from coverage.arrivals import Contacts, scenario_languages
 from coverage.automation import BotOutcome
@@ -79,7 +78,8 @@ def contact_log(
             np.where(outcome == UNFINISHED, inp.end_s - bot.joined_at_s, np.nan),
         ),
     )
-    site = np.where(agent >= 0, roster.agent_site[np.maximum(agent, 0)], -1)
+    site = np.full(n, -1, dtype=np.int32)  # a plan may have no agents at all (every crew 0)
+    site[agent >= 0] = roster.agent_site[agent[agent >= 0]]
     return pd.DataFrame(
         {
             "arrived_at_s": contacts.arrived_at_s,
@@ -195,6 +195,8 @@ def ci95(values: list[Any]) -> list[float] | None:
     vals = np.asarray([v for v in values if v is not None], dtype=float)
     if len(vals) < 2:
         return None
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at every CLI start
+
     half = float(stats.t.ppf(0.975, len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals)))
     mean = float(vals.mean())
     return [mean - half, mean + half]

@@ -39,6 +39,8 @@ from coverage.fields import (
 from coverage.units import clock_to_s, hours_to_s
 
 MAX_NESTING = 40
+MAX_SIGMA = 10.0  # lognormal sigma (of ln): sigma**2 must not overflow; 3 is already extreme
+MAX_CV = 10.0  # busyness_cv: 1/cv**2 is a gamma shape; larger values only overflow
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
 
@@ -61,7 +63,9 @@ class Distribution(_Model):
         description="family of the distribution"
     )
     mean_s: Positive | None = Field(None, description="mean duration [s]")
-    sigma: NonNegative | None = Field(None, description="lognormal: std. dev. of ln(duration)")
+    sigma: Annotated[float, Field(ge=0.0, le=MAX_SIGMA)] | None = Field(
+        None, description="lognormal: std. dev. of ln(duration)"
+    )
     samples_s: list[NonNegative] | None = Field(None, description="empirical samples [s]")
 
     @model_validator(mode="after")
@@ -150,7 +154,9 @@ class Demand(_Model):
     region: Name | None = None
     per_hour: Any = Field(None, description="a rate, or 24 rates by local hour [contacts/h]")
     weekday_factors: list[NonNegative] | None = Field(None, description="Mon..Sun multipliers")
-    busyness_cv: NonNegative | None = Field(None, description="day-to-day overdispersion CV")
+    busyness_cv: Annotated[float, Field(ge=0.0, le=MAX_CV)] | None = Field(
+        None, description="day-to-day overdispersion CV"
+    )
     segment: Name | None = None
     language: Name | None = Field(None, description="replaces the region's language")
     replay: str | None = Field(None, description="contact log replayed as is")
