@@ -31,7 +31,7 @@ from coverage.metrics import (
     replication_metrics,
     summarize_channel,
 )
-from coverage.roster import Roster, build_roster
+from coverage.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
 from coverage.scenario import Scenario
 
 MAX_CONTACTS_PER_REPLICATION = 50_000_000
@@ -132,6 +132,7 @@ def run_scenario(
     engine: str = DEFAULT_ENGINE,
     workers: int = 1,
     max_contacts: int = MAX_CONTACTS_PER_REPLICATION,
+    max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Simulate `plans` (default: all) over `replications` seeded replications.
@@ -156,6 +157,7 @@ def run_scenario(
     start = time.perf_counter()
     timeline = build_timeline(scenario)
     check_contact_budget(scenario, timeline, limit=max_contacts)
+    check_agent_budget(scenario, limit=max_agents, plans=names)
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
     reps = list(range(n_reps))

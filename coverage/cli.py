@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from coverage.errors import ScenarioError
 
@@ -53,6 +56,7 @@ def _seed(text: str) -> int:
 
 def _configure_run(p: argparse.ArgumentParser) -> None:
     from coverage.batch import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
+    from coverage.roster import MAX_AGENTS_PER_PLAN
 
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
@@ -73,6 +77,12 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
         default=MAX_CONTACTS_PER_REPLICATION,
         help="refuse scenarios expecting more contacts per replication",
     )
+    p.add_argument(
+        "--max-agents",
+        type=_positive_int,
+        default=MAX_AGENTS_PER_PLAN,
+        help="refuse plans rostering more distinct agents",
+    )
 
 
 @command("run", _configure_run)
@@ -90,10 +100,11 @@ def run_command(args: argparse.Namespace) -> int:
         remove_stale_temps(args.out)
     reps = args.replications or scenario.replications
     workers = args.workers
-    if workers is None:
-        expected = check_contact_budget(scenario, build_timeline(scenario), limit=args.max_contacts)
-        workers = default_workers() if expected * reps * len(scenario.plans) > 200_000 else 1
     try:
+        if workers is None:
+            timeline = build_timeline(scenario)
+            expected = check_contact_budget(scenario, timeline, limit=args.max_contacts)
+            workers = default_workers() if expected * reps * len(scenario.plans) > 200_000 else 1
         result = run_scenario(
             scenario,
             replications=args.replications,
@@ -102,6 +113,7 @@ def run_command(args: argparse.Namespace) -> int:
             engine=args.engine,
             workers=workers,
             max_contacts=args.max_contacts,
+            max_agents=args.max_agents,
         )
     except ScenarioError as exc:
         raise exc.with_file(args.file) if not exc.path.startswith("--") else exc from None
@@ -225,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `coverage-sim`; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = _interrupt_on_sigterm()
     try:
         return int(args.run(args))
     except ScenarioError as exc:
@@ -235,6 +248,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_sigterm() -> Any:
+    """Make SIGTERM behave like Ctrl-C, so temp files are removed and the user is told.
+
+    Returns the previous handler (None when not in the main thread, where it cannot be set).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from coverage.calendar import Timeline, holidays_for, local_dates, local_to_timeline_s
+from coverage.errors import ScenarioError
 from coverage.scenario import Plan, Scenario
 from coverage.units import SECONDS_PER_HOUR
+
+MAX_AGENTS_PER_PLAN = 100_000  # distinct agents a plan may roster (docs/reliability.md)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,31 @@ class Roster:
     def n_agents(self) -> int:
         """Number of distinct agents (every person who is ever on a crew)."""
         return len(self.agent_site)
+
+
+def check_agent_budget(
+    scenario: Scenario, *, limit: int = MAX_AGENTS_PER_PLAN, plans: list[str] | None = None
+) -> int:
+    """Distinct agents of the largest plan; ScenarioError naming the plan if over `limit`.
+
+    A plan rosters max(agents, holiday_agents) people per shift (each shift is its own crew);
+    this is checked before any roster is built, so an absurd plan is refused at once.
+    """
+    worst = 0
+    for name in plans or list(scenario.plans):
+        n_agents = sum(
+            max(shift.agents, shift.holiday_agents or 0)
+            for site in scenario.plans[name].sites.values()
+            for shift in site.shifts
+        )
+        if n_agents > limit:
+            raise ScenarioError(
+                f"plans.{name}",
+                f"{n_agents:,} agents in this plan; the limit is {limit:,} "
+                "(raise it with --max-agents if you mean it)",
+            )
+        worst = max(worst, n_agents)
+    return worst
 
 
 def split_shrinkage(crew: int, shrinkage: float) -> tuple[int, float]:
