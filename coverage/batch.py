@@ -33,10 +33,7 @@ from coverage.metrics import (
 )
 from coverage.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
 from coverage.scenario import Scenario
-
-MAX_CONTACTS_PER_REPLICATION = 50_000_000
-ENGINES = ("simpy", "fast")
-DEFAULT_ENGINE = "fast"
+from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
 
 
 def engine_function(name: str) -> Callable[[EngineInput], EngineOutput]:

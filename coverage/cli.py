@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage.errors import ScenarioError
+from coverage.settings import MAX_CONTACTS_PER_REPLICATION
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 COMMANDS: dict[
@@ -55,8 +56,12 @@ def _seed(text: str) -> int:
 
 
 def _configure_run(p: argparse.ArgumentParser) -> None:
-    from coverage.batch import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
-    from coverage.roster import MAX_AGENTS_PER_PLAN
+    from coverage.settings import (
+        DEFAULT_ENGINE,
+        ENGINES,
+        MAX_AGENTS_PER_PLAN,
+        MAX_CONTACTS_PER_REPLICATION,
+    )
 
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
@@ -88,14 +93,17 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
 @command("run", _configure_run)
 def run_command(args: argparse.Namespace) -> int:
     """Simulate every plan (or --plan) and print the comparison or the JSON result."""
+    from coverage.scenario import load_scenario
+
+    scenario = load_scenario(args.file)  # before the heavy imports: a bad file is told at once
+
     from coverage.arrivals import check_contact_budget
     from coverage.batch import default_workers, run_scenario
     from coverage.calendar import build_timeline
     from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
     from coverage.report import channels_table, comparison_text, hourly_table, result_json
-    from coverage.scenario import load_scenario
+    from coverage.settings import PARALLEL_MIN_CONTACT_RUNS
 
-    scenario = load_scenario(args.file)
     if args.out:
         remove_stale_temps(args.out)
     reps = args.replications or scenario.replications
@@ -104,7 +112,9 @@ def run_command(args: argparse.Namespace) -> int:
         if workers is None:
             timeline = build_timeline(scenario)
             expected = check_contact_budget(scenario, timeline, limit=args.max_contacts)
-            workers = default_workers() if expected * reps * len(scenario.plans) > 200_000 else 1
+            runs = expected * reps * len(args.plan or scenario.plans)
+            big = runs > PARALLEL_MIN_CONTACT_RUNS.get(args.engine, 0)
+            workers = default_workers() if big else 1
         result = run_scenario(
             scenario,
             replications=args.replications,
@@ -145,15 +155,32 @@ def validate_command(args: argparse.Namespace) -> int:
     for file in args.file:
         try:
             sc = load_scenario(file)
+            expected = _check_limits(sc, file)
         except ScenarioError as exc:
             print(f"error: {exc}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
             continue
         print(
             f"ok: {file}: {sc.name} — {len(sc.channels)} channels, {len(sc.regions)} regions, "
-            f"{len(sc.demand)} demand entries, plans: {', '.join(sc.plans)}"
+            f"{len(sc.demand)} demand entries (about {expected:,.0f} contacts per replication), "
+            f"plans: {', '.join(sc.plans)}"
         )
     return worst
+
+
+def _check_limits(scenario: Any, file: str) -> float:
+    """The run's resource limits (defaults) as `validate` applies them; expected contacts."""
+    from coverage.arrivals import check_contact_budget
+    from coverage.calendar import build_timeline
+    from coverage.roster import check_agent_budget
+
+    try:
+        check_agent_budget(scenario)
+        return check_contact_budget(
+            scenario, build_timeline(scenario), limit=MAX_CONTACTS_PER_REPLICATION
+        )
+    except ScenarioError as exc:
+        raise exc.with_file(file) from None
 
 
 def _configure_erlang(p: argparse.ArgumentParser) -> None:

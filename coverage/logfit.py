@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
+from coverage.scenario import WEEKDAYS as WEEKDAY_NAMES
 from coverage.scenario import Scenario
 
 NS_PER_S = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_S
 NS_PER_HOUR = 3600 * NS_PER_S
 NS_PER_DAY = 86400 * NS_PER_S
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def local_exposure(

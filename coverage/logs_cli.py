@@ -15,12 +15,10 @@ import json
 import sys
 from typing import Any
 
-import pandas as pd
-
 from coverage.cli import EXIT_OK, command
 from coverage.errors import ScenarioError
 from coverage.fields import check_time_zone
-from coverage.logfit import WEEKDAY_NAMES
+from coverage.scenario import WEEKDAYS as WEEKDAY_NAMES
 
 
 def _configure_profile(p: argparse.ArgumentParser) -> None:
@@ -37,6 +35,8 @@ def _configure_profile(p: argparse.ArgumentParser) -> None:
 
 
 def _number(value: Any) -> Any:
+    import pandas as pd  # here, not at the top: the command line starts without pandas
+
     return None if value is None or pd.isna(value) else value
 
 

@@ -26,9 +26,8 @@ import numpy as np
 from coverage.calendar import Timeline, holidays_for, local_dates, local_to_timeline_s
 from coverage.errors import ScenarioError
 from coverage.scenario import Plan, Scenario
+from coverage.settings import MAX_AGENTS_PER_PLAN
 from coverage.units import SECONDS_PER_HOUR
-
-MAX_AGENTS_PER_PLAN = 100_000  # distinct agents a plan may roster (docs/reliability.md)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def _whole(lo: int):
 
 
 def _configure_batch(p: argparse.ArgumentParser) -> None:
-    from coverage.batch import DEFAULT_ENGINE, ENGINES
+    from coverage.settings import DEFAULT_ENGINE, ENGINES
 
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, folders, sweep files")
     p.add_argument("--out", required=True, help="output folder (reused results are kept)")
