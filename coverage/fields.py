@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -22,6 +23,23 @@ from coverage.errors import ScenarioError, join_path
 MAX_FILE_BYTES = 2_000_000  # a scenario is a few kilobytes; anything this big is a mistake
 MAX_YAML_NODES = 50_000  # values after expanding aliases; global-saas.yaml has about 1,000
 MAX_YAML_DEPTH = 64  # nesting levels; a scenario needs about 8
+
+
+def read_input_file(path: Path, *, kind: str = "file") -> bytes:
+    """The bytes of an input file, or a ScenarioError naming it (missing, folder, too big…)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=str(path)
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("", "no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ScenarioError("", f"is a folder, not a {kind}", file=str(path)) from None
+    except PermissionError:
+        raise ScenarioError("", "permission denied", file=str(path)) from None
 
 
 class FieldError(ValueError):

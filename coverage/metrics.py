@@ -279,16 +279,7 @@ def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> 
 # columns named "language:de:offered" ("-" = none). They are sums, so they add up across
 # replications like the other hourly counts; `breakdown_rates` turns summed counts into rates.
 
-BREAKDOWN_FIELDS = (
-    "offered",
-    "deflected",
-    "answered",
-    "answered_within_target",
-    "abandoned",
-    "short_abandoned",
-    "unfinished",
-    "wait_answered_s",
-)
+BREAKDOWN_FIELDS = (*COUNT_FIELDS, "wait_answered_s")
 
 
 def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:

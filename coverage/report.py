@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from coverage.batch import RunResult
 from coverage.calendar import utc_hour_of_week
 from coverage.metrics import (
     BREAKDOWN_FIELDS,
+    COUNT_FIELDS,
     breakdown_column,
     breakdown_labels,
     breakdown_rates,
@@ -57,19 +59,25 @@ def result_json(result: RunResult, *, timing: bool = False) -> str:
 
 def channels_table(result: RunResult) -> pd.DataFrame:
     """One row per plan × channel with the JSON fields (ci95 as *_ci95_lo / *_ci95_hi)."""
-    rows = []
-    for pname, plan in result.plans.items():
-        for cname, fig in plan.channels.items():
-            row: dict[str, Any] = {"plan": pname, "channel": cname}
-            for key, value in fig.items():
-                if key == "ci95":
-                    for metric, bounds in value.items():
-                        row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
-                        row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
-                else:
-                    row[key] = value
-            rows.append(row)
+    rows = [
+        {"plan": pname, "channel": cname, **channel_fields(fig)}
+        for pname, plan in result.plans.items()
+        for cname, fig in plan.channels.items()
+    ]
     return pd.DataFrame(rows)
+
+
+def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """A channel's JSON figures as flat columns (ci95 as *_ci95_lo / *_ci95_hi)."""
+    row: dict[str, Any] = {}
+    for key, value in figures.items():
+        if key == "ci95":
+            for metric, bounds in value.items():
+                row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
+                row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
+        else:
+            row[key] = value
+    return row
 
 
 def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
@@ -104,14 +112,7 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
         h["asa_s"] = np.where(
             h["answered"] > 0, h["wait_answered_s"] / h["answered"].clip(lower=1), np.nan
         )
-        for key in (
-            "offered",
-            "deflected",
-            "answered",
-            "answered_within_target",
-            "abandoned",
-            "short_abandoned",
-        ):
+        for key in COUNT_FIELDS:  # sums over replications → means per replication
             h[key] = h[key] / n
         agents = agents_by_hour_of_week(result, pname)
         h = h.merge(agents, on=["channel", "hour_of_week"], how="left")

@@ -26,7 +26,6 @@ from pydantic import (
 
 from coverage.errors import ScenarioError
 from coverage.fields import (
-    MAX_FILE_BYTES,
     FieldError,
     check_clock,
     check_holidays,
@@ -34,6 +33,7 @@ from coverage.fields import (
     check_time_zone,
     first_error,
     nesting_depth,
+    read_input_file,
     read_yaml_text,
 )
 from coverage.units import clock_to_s, hours_to_s
@@ -485,19 +485,7 @@ def load_scenario(path: str | Path) -> Scenario:
         The file is missing, unreadable, not YAML, or invalid; the message names the file.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=str(path)
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("", "no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ScenarioError("", "is a folder, not a scenario file", file=str(path)) from None
-    except PermissionError:
-        raise ScenarioError("", "permission denied", file=str(path)) from None
+    data = read_input_file(path, kind="scenario file")
     return scenario_from_text(data, file=str(path), base_dir=str(path.parent.resolve()))
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from coverage.batch import DEFAULT_ENGINE, MAX_CONTACTS_PER_REPLICATION
 from coverage.errors import ScenarioError, join_path
-from coverage.fields import MAX_FILE_BYTES, read_yaml_text
+from coverage.fields import read_input_file, read_yaml_text
 from coverage.scenario import Scenario, parse_scenario, scenario_to_dict
 
 SWEEP_KEYS = ("name", "description", "base", "seed", "replications", "set", "grid", "variants")
@@ -159,19 +159,7 @@ class BatchInput:
 
 
 def _read_file(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=str(path)
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("", "no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ScenarioError("", "is a folder, not a file", file=str(path)) from None
-    except PermissionError:
-        raise ScenarioError("", "permission denied", file=str(path)) from None
+    return read_input_file(path)
 
 
 def _sha256(data: bytes) -> str:

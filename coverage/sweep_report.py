@@ -20,20 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coverage.report import channel_fields
+
 ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
-
-
-def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
-    """A channel's JSON figures as flat columns (ci95 as *_ci95_lo / *_ci95_hi)."""
-    row: dict[str, Any] = {}
-    for key, value in figures.items():
-        if key == "ci95":
-            for metric, bounds in value.items():
-                row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
-                row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
-        else:
-            row[key] = value
-    return row
 
 
 def summary_rows(meta: Mapping[str, Any], result: Mapping[str, Any]) -> list[dict[str, Any]]:
