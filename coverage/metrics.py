@@ -246,32 +246,51 @@ def summarize_channel(rows: list[dict[str, Any]], target_share: float) -> dict[s
 
 
 def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
-    """Counts per (channel, region, UTC hour of week) of one replication's measured contacts."""
+    """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
+
+    One row per group that has contacts, sorted by (channel, region, hour_of_week); counts are
+    integers, `wait_answered_s` the summed wait of answered contacts [s].
+    """
     arrived = log["arrived_at_s"].to_numpy()
     m = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
     sub = log.loc[m]
     thr = _threshold_s(scenario, sub)
     oc = sub["outcome"].to_numpy()
     w = sub["wait_s"].to_numpy()
+    channel = sub["channel"].to_numpy().astype(np.int64)
+    region = sub["region"].to_numpy().astype(np.int64)
+    hour = utc_hour_of_week(sub["arrived_at_s"].to_numpy(), timeline.start_utc).astype(np.int64)
     short_s = np.array([c.short_abandon_s for c in scenario.channels.values()])
-    short = (oc == ABANDONED) & (w <= short_s[sub["channel"].to_numpy()])
-    frame = pd.DataFrame(
-        {
-            "channel": sub["channel"].to_numpy(),
-            "region": sub["region"].to_numpy(),
-            "hour_of_week": utc_hour_of_week(sub["arrived_at_s"].to_numpy(), timeline.start_utc),
-            "offered": 1,
-            "deflected": (oc == DEFLECTED).astype(int),
-            "answered": (oc == ANSWERED).astype(int),
-            "answered_within_target": ((oc == ANSWERED) & (w <= thr)).astype(int),
-            "abandoned": (oc == ABANDONED).astype(int),
-            "short_abandoned": short.astype(int),
-            "wait_answered_s": np.where(oc == ANSWERED, w, 0.0),
-            "unfinished": (oc == UNFINISHED).astype(int),
-        }
-    )
-    frame = pd.concat([frame, _breakdown_columns(scenario, sub, frame)], axis=1)
-    return frame.groupby(["channel", "region", "hour_of_week"], as_index=False).sum()
+    answered = oc == ANSWERED
+    per_contact = {
+        "offered": np.ones(len(oc), dtype=np.int64),
+        "deflected": oc == DEFLECTED,
+        "answered": answered,
+        "answered_within_target": answered & (w <= thr),
+        "abandoned": oc == ABANDONED,
+        "short_abandoned": (oc == ABANDONED) & (w <= short_s[channel]),
+        "wait_answered_s": np.where(answered, w, 0.0),
+        "unfinished": oc == UNFINISHED,
+    }
+    per_contact.update(_breakdown_columns(scenario, sub, per_contact))
+    # one bin per (channel, region, hour of week): np.bincount sums every column at once
+    n_regions = len(scenario.regions)
+    size = len(scenario.channels) * n_regions * 168
+    key = (channel * n_regions + region) * 168 + hour
+    present = np.flatnonzero(np.bincount(key, minlength=size))
+    group_channel, rest = np.divmod(present, n_regions * 168)
+    group_region, group_hour = np.divmod(rest, 168)
+    columns: dict[str, np.ndarray] = {
+        "channel": group_channel,
+        "region": group_region,
+        "hour_of_week": group_hour,
+    }
+    for name, values in per_contact.items():
+        summed = np.bincount(key, weights=values, minlength=size)[present]
+        columns[name] = (
+            summed if name.endswith("wait_answered_s") else np.rint(summed).astype(np.int64)
+        )
+    return pd.DataFrame(columns)
 
 
 # --- breakdowns by language and segment -------------------------------------------------------
@@ -299,15 +318,17 @@ def breakdown_column(dimension: str, label: str, field: str) -> str:
     return f"{dimension}:{label}:{field}"
 
 
-def _breakdown_columns(scenario: Scenario, sub: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def _breakdown_columns(
+    scenario: Scenario, sub: pd.DataFrame, per_contact: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     wide = {}
     for dim, labels in breakdown_labels(scenario).items():
         codes = sub[dim].to_numpy()
         for value, label in labels.items():
             hit = codes == value
             for key in BREAKDOWN_FIELDS:
-                wide[breakdown_column(dim, label, key)] = np.where(hit, frame[key].to_numpy(), 0)
-    return pd.DataFrame(wide, index=frame.index)
+                wide[breakdown_column(dim, label, key)] = np.where(hit, per_contact[key], 0)
+    return wide
 
 
 def breakdown_rates(counts: pd.DataFrame) -> pd.DataFrame:
