@@ -201,7 +201,7 @@ def run_scenario(
 
 def _combine(scenario: Scenario, name: str, reps: list[dict[str, Any]]) -> PlanResult:
     channels = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ch_name, channel in scenario.channels.items():
         per_rep = [rep["figures"][ch_name] for rep in reps]
         channels[ch_name] = summarize_channel(per_rep, channel.target.share)

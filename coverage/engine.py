@@ -15,13 +15,16 @@ contact whose deadline has passed when it reaches the head of its queue left at 
 from __future__ import annotations
 
 from collections import deque
+from typing import cast
 
 import numpy as np
 import simpy
+from simpy.events import EventPriority
 
 from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
-ASSIGN_PRIORITY = 2  # after simpy's URGENT (0) and NORMAL (1) events of the same instant
+# after simpy's URGENT (0) and NORMAL (1) events of the same instant
+ASSIGN_PRIORITY = EventPriority(2)
 
 
 class _AssignStep(simpy.Event):
@@ -144,7 +147,7 @@ def simulate(inp: EngineInput) -> EngineOutput:
             env.timeout(handle[c], value=(a, c)).callbacks.append(complete)
 
     def complete(event: simpy.Event) -> None:
-        a, c = event.value
+        a, c = cast(tuple[int, int], event.value)  # set by the timeout in `assign`
         ended[c] = env.now
         in_hand[a] -= 1
         if in_hand[a] == 0:
@@ -158,7 +161,7 @@ def simulate(inp: EngineInput) -> EngineOutput:
             request_assignment()
 
     def window_start(event: simpy.Event) -> None:
-        a = event.value
+        a = cast(int, event.value)  # set by the window timeouts below
         if leaving[a]:  # still finishing work from its previous window
             leaving[a] = False
             ot_end[overtime_row[a]] = env.now
@@ -170,7 +173,7 @@ def simulate(inp: EngineInput) -> EngineOutput:
             request_assignment()
 
     def window_end(event: simpy.Event) -> None:
-        a, paid_end = event.value
+        a, paid_end = cast(tuple[int, bool], event.value)  # set by the window timeouts below
         on_duty[a] = False
         if in_hand[a]:
             leaving[a] = True

@@ -229,7 +229,10 @@ def draw_fitted(
     n_min = int(np.ceil(timeline.horizon_s / 60.0))
     starts = np.arange(n_min) * 60.0
     lengths = np.minimum(60.0, timeline.horizon_s - starts)
-    times, cols = [], {key: [] for key in ("channel", "region", "segment", "language")}
+    times: list[np.ndarray] = []
+    cols: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("channel", "region", "segment", "language")
+    }
     for g in groups:
         weekday, hour, dates, scale = group_minutes(g, scenario, timeline)
         if g.busyness_cv > 0:

@@ -204,7 +204,7 @@ def _csv_columns(path: str, file: str) -> tuple[dict[str, list[str]], np.ndarray
     return dict(zip(header, cells, strict=True)), np.asarray(lines, dtype=np.int64), "line"
 
 
-def _parquet_columns(path: str, file: str) -> tuple[dict[str, object], np.ndarray, str]:
+def _parquet_columns(path: str, file: str) -> tuple[dict[str, list[str]], np.ndarray, str]:
     try:
         frame = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
@@ -243,7 +243,7 @@ def _parse_stamps(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _parse_columns(
-    columns: dict[str, object], lines: np.ndarray, unit: str, file: str, skip_bad: bool
+    columns: dict[str, list[str]], lines: np.ndarray, unit: str, file: str, skip_bad: bool
 ) -> RawLog:
     n = len(lines)
     wall_ns, offset, ok = _parse_stamps(columns["timestamp"])
@@ -274,8 +274,8 @@ def _parse_columns(
     keep = np.ones(n, dtype=bool)
     if len(bad_rows):
         if not skip_bad:
-            i = int(bad_rows[0])
-            raise ScenarioError(f"{unit} {int(lines[i])}", str(reason[i]), file=file)
+            first = int(bad_rows[0])
+            raise ScenarioError(f"{unit} {int(lines[first])}", str(reason[first]), file=file)
         keep[bad_rows] = False
     if not keep.any():
         raise ScenarioError("", "the log has no usable rows", file=file)
@@ -362,7 +362,9 @@ def _indices(
     for name in set(values.tolist()):
         rows = values == name
         if name in lookup or (name == "" and default is not None):
-            out[rows] = lookup[name or default]
+            chosen = name or default
+            assert chosen is not None  # a blank name gets here only with a default
+            out[rows] = lookup[chosen]
         elif name or required:
             problem = (
                 f"{key} {required.format(key)}"

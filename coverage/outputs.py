@@ -63,7 +63,7 @@ def write_table(
 
 def remove_stale_temps(folder: str | Path) -> list[Path]:
     """Delete ``.<name>.tmp-<pid>`` files in `folder` whose process is gone."""
-    removed = []
+    removed: list[Path] = []
     folder = Path(folder)
     if not folder.is_dir():
         return removed

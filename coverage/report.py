@@ -375,14 +375,15 @@ def breakdown_lines(result: RunResult, header: str, width: int, delta: bool) -> 
                 ]
                 raw = [None if v is None or pd.isna(v) else float(v) for v in raw]
                 vals = [_fmt(v, kind) for v in raw]
-                if delta:
-                    both = None if None in raw else raw[1] - raw[0]
+                if delta:  # exactly two plans
+                    first, second = raw[0], raw[1]
+                    both = None if first is None or second is None else second - first
                     vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
                 out.append(f"    {text:<20}" + "".join(f"{v:>{width}}" for v in vals))
             if gaps is not None and label != "-":
-                raw = [uncovered_hours(gaps, p, label) for p in plans]
-                vals = [f"{v:,.1f}" for v in raw]
+                hours = [uncovered_hours(gaps, p, label) for p in plans]
+                vals = [f"{v:,.1f}" for v in hours]
                 if delta:
-                    vals.append(f"{raw[1] - raw[0]:+,.1f}")
+                    vals.append(f"{hours[1] - hours[0]:+,.1f}")
                 out.append(f"    {'hours uncovered':<20}" + "".join(f"{v:>{width}}" for v in vals))
     return out

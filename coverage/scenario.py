@@ -319,7 +319,7 @@ class Plan(_Model):
 class Horizon(_Model):
     """Simulated period: from 00:00 UTC of `start`, for `days` or `hours`."""
 
-    start: dt.date = Field(DEFAULT_START, description="first day (00:00 UTC)")
+    start: dt.date = Field(default=DEFAULT_START, description="first day (00:00 UTC)")
     days: Positive | None = None
     hours: Positive | None = None
 
