@@ -176,9 +176,24 @@ def draw_contacts(
                 "language": np.full(n, languages.index(lang) if lang else -1, np.int16),
             }
         parts.append(_complete(scenario, k, times, extra, seed=seed, replication=replication))
-    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    order = np.argsort(merged["arrived_at_s"], kind="stable")
-    return Contacts(**{key: value[order] for key, value in merged.items()})
+    return Contacts(**_merge_by_arrival(parts))
+
+
+def _merge_by_arrival(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate the entries' arrays and sort them by arrival (stable: entry order at ties).
+
+    Frees each input as it goes, so the peak is about two copies of one column, not of all.
+    """
+    keys = list(parts[0])
+    if len(parts) == 1 and bool(np.all(np.diff(parts[0]["arrived_at_s"]) >= 0)):
+        return parts[0]  # one entry, already in order: nothing to copy
+    order = np.argsort(np.concatenate([p["arrived_at_s"] for p in parts]), kind="stable")
+    merged = {}
+    for key in keys:
+        column = np.concatenate([p.pop(key) for p in parts])
+        merged[key] = column[order]
+        del column
+    return merged
 
 
 def _complete(

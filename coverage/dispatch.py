@@ -84,8 +84,10 @@ def build_engine_input(
     """Join the replication's contacts, the bot's outcome and the roster into engine arrays."""
     queued = np.flatnonzero(~bot.deflected)
     joined = bot.joined_at_s[queued]
-    order = np.lexsort((queued, joined))
-    queued, joined = queued[order], joined[order]
+    if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):  # a bot delayed some
+        order = np.lexsort((queued, joined))
+        queued, joined = queued[order], joined[order]
+        del order
     channels = list(scenario.channels.values())
     seg_prio = [s.priority for s in scenario.segments.values()]
     chan_prio = np.array([c.priority for c in channels], dtype=np.int64)
@@ -100,6 +102,7 @@ def build_engine_input(
     # key per contact gives the same rows and order as np.unique(axis=0), ~50x faster
     # (priority is within ±1000, channel and language indices are int16)
     packed = ((prio + 1000) << 32) | (ch << 16) | (lang + 1)
+    del prio, ch, lang, seg  # per-contact temporaries: keep the peak memory low
     uniq_packed, klass = np.unique(packed, return_inverse=True)
     uniq = np.stack(
         [(uniq_packed >> 32) - 1000, (uniq_packed >> 16) & 0xFFFF, (uniq_packed & 0xFFFF) - 1],
