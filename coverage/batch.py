@@ -160,6 +160,10 @@ def run_scenario(
     reps = list(range(n_reps))
     results: list[tuple[dict[str, Any], dict[str, float]]] = []
     if workers > 1 and n_reps > 1:
+        if engine == "fast":  # load the kernel once here; forked workers inherit it
+            from coverage.fast_engine import warm_up
+
+            warm_up()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
         with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
             futures = [

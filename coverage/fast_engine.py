@@ -395,3 +395,30 @@ def simulate(inp: EngineInput) -> EngineOutput:
         overtime_end_s=ot_end,
         overtime_paid=ot_paid,
     )
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernel now: one tiny simulation.
+
+    Called before a process pool forks, so every worker inherits the loaded machine code instead
+    of each loading it again (about a second per worker).
+    """
+    one = np.ones(1)
+    simulate(
+        EngineInput(
+            contact=np.zeros(1, np.int64),
+            joined_at_s=np.zeros(1),
+            deadline_s=np.full(1, np.inf),
+            handle_s=one,
+            klass=np.zeros(1, np.int32),
+            class_priority=np.ones(1, np.int64),
+            class_channel=np.zeros(1, np.int32),
+            channel_concurrency=np.ones(1, np.int32),
+            can_serve=np.ones((1, 1), bool),
+            window_agent=np.zeros(1, np.int32),
+            window_start_s=np.zeros(1),
+            window_end_s=np.full(1, 10.0),
+            window_paid_end=np.ones(1, bool),
+            end_s=20.0,
+        )
+    )
