@@ -9,11 +9,13 @@ streams depend only on (seed, r).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
 from typing import Any
 
 import numpy as np
@@ -112,6 +114,20 @@ def _replication_chunk(args: tuple[Any, ...]) -> list[tuple[dict[str, Any], dict
     return [_replication(scenario, timeline, plans, rosters, seed, r, engine) for r in reps]
 
 
+def _process_pool(processes: int) -> Pool:
+    """A pool of forked workers where the platform has fork (they inherit the loaded modules and
+    the compiled kernel), else the platform's default start method."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(processes, initializer=_quiet_worker)
+
+
+def _quiet_worker() -> None:
+    """Workers leave interrupts to the parent, which stops them with SIGTERM (no tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def default_workers() -> int:
     """Worker processes for replications: every core (at least one)."""
     return max(
@@ -165,20 +181,27 @@ def run_scenario(
 
             warm_up()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
-        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            futures = [
-                pool.submit(
-                    _replication_chunk, (scenario, timeline, names, rosters, seed, c, engine)
+        by_rep: dict[int, Any] = {}
+        pool = _process_pool(len(chunks))
+        try:
+            pending = [
+                pool.apply_async(
+                    _replication_chunk, ((scenario, timeline, names, rosters, seed, c, engine),)
                 )
                 for c in chunks
             ]
-            by_rep: dict[int, Any] = {}
-            for chunk, fut in zip(chunks, futures, strict=True):
-                for r, res in zip(chunk, fut.result(), strict=True):
+            for chunk, job in zip(chunks, pending, strict=True):
+                for r, res in zip(chunk, job.get(), strict=True):
                     by_rep[r] = res
                 if progress:
                     progress(len(by_rep), n_reps)
-            results = [by_rep[r] for r in reps]
+            pool.close()
+        except BaseException:
+            pool.terminate()  # Ctrl-C / SIGTERM / an error: stop the workers now, not later
+            raise
+        finally:
+            pool.join()
+        results = [by_rep[r] for r in reps]
     else:
         for r in reps:
             results.append(_replication(scenario, timeline, names, rosters, seed, r, engine))
