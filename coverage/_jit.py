@@ -20,8 +20,12 @@ Every other module imports numba's decorators from here, never numba itself.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 _MISSING = object()
@@ -61,4 +65,30 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     return numba.njit(*args, **kwargs)
 
 
-__all__ = ["njit", "numba"]
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while numba loads or compiles a kernel, then deliver them.
+
+    numba's dispatcher is Python code; a KeyboardInterrupt raised inside it while it loads machine
+    code from the cache leaves it half-initialised, and the next call crashes the process
+    (SIGSEGV, seen in tests/test_outputs.py). Outside the main thread (where no handler can be set)
+    this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    watched = (signal.SIGINT, signal.SIGTERM)
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: caught.append(signum)) for sig in watched
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in caught[:1]:  # deliver the first one as if it had arrived just now
+            os.kill(os.getpid(), signum)
+
+
+__all__ = ["deferred_interrupts", "njit", "numba"]

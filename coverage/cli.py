@@ -276,7 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     finally:
-        if previous is not None:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # the command's work is done (outputs complete or untouched): an interrupt during
+            # interpreter shutdown could only crash native libraries' teardown (numba/LLVM)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        elif previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 

@@ -39,9 +39,11 @@ an on-disk cache, so only the first process after a code change pays the compile
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from coverage._jit import njit
+from coverage._jit import deferred_interrupts, njit
 from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
 _NONE, _ALL = -2, -1  # agent modes; a mode >= 0 means "more contacts of that channel"
@@ -362,13 +364,11 @@ def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
     return np.require(values, dtype=dtype, requirements=["C", "W"])
 
 
-def simulate(inp: EngineInput) -> EngineOutput:
-    """Simulate one plan on one replication's contacts (compiled engine, same rule as SimPy)."""
+def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
     wev_time, wev_agent, wev_is_end, wev_paid = _window_events(inp)
-    deadline = _arg(inp.deadline_s, np.float64)
-    outcome, started, ended, agent, ot_agent, ot_start, ot_end, ot_paid = _run(
+    return (
         _arg(inp.joined_at_s, np.float64),
-        deadline,
+        _arg(inp.deadline_s, np.float64),
         _arg(inp.handle_s, np.float64),
         _arg(inp.klass, np.int32),
         _arg(inp.class_priority, np.int64),
@@ -382,6 +382,14 @@ def simulate(inp: EngineInput) -> EngineOutput:
         int(wev_is_end.sum()),
         float(inp.end_s),
     )
+
+
+def simulate(inp: EngineInput) -> EngineOutput:
+    """Simulate one plan on one replication's contacts (compiled engine, same rule as SimPy)."""
+    warm_up()
+    args = _kernel_args(inp)
+    deadline = args[1]
+    outcome, started, ended, agent, ot_agent, ot_start, ot_end, ot_paid = _run(*args)
     gone = (outcome == UNFINISHED) & (deadline < inp.end_s)  # left before reaching the head
     outcome[gone] = ABANDONED
     return EngineOutput(
@@ -398,27 +406,29 @@ def simulate(inp: EngineInput) -> EngineOutput:
 
 
 def warm_up() -> None:
-    """Load (or compile) the kernel now: one tiny simulation.
+    """Load (or compile) the kernel now, on one tiny input, unless this process already has it.
 
-    Called before a process pool forks, so every worker inherits the loaded machine code instead
-    of each loading it again (about a second per worker).
+    Interrupts are held meanwhile (see `coverage._jit.deferred_interrupts`). Also called before a
+    process pool forks, so every worker inherits the loaded machine code instead of each loading
+    it again (about a second per worker).
     """
-    one = np.ones(1)
-    simulate(
-        EngineInput(
-            contact=np.zeros(1, np.int64),
-            joined_at_s=np.zeros(1),
-            deadline_s=np.full(1, np.inf),
-            handle_s=one,
-            klass=np.zeros(1, np.int32),
-            class_priority=np.ones(1, np.int64),
-            class_channel=np.zeros(1, np.int32),
-            channel_concurrency=np.ones(1, np.int32),
-            can_serve=np.ones((1, 1), bool),
-            window_agent=np.zeros(1, np.int32),
-            window_start_s=np.zeros(1),
-            window_end_s=np.full(1, 10.0),
-            window_paid_end=np.ones(1, bool),
-            end_s=20.0,
-        )
+    if _run.signatures:
+        return
+    tiny = EngineInput(
+        contact=np.zeros(1, np.int64),
+        joined_at_s=np.zeros(1),
+        deadline_s=np.full(1, np.inf),
+        handle_s=np.ones(1),
+        klass=np.zeros(1, np.int32),
+        class_priority=np.ones(1, np.int64),
+        class_channel=np.zeros(1, np.int32),
+        channel_concurrency=np.ones(1, np.int32),
+        can_serve=np.ones((1, 1), bool),
+        window_agent=np.zeros(1, np.int32),
+        window_start_s=np.zeros(1),
+        window_end_s=np.full(1, 10.0),
+        window_paid_end=np.ones(1, bool),
+        end_s=20.0,
     )
+    with deferred_interrupts():
+        _run(*_kernel_args(tiny))
