@@ -7,6 +7,7 @@ import streamlit as st
 
 from coverage import charts
 from coverage.batch import RunResult
+from coverage.report import costs_table
 from coverage.scenario import dump_scenario_yaml
 
 
@@ -26,9 +27,17 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
         "text/csv",
         on_click="ignore",
     )
+    costs = costs_table(result)
     st.download_button(
-        "Both tables (Excel)",
-        lambda: charts.excel_bytes({"channels": channels, "hourly": hourly}),
+        f"Costs per plan and site, {sc.currency} (CSV)",
+        costs.to_csv(index=False),
+        "costs.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+    st.download_button(
+        "All three tables (Excel)",
+        lambda: charts.excel_bytes({"channels": channels, "hourly": hourly, "costs": costs}),
         "results.xlsx",
         on_click="ignore",
     )

@@ -101,7 +101,13 @@ def run_command(args: argparse.Namespace) -> int:
     from coverage.batch import default_workers, run_scenario
     from coverage.calendar import build_timeline
     from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
-    from coverage.report import channels_table, comparison_text, hourly_table, result_json
+    from coverage.report import (
+        channels_table,
+        comparison_text,
+        costs_table,
+        hourly_table,
+        result_json,
+    )
     from coverage.settings import PARALLEL_MIN_CONTACT_RUNS
 
     if args.out:
@@ -132,13 +138,16 @@ def run_command(args: argparse.Namespace) -> int:
         out = Path(args.out)
         write_table(channels_table(result), out, "channels")
         write_table(hourly_table(result), out, "hourly")
+        write_table(costs_table(result), out, "costs")
         atomic_write_text(out / "result.json", text + "\n")
     if args.json:
         print(text)
     else:
         print(comparison_text(result))
         if args.out:
-            print(f"\nwrote channels.csv/.parquet, hourly.csv/.parquet, result.json in {args.out}")
+            print(
+                f"\nwrote channels, hourly and costs (.csv/.parquet) and result.json in {args.out}"
+            )
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ from coverage.metrics import (
     breakdown_rates,
 )
 from coverage.roster import agents_on_duty
-from coverage.units import SECONDS_PER_MINUTE
+from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 
 def _clean(value: Any) -> Any:
@@ -78,6 +78,54 @@ def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
         else:
             row[key] = value
     return row
+
+
+def costs_table(result: RunResult) -> pd.DataFrame:
+    """Costs for finance: per plan, one row per site and a row "all sites" with the plan's totals.
+
+    Money in the scenario's currency over the measured window (means over replications), plus
+    per month (× 730.5 / window hours) and per contact for the plan rows; hours in hours.
+    """
+    to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
+    rows = []
+    for pname, plan in result.plans.items():
+        cost = plan.cost
+        for site, fig in cost["by_site"].items():
+            rows.append(
+                {
+                    "plan": pname,
+                    "site": site,
+                    "labor": fig["labor"],
+                    "premiums": fig["premiums"],
+                    "automation": None,
+                    "seats": fig["seats"],
+                    "total": fig["labor"] + fig["premiums"] + fig["seats"],
+                    "per_month": (fig["labor"] + fig["premiums"] + fig["seats"]) * to_month,
+                    "per_contact": None,
+                    "paid_hours": fig["paid_hours"],
+                    "overtime_hours": fig.get("overtime_hours"),
+                    "peak_agents": fig.get("peak_agents"),
+                }
+            )
+        rows.append(
+            {
+                "plan": pname,
+                "site": "all sites",
+                "labor": cost["labor"],
+                "premiums": cost["premiums"],
+                "automation": cost["automation"],
+                "seats": cost["seats"],
+                "total": cost["total"],
+                "per_month": cost["per_month"],
+                "per_contact": cost["per_contact"],
+                "paid_hours": cost["paid_hours"],
+                "overtime_hours": None,
+                "peak_agents": None,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame.insert(2, "currency", result.scenario.currency)
+    return frame
 
 
 def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:

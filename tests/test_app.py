@@ -124,4 +124,4 @@ def test_every_page_draws(name):
     at = AppTest.from_function(_page, args=(name,), default_timeout=TIMEOUT_S).run()
     assert not at.exception
     if name == "downloads":
-        assert len(at.get("download_button")) == 4
+        assert len(at.get("download_button")) == 5  # channels, hourly, costs, Excel, YAML

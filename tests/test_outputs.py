@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SCENARIO = ROOT / "scenarios" / "global-saas.yaml"
-OUTPUTS = ("channels.csv", "channels.parquet", "hourly.csv", "hourly.parquet", "result.json")
+OUTPUTS = (
+    "channels.csv", "channels.parquet", "hourly.csv", "hourly.parquet", "costs.csv",
+    "costs.parquet", "result.json",
+)
 INTERRUPTED = "interrupted: no partial output was written"
 
 
