@@ -91,6 +91,7 @@ def costs_table(result: RunResult) -> pd.DataFrame:
     for pname, plan in result.plans.items():
         cost = plan.cost
         for site, fig in cost["by_site"].items():
+            site_total = fig["labor"] + fig["premiums"] + fig["seats"]  # bots are plan-wide
             rows.append(
                 {
                     "plan": pname,
@@ -99,12 +100,12 @@ def costs_table(result: RunResult) -> pd.DataFrame:
                     "premiums": fig["premiums"],
                     "automation": None,
                     "seats": fig["seats"],
-                    "total": fig["labor"] + fig["premiums"] + fig["seats"],
-                    "per_month": (fig["labor"] + fig["premiums"] + fig["seats"]) * to_month,
+                    "total": site_total,
+                    "per_month": site_total * to_month,
                     "per_contact": None,
                     "paid_hours": fig["paid_hours"],
-                    "overtime_hours": fig.get("overtime_hours"),
-                    "peak_agents": fig.get("peak_agents"),
+                    "overtime_hours": fig["overtime_hours"],
+                    "peak_agents": fig["peak_agents"],
                 }
             )
         rows.append(
