@@ -1,8 +1,9 @@
 """Coverage planner app: pick or upload a scenario, move levers, compare plans (docs/app.md).
 
 Thin by design: the sidebar reads widgets (app_pages/sidebar.py), the package applies the levers
-(coverage.levers), simulates (coverage.batch) and builds tables and figures (coverage.report,
-coverage.charts); the pages only draw them.
+(coverage.app.levers), simulates (coverage.simulation.replications) and builds tables and figures
+(coverage.results.report,
+coverage.app.charts); the pages only draw them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import compare, cost, downloads, hours, sidebar
-from coverage import charts, levers
-from coverage.batch import default_workers, run_scenario
+from coverage.app import charts, levers
 from coverage.errors import ScenarioError
-from coverage.report import channels_table, hourly_table
-from coverage.scenario import dump_scenario_yaml, scenario_from_text
+from coverage.results.report import channels_table, hourly_table
+from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
+from coverage.simulation.replications import default_workers, run_scenario
 
 APP_MAX_CONTACTS = 300_000  # expected per replication; bigger runs belong in coverage-sim batch
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coverage import charts
-from coverage.batch import RunResult
+from coverage.app import charts
+from coverage.simulation.replications import RunResult
 
 
 def show(result: RunResult) -> None:

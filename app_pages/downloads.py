@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coverage import charts
-from coverage.batch import RunResult
-from coverage.report import costs_table
-from coverage.scenario import dump_scenario_yaml
+from coverage.app import charts
+from coverage.results.report import costs_table
+from coverage.scenario.model import dump_scenario_yaml
+from coverage.simulation.replications import RunResult
 
 
 def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coverage import charts
-from coverage.batch import RunResult
+from coverage.app import charts
+from coverage.simulation.replications import RunResult
 
 SHOW = {"service_level": "service level", "asa_s": "mean wait"}
 

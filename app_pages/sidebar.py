@@ -6,10 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from coverage import levers
-from coverage.batch import DEFAULT_ENGINE, ENGINES
+from coverage.app import levers
 from coverage.errors import ScenarioError
-from coverage.scenario import Scenario
+from coverage.scenario.model import Scenario
+from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_SCENARIO = "global-saas.yaml"

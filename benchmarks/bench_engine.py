@@ -56,7 +56,10 @@ GLOBAL_SAAS = ROOT / "scenarios" / "global-saas.yaml"
 PER_HOUR, AHT_S, PATIENCE_S, AGENTS = 200.0, 180.0, 300.0, 14
 SEED = 1
 MODELS = ("simpy-idiomatic", "ciw", "project-simpy", "project-fast")
-ENGINE_MODULES = {"simpy": "coverage.engine", "fast": "coverage.fast_engine"}
+ENGINE_MODULES = {
+    "simpy": "coverage.simulation.simpy_engine",
+    "fast": "coverage.simulation.fast_engine",
+}
 
 
 def rss_mb(field: str = "VmHWM") -> float:
@@ -140,7 +143,7 @@ def run_ciw(n_arrivals: int, seed: int) -> dict[str, Any] | None:
 
 def erlang_scenario(n_arrivals: int):
     """The Erlang A example with a horizon that expects `n_arrivals` arrivals, no warm-up."""
-    from coverage.scenario import parse_scenario
+    from coverage.scenario.model import parse_scenario
 
     raw = yaml.safe_load(ERLANG_A.read_text())
     raw["horizon"] = {"hours": n_arrivals / PER_HOUR}
@@ -150,11 +153,11 @@ def erlang_scenario(n_arrivals: int):
 
 def run_project(engine: str, n_arrivals: int, seed: int) -> dict[str, Any]:
     """Draw → build input → engine, timing the engine call and the whole path."""
-    from coverage.arrivals import draw_contacts, scenario_languages
-    from coverage.automation import apply_automation
     from coverage.calendar import build_timeline
-    from coverage.dispatch import ABANDONED, ANSWERED, build_engine_input
-    from coverage.roster import build_roster
+    from coverage.demand.arrivals import draw_contacts, scenario_languages
+    from coverage.demand.automation import apply_automation
+    from coverage.simulation.dispatch import ABANDONED, ANSWERED, build_engine_input
+    from coverage.simulation.roster import build_roster
 
     # the engine module itself (what `batch.engine_function` returns), without importing the
     # metrics stack (pandas' groupby, scipy.stats) that this path does not use
@@ -193,8 +196,8 @@ def run_model(model: str, n_arrivals: int, seed: int) -> dict[str, Any] | None:
 def child_main(model: str, n_arrivals: int) -> None:
     """Run one model in this fresh process and print its timing and peak memory as JSON."""
     if model.startswith("project-"):  # the imports the run needs, before the baseline
-        import coverage.arrivals
-        import coverage.dispatch  # noqa: F401
+        import coverage.demand.arrivals
+        import coverage.simulation.dispatch  # noqa: F401
 
         module = importlib.import_module(ENGINE_MODULES[model.removeprefix("project-")])
         if model == "project-fast":
@@ -221,7 +224,7 @@ def in_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, An
 def compile_main() -> None:
     """Time importing the fast engine and its first (tiny) call in this fresh process."""
     start = time.perf_counter()
-    import coverage.fast_engine as fe
+    import coverage.simulation.fast_engine as fe
 
     imported = time.perf_counter()
     fe.simulate(run_tiny_input())
@@ -230,11 +233,11 @@ def compile_main() -> None:
 
 
 def run_tiny_input():
-    from coverage.arrivals import draw_contacts, scenario_languages
-    from coverage.automation import apply_automation
     from coverage.calendar import build_timeline
-    from coverage.dispatch import build_engine_input
-    from coverage.roster import build_roster
+    from coverage.demand.arrivals import draw_contacts, scenario_languages
+    from coverage.demand.automation import apply_automation
+    from coverage.simulation.dispatch import build_engine_input
+    from coverage.simulation.roster import build_roster
 
     scenario = erlang_scenario(100)
     ((plan_name, plan),) = scenario.plans.items()
@@ -263,7 +266,7 @@ def machine() -> str:
 
 def bench_speed(sizes: list[int]) -> None:
     print(f"\n## Arrivals per second, M/M/14+M (one process, one run; seed {SEED})\n")
-    import coverage.fast_engine as fe
+    import coverage.simulation.fast_engine as fe
 
     start = time.perf_counter()
     fe.simulate(run_tiny_input())  # compile, or load from the on-disk cache
@@ -337,8 +340,8 @@ def bench_compile() -> None:
 
 
 def bench_week() -> None:
-    from coverage.batch import run_scenario
-    from coverage.scenario import load_scenario
+    from coverage.scenario.model import load_scenario
+    from coverage.simulation.replications import run_scenario
 
     print("\n## Default scenario: global-saas, 2 plans x 20 replications, end to end\n")
     scenario = load_scenario(GLOBAL_SAAS)

@@ -15,15 +15,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "RunResult": "coverage.batch",
-    "run_scenario": "coverage.batch",
+    "RunResult": "coverage.simulation.replications",
+    "run_scenario": "coverage.simulation.replications",
     "ScenarioError": "coverage.errors",
-    "result_dict": "coverage.report",
-    "result_json": "coverage.report",
-    "Scenario": "coverage.scenario",
-    "load_scenario": "coverage.scenario",
-    "parse_scenario": "coverage.scenario",
-    "scenario_from_text": "coverage.scenario",
+    "result_dict": "coverage.results.report",
+    "result_json": "coverage.results.report",
+    "Scenario": "coverage.scenario.model",
+    "load_scenario": "coverage.scenario.model",
+    "parse_scenario": "coverage.scenario.model",
+    "scenario_from_text": "coverage.scenario.model",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from coverage.scenario import Scenario
+from coverage.scenario.model import Scenario
 from coverage.units import DRAIN_S, SECONDS_PER_DAY, SECONDS_PER_MINUTE
 
 

@@ -93,15 +93,14 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
 @command("run", _configure_run)
 def run_command(args: argparse.Namespace) -> int:
     """Simulate every plan (or --plan) and print the comparison or the JSON result."""
-    from coverage.scenario import load_scenario
+    from coverage.scenario.model import load_scenario
 
     scenario = load_scenario(args.file)  # before the heavy imports: a bad file is told at once
 
-    from coverage.arrivals import check_contact_budget
-    from coverage.batch import default_workers, run_scenario
     from coverage.calendar import build_timeline
+    from coverage.demand.arrivals import check_contact_budget
     from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
-    from coverage.report import (
+    from coverage.results.report import (
         channels_table,
         comparison_text,
         costs_table,
@@ -109,6 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
         result_json,
     )
     from coverage.settings import PARALLEL_MIN_CONTACT_RUNS
+    from coverage.simulation.replications import default_workers, run_scenario
 
     if args.out:
         remove_stale_temps(args.out)
@@ -158,7 +158,7 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 @command("validate", _configure_validate)
 def validate_command(args: argparse.Namespace) -> int:
     """Check scenario files; report the first problem of each."""
-    from coverage.scenario import load_scenario
+    from coverage.scenario.model import load_scenario
 
     worst = EXIT_OK
     for file in args.file:
@@ -179,9 +179,9 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def _check_limits(scenario: Any, file: str) -> float:
     """The run's resource limits (defaults) as `validate` applies them; expected contacts."""
-    from coverage.arrivals import check_contact_budget
     from coverage.calendar import build_timeline
-    from coverage.roster import check_agent_budget
+    from coverage.demand.arrivals import check_contact_budget
+    from coverage.simulation.roster import check_agent_budget
 
     try:
         check_agent_budget(scenario)
@@ -261,7 +261,7 @@ def _load_extra_commands() -> None:
     """Import the modules that register further subcommands (batch, report, profile)."""
     import importlib
 
-    for module in ("coverage.sweep_cli", "coverage.logs_cli"):
+    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.scenario import Scenario, parse_scenario
+from coverage.scenario.model import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -16,7 +16,7 @@ from conftest import TINY
 from streamlit.testing.v1 import AppTest
 
 from coverage.errors import ScenarioError
-from coverage.scenario import scenario_from_text
+from coverage.scenario.model import scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -104,10 +104,10 @@ def _page(name: str) -> None:
 
     from conftest import TINY
 
-    from coverage.batch import run_scenario
-    from coverage.charts import agents_table
-    from coverage.report import channels_table, hourly_table
-    from coverage.scenario import parse_scenario
+    from coverage.app.charts import agents_table
+    from coverage.results.report import channels_table, hourly_table
+    from coverage.scenario.model import parse_scenario
+    from coverage.simulation.replications import run_scenario
 
     result = run_scenario(parse_scenario(TINY), replications=2, seed=3)
     page = importlib.import_module(f"app_pages.{name}")

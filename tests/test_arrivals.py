@@ -1,4 +1,4 @@
-"""Tests for coverage.arrivals: the NHPP, demand factors, busyness, streams, distributions.
+"""Tests for coverage.demand.arrivals: the NHPP, demand factors, busyness, streams, distributions.
 
 Kinds: kind 2 (validation against theory: Poisson counts, the gamma-Poisson variance, lognormal
 moments) with the tolerance and its reason stated at each test; kind 1 (unit: exact rates and
@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.arrivals import (
+from coverage.calendar import build_timeline, local_minute_grid
+from coverage.demand.arrivals import (
     Contacts,
     draw_contacts,
     expected_per_minute,
     sample_durations,
 )
-from coverage.calendar import build_timeline, local_minute_grid
-from coverage.scenario import Distribution, Scenario, parse_scenario
+from coverage.scenario.model import Distribution, Scenario, parse_scenario
 
 BASE: dict[str, Any] = {
     "name": "arrivals",

@@ -1,4 +1,4 @@
-"""Tests for coverage.automation: bot deflection, bot time, bot cost, plan overrides.
+"""Tests for coverage.demand.automation: bot deflection, bot time, bot cost, plan overrides.
 
 Kinds: kind 1 (unit: hand-built contacts with known bot draws), kind 2 (validation: the
 deflected share is Binomial(n, deflection)) and kind 4 (functional: counts and costs through a
@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.arrivals import Contacts
-from coverage.automation import apply_automation
-from coverage.batch import run_scenario
 from coverage.calendar import build_timeline
-from coverage.dispatch import build_engine_input
-from coverage.roster import build_roster
-from coverage.scenario import Automation, Scenario, parse_scenario
+from coverage.demand.arrivals import Contacts
+from coverage.demand.automation import apply_automation
+from coverage.scenario.model import Automation, Scenario, parse_scenario
+from coverage.simulation.dispatch import build_engine_input
+from coverage.simulation.replications import run_scenario
+from coverage.simulation.roster import build_roster
 
 RAW: dict[str, Any] = {
     "name": "bot",

@@ -1,4 +1,5 @@
-"""Tests for coverage.batch: conservation, determinism, common random numbers, workers.
+"""Tests for coverage.simulation.replications: conservation, determinism, common random numbers,
+workers.
 
 All tests are kind 4 (functional invariants, DESIGN.md "Checks the engine must pass"):
 conservation in every replication, same seed → byte-identical JSON, identical plans →
@@ -15,10 +16,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.batch import RunResult, run_scenario
 from coverage.errors import ScenarioError
-from coverage.report import result_dict, result_json
-from coverage.scenario import Scenario, load_scenario, parse_scenario
+from coverage.results.report import result_dict, result_json
+from coverage.scenario.model import Scenario, load_scenario, parse_scenario
+from coverage.simulation.replications import RunResult, run_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 COUNTS = ("deflected", "answered", "abandoned", "unfinished")

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from coverage.arrivals import scenario_languages
 from coverage.calendar import (
     Timeline,
     build_timeline,
@@ -24,8 +23,9 @@ from coverage.calendar import (
     local_to_timeline_s,
     utc_hour_of_week,
 )
-from coverage.roster import build_roster
-from coverage.scenario import Scenario, parse_scenario
+from coverage.demand.arrivals import scenario_languages
+from coverage.scenario.model import Scenario, parse_scenario
+from coverage.simulation.roster import build_roster
 
 UTC = dt.UTC
 

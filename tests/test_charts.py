@@ -1,4 +1,4 @@
-"""Tests of coverage.charts: time-zone placement of hours of the week (unit), and figures and
+"""Tests of coverage.app.charts: time-zone placement of hours of the week (unit), and figures and
 tables that agree with the run they draw (functional), with units on every axis."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
-from coverage import charts
-from coverage.batch import run_scenario
-from coverage.report import channels_table, hourly_table
-from coverage.scenario import parse_scenario
+from coverage.app import charts
+from coverage.results.report import channels_table, hourly_table
+from coverage.scenario.model import parse_scenario
+from coverage.simulation.replications import run_scenario
 
 MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)  # the US changes to summer time on 8 March
 

@@ -1,4 +1,4 @@
-"""Tests for coverage.costs: labor, premiums by local time, overtime, automation, seats.
+"""Tests for coverage.results.costs: labor, premiums by local time, overtime, automation, seats.
 
 Kinds: kind 1 (unit: hand-made plans whose paid hours and premium hours are known exactly,
 including across DST changes and on US public holidays) and kind 4 (functional: the premium
@@ -15,13 +15,18 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from coverage.arrivals import scenario_languages
-from coverage.automation import BotOutcome
 from coverage.calendar import build_timeline
-from coverage.costs import peak_on_duty, plan_costs, premium_share_by_minute, summarize_costs
-from coverage.dispatch import EngineOutput
-from coverage.roster import build_roster
-from coverage.scenario import Scenario, parse_scenario
+from coverage.demand.arrivals import scenario_languages
+from coverage.demand.automation import BotOutcome
+from coverage.results.costs import (
+    peak_on_duty,
+    plan_costs,
+    premium_share_by_minute,
+    summarize_costs,
+)
+from coverage.scenario.model import Scenario, parse_scenario
+from coverage.simulation.dispatch import EngineOutput
+from coverage.simulation.roster import build_roster
 from coverage.units import HOURS_PER_MONTH
 
 H = 3600.0

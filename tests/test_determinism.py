@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from coverage.batch import run_scenario
-from coverage.report import result_json
-from coverage.scenario import load_scenario
+from coverage.results.report import result_json
+from coverage.scenario.model import load_scenario
+from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "coverage-sim"

@@ -1,8 +1,8 @@
-"""Tests for coverage.engine (the SimPy reference engine) on hand-built inputs.
+"""Tests for coverage.simulation.simpy_engine (the SimPy reference engine) on hand-built inputs.
 
 All tests are kind 1 (unit): an EngineInput built by hand with deterministic times, so every
 start, end and outcome is known exactly from the routing rules of DESIGN.md ("Routing",
-"Shifts and crews", "Horizon and drain") as `coverage.dispatch` states them.
+"Shifts and crews", "Horizon and drain") as `coverage.simulation.dispatch` states them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
-from coverage.engine import simulate
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation.simpy_engine import simulate
 
 INF = math.inf
 

@@ -1,6 +1,8 @@
-"""Tests of the compiled engine (`coverage.fast_engine`) and its numba import shield (`_jit`).
+"""Tests of the compiled engine (`coverage.simulation.fast_engine`) and its numba import shield
+(`_jit`).
 
-The SimPy engine (`coverage.engine`) is the reference; the fast engine must give the same
+The SimPy engine (`coverage.simulation.simpy_engine`) is the reference; the fast engine must give
+the same
 per-contact outcomes, start times, agents (hence sites), end times, abandonment instants and
 overtime rows, bit for bit, on the same drawn inputs. Kinds (STYLE.md §8):
 
@@ -24,15 +26,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage import engine, fast_engine
-from coverage.arrivals import draw_contacts, scenario_languages
-from coverage.automation import apply_automation
-from coverage.batch import _replication_chunk, run_scenario
 from coverage.calendar import build_timeline
 from coverage.cli import main
-from coverage.dispatch import EngineInput, EngineOutput, build_engine_input
-from coverage.roster import Roster, build_roster
-from coverage.scenario import Scenario, load_scenario, parse_scenario
+from coverage.demand.arrivals import draw_contacts, scenario_languages
+from coverage.demand.automation import apply_automation
+from coverage.scenario.model import Scenario, load_scenario, parse_scenario
+from coverage.simulation import fast_engine
+from coverage.simulation import simpy_engine as engine
+from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.replications import _replication_chunk, run_scenario
+from coverage.simulation.roster import Roster, build_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -303,8 +306,8 @@ def test_cli_json_identical_across_engines(capsys: pytest.CaptureFixture[str]):
 
 def test_shield_restores_sys_modules_and_hides_us_from_numba():
     import coverage
-    import coverage._jit
-    from coverage._jit import numba
+    import coverage.simulation._jit
+    from coverage.simulation._jit import numba
 
     assert sys.modules["coverage"] is coverage
     support = sys.modules["numba.misc.coverage_support"]
@@ -315,10 +318,10 @@ def test_shield_restores_sys_modules_and_hides_us_from_numba():
 def test_fresh_process_imports_and_runs_fast_engine():
     # unit: a cold interpreter imports the engine (numba behind the shield) and simulates
     code = (
-        "import sys, coverage, coverage.fast_engine as fe\n"
+        "import sys, coverage, coverage.simulation.fast_engine as fe\n"
         "assert sys.modules['coverage'] is coverage\n"
-        "from coverage.scenario import load_scenario\n"
-        "from coverage.batch import run_scenario\n"
+        "from coverage.scenario.model import load_scenario\n"
+        "from coverage.simulation.replications import run_scenario\n"
         f"sc = load_scenario({str(ROOT / 'scenarios' / 'erlang-a-example.yaml')!r})\n"
         "r = run_scenario(sc, replications=1, engine='fast')\n"
         "print(r.plans['fourteen-agents'].channels['voice']['offered'])\n"

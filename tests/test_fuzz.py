@@ -2,7 +2,7 @@
 
 * Valid scenarios — random channels, regions, time zones (half-hour and 45-minute offsets, DST
   dates), segments, automation, sites, shifts, plans — must load, simulate (tiny horizon, 1–2
-  replications) and satisfy every invariant of `coverage.invariants`.
+  replications) and satisfy every invariant of `coverage.simulation.invariants`.
 * Each valid scenario is then broken one way (wrong types, negative / NaN / infinite / huge
   numbers, empty lists, unknown keys, unknown time zones and names, duplicate keys, non-UTF-8
   bytes, alias bombs, deep nesting, a non-mapping top level, bad YAML, …). Every broken one must
@@ -36,11 +36,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from coverage.batch import ENGINES, run_scenario
 from coverage.cli import main as cli_main
 from coverage.errors import ScenarioError
-from coverage.invariants import assert_no_violations, check_result, check_scenario
-from coverage.scenario import scenario_from_text
+from coverage.scenario.model import scenario_from_text
+from coverage.simulation.invariants import assert_no_violations, check_result, check_scenario
+from coverage.simulation.replications import ENGINES, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "coverage-sim"

@@ -1,4 +1,5 @@
-"""The invariant checker (`coverage.invariants`) on every bundled scenario, and on tampered runs.
+"""The invariant checker (`coverage.simulation.invariants`) on every bundled scenario, and on
+tampered runs.
 
 * Functional (kind 4): every scenario in scenarios/*.yaml (globbed, so new ones are checked too)
   keeps every invariant, contact by contact, in 2 replications, with every engine.
@@ -20,15 +21,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.batch import ENGINES, run_scenario
-from coverage.invariants import (
+from coverage.scenario.model import Scenario, load_scenario, parse_scenario
+from coverage.simulation.invariants import (
     assert_no_violations,
     check_replication,
     check_result,
     check_scenario,
     simulate_replications,
 )
-from coverage.scenario import Scenario, load_scenario, parse_scenario
+from coverage.simulation.replications import ENGINES, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -243,7 +244,7 @@ def test_plan_without_agents_runs_and_keeps_invariants(tiny_raw: dict[str, Any])
 
 
 def _with_more_agents(scenario: Scenario, extra: int) -> Scenario:
-    from coverage.scenario import scenario_to_dict
+    from coverage.scenario.model import scenario_to_dict
 
     raw = scenario_to_dict(scenario)
     for plan in raw["plans"].values():
@@ -256,7 +257,7 @@ def _with_more_agents(scenario: Scenario, extra: int) -> Scenario:
 
 
 def _shorter(scenario: Scenario, hours: float) -> Scenario:
-    from coverage.scenario import scenario_to_dict
+    from coverage.scenario.model import scenario_to_dict
 
     raw = scenario_to_dict(scenario)
     raw["horizon"] = {"start": raw["horizon"]["start"], "hours": hours}

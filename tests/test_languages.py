@@ -1,7 +1,8 @@
 """Routing by language and segment, holiday and skeleton cover, and their breakdowns.
 
 The engine routes a contact only to an agent whose shift lists its channel and speaks its
-language (DESIGN.md, "Shifts and crews"; `coverage.dispatch`); a segment's priority replaces the
+language (DESIGN.md, "Shifts and crews"; `coverage.simulation.dispatch`); a segment's priority
+replaces the
 channel's ("Routing"); `holiday_agents` sets the crew on the site's public holidays. Contacts come
 from small replayed logs, so every arrival instant is known and outcomes can be checked exactly.
 """
@@ -15,16 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.arrivals import draw_contacts, scenario_languages
-from coverage.automation import apply_automation
-from coverage.batch import run_scenario
 from coverage.calendar import build_timeline, local_to_timeline_s
-from coverage.dispatch import ABANDONED, ANSWERED, build_engine_input
-from coverage.engine import simulate
-from coverage.metrics import contact_log
-from coverage.report import breakdown_table, comparison_text, language_gaps_table
-from coverage.roster import agents_on_duty, build_roster
-from coverage.scenario import Scenario, parse_scenario
+from coverage.demand.arrivals import draw_contacts, scenario_languages
+from coverage.demand.automation import apply_automation
+from coverage.results.metrics import contact_log
+from coverage.results.report import breakdown_table, comparison_text, language_gaps_table
+from coverage.scenario.model import Scenario, parse_scenario
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, build_engine_input
+from coverage.simulation.replications import run_scenario
+from coverage.simulation.roster import agents_on_duty, build_roster
+from coverage.simulation.simpy_engine import simulate
 
 HEADER = "timestamp,channel,region,handle_time_s,language,segment\n"
 

@@ -1,4 +1,4 @@
-"""Unit tests of coverage.levers: each what-if lever changes exactly what it says, through the
+"""Unit tests of coverage.app.levers: each what-if lever changes exactly what it says, through the
 same validation as a file; uploads are read from memory and never name a server path."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coverage import levers
+from coverage.app import levers
+from coverage.app.levers import Levers, apply_levers
 from coverage.errors import ScenarioError
-from coverage.levers import Levers, apply_levers
-from coverage.scenario import dump_scenario_yaml, parse_scenario, scenario_from_text
+from coverage.scenario.model import dump_scenario_yaml, parse_scenario, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

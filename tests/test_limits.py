@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 import yaml
 
-from coverage.arrivals import check_contact_budget
-from coverage.batch import MAX_CONTACTS_PER_REPLICATION, run_scenario
 from coverage.calendar import build_timeline
 from coverage.cli import main as cli_main
+from coverage.demand.arrivals import check_contact_budget
 from coverage.errors import ScenarioError
-from coverage.fields import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml_text
-from coverage.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
-from coverage.scenario import load_scenario, parse_scenario
+from coverage.scenario.fields import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml_text
+from coverage.scenario.model import load_scenario, parse_scenario
+from coverage.simulation.replications import MAX_CONTACTS_PER_REPLICATION, run_scenario
+from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "coverage-sim"

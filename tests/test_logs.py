@@ -1,4 +1,5 @@
-"""Contact logs: reading, replay, fit, bad rows, the `profile` command (coverage.logs, logfit)."""
+"""Contact logs: reading, replay, fit, bad rows, the `profile` command (coverage.demand.logs,
+logfit)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage import logs
-from coverage.arrivals import check_contact_budget, draw_contacts
-from coverage.batch import run_scenario
 from coverage.calendar import build_timeline
 from coverage.cli import main as cli_main
+from coverage.demand import logs
+from coverage.demand.arrivals import check_contact_budget, draw_contacts
+from coverage.demand.logfit import estimate_busyness_cv, estimate_rates
 from coverage.errors import ScenarioError
-from coverage.logfit import estimate_busyness_cv, estimate_rates
-from coverage.scenario import load_scenario, parse_scenario
+from coverage.scenario.model import load_scenario, parse_scenario
+from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LOG = ROOT / "scenarios" / "data" / "example-contacts.csv"

@@ -4,8 +4,8 @@ of the default scenario's (the weekly profile repeats; holidays move a little de
 import yaml
 from conftest import SCENARIOS
 
-from coverage.batch import run_scenario
-from coverage.scenario import parse_scenario
+from coverage.scenario.model import parse_scenario
+from coverage.simulation.replications import run_scenario
 
 
 def test_a_year_of_the_default_scenario_runs_with_one_replication():

@@ -1,4 +1,4 @@
-"""Tests for coverage.metrics on a hand-built contact log.
+"""Tests for coverage.results.metrics on a hand-built contact log.
 
 Kinds: kind 1 (unit: every metric definition of DESIGN.md, "Metric definitions", computed by
 hand for a small log whose every row is chosen to hit one rule) and kind 2 (validation: the
@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.arrivals import Contacts
-from coverage.automation import BotOutcome
 from coverage.calendar import Timeline, build_timeline
-from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
-from coverage.metrics import (
+from coverage.demand.arrivals import Contacts
+from coverage.demand.automation import BotOutcome
+from coverage.results.metrics import (
     DEFLECTED,
     ci95,
     contact_log,
@@ -26,8 +25,9 @@ from coverage.metrics import (
     replication_metrics,
     summarize_channel,
 )
-from coverage.roster import Roster, build_roster
-from coverage.scenario import Scenario, parse_scenario
+from coverage.scenario.model import Scenario, parse_scenario
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation.roster import Roster, build_roster
 
 NAN = math.nan
 WARMUP_S, HORIZON_S = 3600.0, 36000.0

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coverage.batch import run_scenario
-from coverage.report import costs_table, result_dict
-from coverage.scenario import Scenario
+from coverage.results.report import costs_table, result_dict
+from coverage.scenario.model import Scenario
+from coverage.simulation.replications import run_scenario
 
 
 def test_costs_table_adds_up_and_matches_the_json(tiny_scenario: Scenario):

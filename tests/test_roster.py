@@ -1,4 +1,5 @@
-"""Tests for coverage.roster: shrinkage with whole agents, crews, merging, holidays, midnight.
+"""Tests for coverage.simulation.roster: shrinkage with whole agents, crews, merging, holidays,
+midnight.
 
 All tests are kind 1 (unit: exact windows and paid time of hand-made plans), except the
 available-time identity, which is kind 4 (functional invariant: available agent-time =
@@ -14,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.arrivals import scenario_languages
 from coverage.calendar import Timeline, build_timeline
-from coverage.roster import Roster, agents_on_duty, build_roster, split_shrinkage
-from coverage.scenario import Scenario, parse_scenario
+from coverage.demand.arrivals import scenario_languages
+from coverage.scenario.model import Scenario, parse_scenario
+from coverage.simulation.roster import Roster, agents_on_duty, build_roster, split_shrinkage
 
 H = 3600.0
 DAY = 86400.0

@@ -1,4 +1,4 @@
-"""Tests for coverage.scenario: defaults, YAML round trip, and every kind of bad input.
+"""Tests for coverage.scenario.model: defaults, YAML round trip, and every kind of bad input.
 
 All tests here are kind 1 (unit: edge cases and errors). Error tests match the field path of the
 one ScenarioError that a bad file raises (STYLE.md section 5).
@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from coverage.errors import ScenarioError
-from coverage.scenario import (
+from coverage.scenario.model import (
     DEFAULT_START,
     Scenario,
     dump_scenario_yaml,

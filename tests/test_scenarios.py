@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from coverage.batch import RunResult, run_scenario
-from coverage.report import (
+from coverage.results.report import (
     breakdown_table,
     comparison_text,
     language_gaps_table,
     result_dict,
     uncovered_hours,
 )
-from coverage.scenario import load_scenario
+from coverage.scenario.model import load_scenario
+from coverage.simulation.replications import RunResult, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""Sweeps and batches (coverage.sweep, sweep_run, sweep_report, sweep_cli).
+"""Sweeps and batches (coverage.sweeps.spec, sweep_run, sweep_report, sweep_cli).
 
 Kinds: unit tests of field paths, overrides, grids, errors and ranking (kind 1), and functional
 tests of a small batch run in this process: outputs, resuming, --force (kind 4). The end-to-end
@@ -18,14 +18,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from coverage.batch import run_scenario
 from coverage.cli import main
 from coverage.errors import ScenarioError
-from coverage.report import channels_table, result_dict
-from coverage.sweep import apply_override, parse_field_path, resolve_inputs
-from coverage.sweep_cli import _Progress
-from coverage.sweep_report import best_variants, report_html, report_text, summary_rows
-from coverage.sweep_run import check_dask_address, run_batch
+from coverage.results.report import channels_table, result_dict
+from coverage.simulation.replications import run_scenario
+from coverage.sweeps.cli import _Progress
+from coverage.sweeps.report import best_variants, report_html, report_text, summary_rows
+from coverage.sweeps.runner import check_dask_address, run_batch
+from coverage.sweeps.spec import apply_override, parse_field_path, resolve_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

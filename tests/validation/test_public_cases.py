@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 import yaml
 
-from coverage.batch import run_scenario
-from coverage.report import result_dict, result_json
-from coverage.scenario import load_scenario
+from coverage.results.report import result_dict, result_json
+from coverage.scenario.model import load_scenario
+from coverage.simulation.replications import run_scenario
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"  # ../shared beside the project
 CASES_PATH = SHARED / "validation" / "public_cases.json"

@@ -10,10 +10,11 @@ The probe only catches ``ImportError``, so while numba loads we make ``import co
 exactly that: ``sys.modules["coverage"] = None`` is the import system's documented way of saying
 "this module cannot be imported" (``ModuleNotFoundError``). numba concludes that coverage.py is
 absent (correct: this project never depends on it), finishes loading, and we put the entry back
-exactly as it was. Submodules such as ``coverage.batch`` stay in ``sys.modules`` the whole time,
+exactly as it was. Submodules such as ``coverage.simulation.replications`` stay in ``sys.modules``
+the whole time,
 so code that already holds them is unaffected; only a *fresh* ``import coverage`` in another
 thread during those few hundred milliseconds would fail, which is why this module is imported
-once, at import time of ``coverage.fast_engine``, before any worker thread needs it.
+once, at import time of ``coverage.simulation.fast_engine``, before any worker thread needs it.
 
 Every other module imports numba's decorators from here, never numba itself.
 """

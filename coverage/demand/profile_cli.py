@@ -4,7 +4,7 @@ Prints, per channel and region, the contacts, the days covered, the day-to-day b
 the recorded handle times, then the fitted rate per local hour (rows) and weekday (columns);
 ``--json`` prints the same as JSON and ``--out FILE.csv`` (or ``.parquet``) writes the plot-ready
 long table (channel, region, weekday, local_hour, per_hour, contacts, exposure_hours). The
-estimator is the one `fit` demand entries use (`coverage.logfit`).
+estimator is the one `fit` demand entries use (`coverage.demand.logfit`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from coverage.cli import EXIT_OK, command
 from coverage.errors import ScenarioError
-from coverage.fields import check_time_zone
-from coverage.scenario import WEEKDAYS as WEEKDAY_NAMES
+from coverage.scenario.fields import check_time_zone
+from coverage.scenario.model import WEEKDAYS as WEEKDAY_NAMES
 
 
 def _configure_profile(p: argparse.ArgumentParser) -> None:
@@ -115,7 +115,7 @@ def profile_text(profile: Any) -> str:
 @command("profile", _configure_profile)
 def profile_command(args: argparse.Namespace) -> int:
     """Fit and print the demand profile of a contact log (rates by local hour and weekday)."""
-    from coverage.logs import profile_log, read_log
+    from coverage.demand.logs import profile_log, read_log
     from coverage.outputs import atomic_write_bytes
 
     time_zone = None

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from coverage.automation import BotOutcome
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
-from coverage.dispatch import EngineOutput
-from coverage.roster import Roster
-from coverage.scenario import Plan, Site
+from coverage.demand.automation import BotOutcome
+from coverage.scenario.model import Plan, Site
+from coverage.simulation.dispatch import EngineOutput
+from coverage.simulation.roster import Roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 

@@ -31,8 +31,8 @@ from typing import Any
 import pandas as pd
 
 from coverage.errors import ScenarioError, join_path
-from coverage.fields import read_yaml_text
-from coverage.scenario import (
+from coverage.scenario.fields import read_yaml_text
+from coverage.scenario.model import (
     WEEKDAYS,
     Scenario,
     load_scenario,

@@ -1,7 +1,8 @@
 """Replications: the only place seeds become random streams, and where plans are compared.
 
 Replication r draws its contacts once (streams keyed by (seed, r, demand entry, purpose), see
-`coverage.arrivals`) and every plan is simulated on those same contacts: common random numbers,
+`coverage.demand.arrivals`) and every plan is simulated on those same contacts: common random
+numbers,
 so a difference between plans is the plans' and not noise. Replications are independent and may
 run in a process pool; the result is identical to a serial run because each replication's
 streams depend only on (seed, r).
@@ -21,31 +22,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.arrivals import check_contact_budget, draw_contacts, scenario_languages
-from coverage.automation import apply_automation
 from coverage.calendar import Timeline, build_timeline
-from coverage.costs import plan_costs, summarize_costs
-from coverage.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.demand.arrivals import check_contact_budget, draw_contacts, scenario_languages
+from coverage.demand.automation import apply_automation
 from coverage.errors import ScenarioError
-from coverage.metrics import (
+from coverage.results.costs import plan_costs, summarize_costs
+from coverage.results.metrics import (
     contact_log,
     hourly_counts,
     replication_metrics,
     summarize_channel,
 )
-from coverage.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
-from coverage.scenario import Scenario
+from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
+from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
 
 
 def engine_function(name: str) -> Callable[[EngineInput], EngineOutput]:
     """The simulate function of engine `name` ("simpy" reference, or "fast" compiled)."""
     if name == "simpy":
-        from coverage.engine import simulate
+        from coverage.simulation.simpy_engine import simulate
 
         return simulate
     if name == "fast":
-        from coverage.fast_engine import simulate as fast_simulate
+        from coverage.simulation.fast_engine import simulate as fast_simulate
 
         return fast_simulate
     raise ScenarioError("--engine", f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
@@ -177,7 +178,7 @@ def run_scenario(
     results: list[tuple[dict[str, Any], dict[str, float]]] = []
     if workers > 1 and n_reps > 1:
         if engine == "fast":  # load the kernel once here; forked workers inherit it
-            from coverage.fast_engine import warm_up
+            from coverage.simulation.fast_engine import warm_up
 
             warm_up()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]

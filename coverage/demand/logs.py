@@ -13,7 +13,7 @@ chosen where the contract is silent are in docs/contact-logs.md). Reading happen
 3. `replay` uses those instants as they are; `fit` estimates rates per local weekday × hour and
    a day-to-day overdispersion per (channel, region) — :func:`estimate_rates`,
    :func:`estimate_busyness_cv` — and draws a fresh non-homogeneous Poisson process per
-   replication from the streams of :func:`coverage.arrivals.entry_rng`.
+   replication from the streams of :func:`coverage.demand.arrivals.entry_rng`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from coverage.arrivals import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng, scenario_languages
 from coverage.calendar import Timeline, holiday_ordinals
-from coverage.errors import ScenarioError
-from coverage.logfit import (
+from coverage.demand.arrivals import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng, scenario_languages
+from coverage.demand.logfit import (
     NS_PER_DAY,
     NS_PER_MINUTE,
     NS_PER_S,
@@ -45,7 +44,8 @@ from coverage.logfit import (
     profile_tables,
     weekday_of,
 )
-from coverage.scenario import Demand, Scenario
+from coverage.errors import ScenarioError
+from coverage.scenario.model import Demand, Scenario
 
 COLUMNS = ("timestamp", "channel", "region", "handle_time_s", "language", "segment")
 NAME_COLUMNS = ("channel", "region", "language", "segment")
@@ -545,7 +545,7 @@ def expected_contacts(entry: Demand, k: int, scenario: Scenario, timeline: Timel
 class LogProfile:
     """The fitted profile of a log on its own, as `coverage-sim profile` shows it.
 
-    `groups` and `table` are those of :func:`coverage.logfit.profile_tables`, by channel and
+    `groups` and `table` are those of :func:`coverage.demand.logfit.profile_tables`, by channel and
     region; `time_zone` is the clock of the local hours (None: each timestamp's own wall clock).
     """
 

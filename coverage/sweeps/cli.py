@@ -103,7 +103,7 @@ def _show_progress(args: argparse.Namespace) -> bool:
 @command("batch", _configure_batch)
 def batch_command(args: argparse.Namespace) -> int:
     """Run scenario files, folders and sweeps (resumable; local pool or Dask)."""
-    from coverage.sweep_run import run_batch
+    from coverage.sweeps.runner import run_batch
 
     with _sigterm_as_interrupt():
         manifest = run_batch(
@@ -143,7 +143,7 @@ def report_command(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from coverage.outputs import atomic_write_text, remove_stale_temps
-    from coverage.sweep_report import best_variants, report_html, report_text
+    from coverage.sweeps.report import best_variants, report_html, report_text
 
     folder = Path(args.dir)
     summary_path = folder / "summary.parquet"

@@ -1,7 +1,8 @@
 """Charts and comparison tables of a run, for the app: plotly figures built from report tables.
 
 Every axis names its unit and, for time, its time zone. Hour-of-week grids come from
-`coverage.report.hourly_table` (UTC hour of week, Mon 00:00 = 0). To show them in a local time
+`coverage.results.report.hourly_table` (UTC hour of week, Mon 00:00 = 0). To show them in a local
+time
 zone, each UTC hour of week is placed at its first occurrence in the measured window and that
 instant is read on the local clock; over a one-week horizon that is exact, daylight saving
 included (a local hour skipped by DST stays empty, a repeated one pools both UTC hours).
@@ -9,7 +10,7 @@ included (a local hour skipped by DST stays empty, a repeated one pools both UTC
 Rates on the grids are pooled from counts, not averaged: service level = answered within
 target / (offered − deflected − short abandoned) and mean wait = total wait of answered /
 answered, over the cells pooled (channels, regions, UTC hours). Intervals are 95% over
-replications (`coverage.metrics.ci95`); a delta between plans is the interval of the
+replications (`coverage.results.metrics.ci95`); a delta between plans is the interval of the
 per-replication difference, which common random numbers make tight.
 """
 
@@ -25,9 +26,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from coverage.batch import RunResult
-from coverage.metrics import ci95
-from coverage.scenario import WEEKDAYS, Scenario
+from coverage.results.metrics import ci95
+from coverage.scenario.model import WEEKDAYS, Scenario
+from coverage.simulation.replications import RunResult
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 HOURS_PER_WEEK = 168
@@ -137,7 +138,7 @@ def heatmap_figure(
 ) -> go.Figure:
     """Weekday × hour grid per plan of service level [%] or mean wait of answered [s].
 
-    `hourly` is `coverage.report.hourly_table(result)`.
+    `hourly` is `coverage.results.report.hourly_table(result)`.
     """
     assert value in ("service_level", "asa_s"), value
     data = hourly if channel == ALL_CHANNELS else hourly[hourly["channel"] == channel]
@@ -195,7 +196,7 @@ def heatmap_figure(
 
 def agents_table(result: RunResult) -> pd.DataFrame:
     """Mean available agents per plan, channel and UTC hour of week (all 168 hours)."""
-    from coverage.report import agents_by_hour_of_week
+    from coverage.results.report import agents_by_hour_of_week
 
     frames = [agents_by_hour_of_week(result, p).assign(plan=p) for p in result.plans]
     return pd.concat(frames, ignore_index=True)

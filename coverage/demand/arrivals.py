@@ -26,7 +26,7 @@ import numpy as np
 
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
 from coverage.errors import ScenarioError
-from coverage.scenario import Demand, Distribution, Scenario
+from coverage.scenario.model import Demand, Distribution, Scenario
 from coverage.units import SECONDS_PER_MINUTE
 
 # purposes of the random streams of one demand entry
@@ -151,7 +151,7 @@ def draw_contacts(
     parts: list[dict[str, np.ndarray]] = []
     for k, entry in enumerate(scenario.demand):
         if entry.kind != "rates":
-            from coverage import logs  # contact logs live in their own module
+            from coverage.demand import logs  # contact logs live in their own module
 
             times, extra = logs.entry_arrivals(
                 entry, k, scenario, timeline, seed=seed, replication=replication
@@ -252,7 +252,7 @@ def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) 
         if entry.kind == "rates":
             total += float(expected_per_minute(entry, scenario, timeline).sum())
         else:  # reads and checks the log here, before any worker process starts
-            from coverage import logs
+            from coverage.demand import logs
 
             total += logs.expected_contacts(entry, k, scenario, timeline)
     if total > limit:

@@ -24,12 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from coverage.batch import DEFAULT_ENGINE, default_workers, engine_function
 from coverage.errors import ScenarioError
 from coverage.outputs import atomic_write_bytes, atomic_write_text, remove_stale_temps
-from coverage.scenario import parse_scenario, scenario_to_dict
-from coverage.sweep import BatchInput, Variant, code_version, resolve_inputs, to_json_value
-from coverage.sweep_report import summary_frame, summary_rows
+from coverage.scenario.model import parse_scenario, scenario_to_dict
+from coverage.simulation.replications import DEFAULT_ENGINE, default_workers, engine_function
+from coverage.sweeps.report import summary_frame, summary_rows
+from coverage.sweeps.spec import BatchInput, Variant, code_version, resolve_inputs, to_json_value
 
 ProgressFn = Callable[[int, int], None]
 
@@ -63,8 +63,8 @@ class VariantOutput:
 
 def run_variant(task: VariantTask) -> VariantOutput:
     """Run one variant serially (``workers=1``) and serialize its outputs; writes nothing."""
-    from coverage.batch import run_scenario
-    from coverage.report import hourly_table, result_dict
+    from coverage.results.report import hourly_table, result_dict
+    from coverage.simulation.replications import run_scenario
 
     start = time.perf_counter()
     scenario = parse_scenario(task.raw, base_dir=task.base_dir)
@@ -263,7 +263,8 @@ def run_batch(
     force : bool
         Run every variant even when its result exists.
     engine : str
-        Simulation engine (see `coverage.batch.ENGINES`); part of each variant's key.
+        Simulation engine (see `coverage.simulation.replications.ENGINES`); part of each variant's
+        key.
     progress : callable, optional
         ``progress(done, total)`` in variants, reused ones counted as done.
 

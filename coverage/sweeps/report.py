@@ -2,7 +2,8 @@
 
 `summary_rows` flattens one variant's JSON result into one row per plan × channel (the JSON
 contract's fields, ``ci95`` as ``*_ci95_lo``/``*_ci95_hi`` as in
-:func:`coverage.report.channels_table`, the plan's ``cost.*`` as ``cost_*``). A (variant, plan)
+:func:`coverage.results.report.channels_table`, the plan's ``cost.*`` as ``cost_*``). A (variant,
+plan)
 **meets its targets** when every channel's service level is at least the channel's target share;
 a channel without eligible contacts (service level null) cannot miss. The best variants of a plan
 are those that meet their targets, cheapest per month first; when none does, the closest ones
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.report import channel_fields
+from coverage.results.report import channel_fields
 
 ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
 

@@ -9,10 +9,10 @@ scenario (relative to the sweep file) and overrides addressed by field path
 - ``variants``: an explicit list of override sets, each one variant (after the grid's).
 
 `resolve_inputs` resolves and validates every variant with
-:func:`~coverage.scenario.parse_scenario` before anything runs; a bad path or value is one
+:func:`~coverage.scenario.model.parse_scenario` before anything runs; a bad path or value is one
 :class:`~coverage.errors.ScenarioError` naming the sweep file, the field and the override. A
 variant's key is a content hash of what determines its result (the resolved scenario, seed,
-replications, engine, code version and any contact log it reads); `coverage.sweep_run` runs the
+replications, engine, code version and any contact log it reads); `coverage.sweeps.runner` runs the
 variants and skips those whose result exists for that key. All variants of a sweep use the same
 seed, so replication r of each sees the same random streams (common random numbers).
 """
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coverage.batch import DEFAULT_ENGINE, MAX_CONTACTS_PER_REPLICATION
 from coverage.errors import ScenarioError, join_path
-from coverage.fields import read_input_file, read_yaml_text
-from coverage.scenario import Scenario, parse_scenario, scenario_to_dict
+from coverage.scenario.fields import read_input_file, read_yaml_text
+from coverage.scenario.model import Scenario, parse_scenario, scenario_to_dict
+from coverage.simulation.replications import DEFAULT_ENGINE, MAX_CONTACTS_PER_REPLICATION
 
 SWEEP_KEYS = ("name", "description", "base", "seed", "replications", "set", "grid", "variants")
 RESERVED_PATHS = ("seed", "replications")  # set by the sweep's own keys, never by overrides
@@ -280,8 +280,8 @@ def _set_run_size(raw: dict[str, Any], seed: int | None, replications: int | Non
 
 
 def _validate(raw: dict[str, Any], base_dir: str) -> Scenario:
-    from coverage.arrivals import check_contact_budget
     from coverage.calendar import build_timeline
+    from coverage.demand.arrivals import check_contact_budget
 
     scenario = parse_scenario(raw, base_dir=base_dir)
     check_contact_budget(scenario, build_timeline(scenario), limit=MAX_CONTACTS_PER_REPLICATION)

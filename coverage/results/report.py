@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.batch import RunResult
 from coverage.calendar import utc_hour_of_week
-from coverage.metrics import (
+from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
     COUNT_FIELDS,
     breakdown_column,
     breakdown_labels,
     breakdown_rates,
 )
-from coverage.roster import agents_on_duty
+from coverage.simulation.replications import RunResult
+from coverage.simulation.roster import agents_on_duty
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 
@@ -289,7 +289,8 @@ def breakdown_table(result: RunResult, by: str) -> pd.DataFrame:
     """Per plan × channel (and channel "all") × language, segment or region: outcomes.
 
     Counts are means per replication; service_level, abandon_rate and asa_s are pooled over the
-    replications (`coverage.metrics.breakdown_rates`). Rows with nothing offered are left out.
+    replications (`coverage.results.metrics.breakdown_rates`). Rows with nothing offered are left
+    out.
     A contact with no language or segment is shown as "-".
     """
     if by not in BREAKDOWN_BY:

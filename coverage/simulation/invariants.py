@@ -1,7 +1,8 @@
 """Invariants: facts every simulated run must satisfy, checked independently of how it was made.
 
 A reusable checker for tests, the fuzzer and anyone adding an engine. It looks at one
-(plan, replication) contact by contact, and at a whole :class:`~coverage.batch.RunResult`
+(plan, replication) contact by contact, and at a whole
+:class:`~coverage.simulation.replications.RunResult`
 figure by figure, and reports every violation it finds (never just the first):
 
 * conservation: offered = deflected + answered + abandoned + unfinished, per channel and
@@ -33,12 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.arrivals import Contacts, draw_contacts, scenario_languages
-from coverage.automation import BotOutcome, apply_automation
-from coverage.batch import DEFAULT_ENGINE, RunResult, engine_function
 from coverage.calendar import Timeline, build_timeline
-from coverage.costs import plan_costs
-from coverage.dispatch import (
+from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.automation import BotOutcome, apply_automation
+from coverage.results.costs import plan_costs
+from coverage.results.metrics import COUNT_FIELDS, DEFLECTED, contact_log, replication_metrics
+from coverage.scenario.model import Scenario
+from coverage.simulation.dispatch import (
     ABANDONED,
     ANSWERED,
     UNFINISHED,
@@ -46,9 +48,8 @@ from coverage.dispatch import (
     EngineOutput,
     build_engine_input,
 )
-from coverage.metrics import COUNT_FIELDS, DEFLECTED, contact_log, replication_metrics
-from coverage.roster import Roster, build_roster
-from coverage.scenario import Scenario
+from coverage.simulation.replications import DEFAULT_ENGINE, RunResult, engine_function
+from coverage.simulation.roster import Roster, build_roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 TIME_TOL_S = 1e-6  # event-clock rounding [s]
@@ -407,7 +408,8 @@ def simulate_replications(
     plans: Sequence[str] | None = None,
     engine: str = DEFAULT_ENGINE,
 ) -> Iterable[tuple[Timeline, Replication]]:
-    """Run the pipeline the way `coverage.batch` does, keeping every per-contact piece."""
+    """Run the pipeline the way `coverage.simulation.replications` does, keeping every per-contact
+    piece."""
     seed = scenario.seed if seed is None else seed
     timeline = build_timeline(scenario)
     languages = scenario_languages(scenario)

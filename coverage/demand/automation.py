@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coverage.arrivals import Contacts
-from coverage.scenario import Automation, Scenario
+from coverage.demand.arrivals import Contacts
+from coverage.scenario.model import Automation, Scenario
 
 
 @dataclass(frozen=True)

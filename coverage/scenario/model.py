@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from coverage.errors import ScenarioError
-from coverage.fields import (
+from coverage.scenario.fields import (
     FieldError,
     check_clock,
     check_holidays,

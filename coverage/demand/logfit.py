@@ -1,6 +1,6 @@
 """Fitting a demand profile to logged arrivals: rates per local weekday × hour, and busyness.
 
-Pure estimators on arrays, shared by `fit` demand entries (`coverage.logs`) and the
+Pure estimators on arrays, shared by `fit` demand entries (`coverage.demand.logs`) and the
 `coverage-sim profile` command. The model is DESIGN.md's demand model with a full 7 × 24 table:
 arrivals on local date d and hour h are Poisson with mean ``G_d × rate[weekday(d), h] ×
 exposure[d, h]``, where exposure is the hours of that local hour inside the observed window
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
-from coverage.scenario import WEEKDAYS as WEEKDAY_NAMES
-from coverage.scenario import Scenario
+from coverage.scenario.model import WEEKDAYS as WEEKDAY_NAMES
+from coverage.scenario.model import Scenario
 
 NS_PER_S = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_S
@@ -225,7 +225,8 @@ def draw_fitted(
     busy_rng: np.random.Generator,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Fresh NHPP arrivals (exact per UTC minute, as in `coverage.arrivals`) of fitted groups."""
+    """Fresh NHPP arrivals (exact per UTC minute, as in `coverage.demand.arrivals`) of fitted
+    groups."""
     n_min = int(np.ceil(timeline.horizon_s / 60.0))
     starts = np.arange(n_min) * 60.0
     lengths = np.minimum(60.0, timeline.horizon_s - starts)

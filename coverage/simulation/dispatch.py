@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coverage.arrivals import Contacts
-from coverage.automation import BotOutcome
-from coverage.roster import Roster
-from coverage.scenario import Scenario
+from coverage.demand.arrivals import Contacts
+from coverage.demand.automation import BotOutcome
+from coverage.scenario.model import Scenario
+from coverage.simulation.roster import Roster
 
 ANSWERED, ABANDONED, UNFINISHED = 1, 2, 3
 

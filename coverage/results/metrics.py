@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.arrivals import Contacts, scenario_languages
-from coverage.automation import BotOutcome
 from coverage.calendar import Timeline, utc_hour_of_week
-from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
-from coverage.roster import Roster
-from coverage.scenario import Scenario
+from coverage.demand.arrivals import Contacts, scenario_languages
+from coverage.demand.automation import BotOutcome
+from coverage.scenario.model import Scenario
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation.roster import Roster
 
 DEFLECTED = 0
 COUNT_FIELDS = (

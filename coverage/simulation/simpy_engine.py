@@ -1,9 +1,11 @@
 """The discrete-event engine (SimPy): the readable reference implementation.
 
-One call simulates one (plan, replication) from an :class:`~coverage.dispatch.EngineInput`: the
+One call simulates one (plan, replication) from an
+:class:`~coverage.simulation.dispatch.EngineInput`: the
 contacts joining the agent queue (already drawn), the agents' duty windows and the routing
-classes. It is a deterministic function of its input; `coverage.dispatch` states the routing
-rule, and `coverage.fast_engine` implements the same rule compiled.
+classes. It is a deterministic function of its input; `coverage.simulation.dispatch` states the
+routing
+rule, and `coverage.simulation.fast_engine` implements the same rule compiled.
 
 How the DESIGN.md event order is kept: every state change (service completion, window end,
 window start, a contact joining) is an ordinary SimPy event; the assignment step is an event of
@@ -21,7 +23,7 @@ import numpy as np
 import simpy
 from simpy.events import EventPriority
 
-from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
 # after simpy's URGENT (0) and NORMAL (1) events of the same instant
 ASSIGN_PRIORITY = EventPriority(2)

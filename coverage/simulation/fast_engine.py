@@ -1,6 +1,8 @@
-"""The fast engine: the routing rule of `coverage.dispatch` as a compiled event loop over arrays.
+"""The fast engine: the routing rule of `coverage.simulation.dispatch` as a compiled event loop
+over arrays.
 
-Same contract as the SimPy reference (`coverage.engine`): ``simulate(EngineInput) ->
+Same contract as the SimPy reference (`coverage.simulation.simpy_engine`): ``simulate(EngineInput)
+->
 EngineOutput``, a deterministic function of drawn inputs, and the *same per-contact outcomes,
 start times, agents and overtime rows, bit for bit*. It gets there by replaying SimPy's clock,
 not by approximating it:
@@ -23,7 +25,8 @@ not by approximating it:
 * **Horizon.** Events at or after ``end_s`` are not processed (SimPy's ``run(until=)`` stops
   before ordinary events at that time); a window whose end is at or after ``end_s`` has no end.
 * **Abandonment** is lazy (a queue head whose deadline is ``<= now`` left at its deadline, see
-  `coverage.dispatch`); at the end, unanswered contacts with deadline ``< end_s`` abandoned and
+  `coverage.simulation.dispatch`); at the end, unanswered contacts with deadline ``< end_s``
+  abandoned and
   the rest are unfinished. Overtime still open at the end closes at ``end_s``.
 
 Data structures: contacts join in sorted order, so each class's FIFO queue is a slice of one
@@ -33,7 +36,8 @@ work sit in a dense list so the agent choice scans only them; ``avail_count[k]``
 available agents that may serve class k. All state is preallocated: memory is linear in contacts
 and agents, and nothing is allocated inside the loop.
 
-The kernel is compiled by numba (imported only through `coverage._jit`, which explains why) with
+The kernel is compiled by numba (imported only through `coverage.simulation._jit`, which explains
+why) with
 an on-disk cache, so only the first process after a code change pays the compile time.
 """
 
@@ -43,8 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from coverage._jit import deferred_interrupts, njit
-from coverage.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
 _NONE, _ALL = -2, -1  # agent modes; a mode >= 0 means "more contacts of that channel"
 
@@ -408,7 +412,8 @@ def simulate(inp: EngineInput) -> EngineOutput:
 def warm_up() -> None:
     """Load (or compile) the kernel now, on one tiny input, unless this process already has it.
 
-    Interrupts are held meanwhile (see `coverage._jit.deferred_interrupts`). Also called before a
+    Interrupts are held meanwhile (see `coverage.simulation._jit.deferred_interrupts`). Also called
+    before a
     process pool forks, so every worker inherits the loaded machine code instead of each loading
     it again (about a second per worker).
     """

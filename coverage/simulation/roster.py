@@ -25,7 +25,7 @@ import numpy as np
 
 from coverage.calendar import Timeline, holidays_for, local_dates, local_to_timeline_s
 from coverage.errors import ScenarioError
-from coverage.scenario import Plan, Scenario
+from coverage.scenario.model import Plan, Scenario
 from coverage.settings import MAX_AGENTS_PER_PLAN
 from coverage.units import SECONDS_PER_HOUR
 

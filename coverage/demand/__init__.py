@@ -1,0 +1,1 @@
+"""Demand: contact arrivals (exact NHPP), bot automation, contact logs (replay and fit)."""

@@ -1,0 +1,1 @@
+"""Results: per-replication metrics, costs, the JSON contract and tables."""

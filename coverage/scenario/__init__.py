@@ -1,0 +1,2 @@
+"""Scenario files: the pydantic model (`model`) and the field checks and error mapping
+(`fields`)."""

@@ -1,0 +1,2 @@
+"""Simulation: roster, dispatch, the engines (fast numba kernel and SimPy reference), replications,
+invariants."""
