@@ -36,12 +36,21 @@ from coverage.scenario.fields import (
     read_input_file,
     read_yaml_text,
 )
+from coverage.scenario.sizing import (
+    WEEKDAYS,
+    AgentBounds,
+    CandidateShifts,
+    agents_field,
+    expand_candidates,
+    parse_days,
+    split_agents,
+)
 from coverage.units import clock_to_s, hours_to_s
 
 MAX_NESTING = 40
 MAX_SIGMA = 10.0  # lognormal sigma (of ln): sigma**2 must not overflow; 3 is already extreme
 MAX_CV = 10.0  # busyness_cv: 1/cv**2 is a gamma shape; larger values only overflow
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
@@ -105,6 +114,11 @@ class Target(_Model):
 
     answer_within_s: Positive = Field(description="service-level threshold [s]")
     share: Share = Field(description="target share answered within the threshold [0–1]")
+    scope: Literal["window", "hour"] | None = Field(
+        None,
+        description="what the optimizer sizes for: window (absent) = the measured window's "
+        "service level; hour = also every UTC hour of the week with demand",
+    )
 
 
 class Channel(_Model):
@@ -117,8 +131,11 @@ class Channel(_Model):
     concurrency: int = Field(1, ge=1, le=50, description="contacts one agent holds at once")
     priority: int = Field(1, ge=-1000, le=1000, description="lower is served first")
     target: Target = Field(
-        default_factory=lambda: Target(answer_within_s=20.0, share=0.8),
+        default_factory=lambda: Target(answer_within_s=20.0, share=0.8, scope=None),
         description="service-level target (default 80% within 20 s)",
+    )
+    max_abandon_rate: Share | None = Field(
+        None, description="highest abandon rate the optimizer may accept [0–1]"
     )
 
     @model_validator(mode="after")
@@ -258,27 +275,21 @@ class Shift(_Model):
     start: str = Field(description='local start "HH:MM"')
     hours: float = Field(gt=0.0, le=24.0, description="length by the wall clock [h]")
     days: Any = Field("all", description="all, weekdays, weekends or a list such as [Mon, Tue]")
-    agents: int = Field(ge=0, le=100_000, description="crew size")
+    agents: int = Field(ge=0, le=100_000, description="crew size (auto or {min, max}: sized)")
     channels: list[Name] | None = Field(None, description="channels served (absent = all)")
     languages: list[Name] | None = Field(None, description="languages spoken (absent = all)")
     holiday_agents: int | None = Field(None, ge=0, le=100_000, description="crew on holidays")
+    sizing: AgentBounds | None = Field(
+        None, description="bounds of a crew the optimizer sizes (from agents: auto or {min, max})"
+    )
 
     _clock = field_validator("start", mode="before")(check_clock)
+    _auto = model_validator(mode="before")(split_agents)
 
     @field_validator("days", mode="before")
     @classmethod
     def _days(cls, value: Any) -> tuple[int, ...]:
-        named = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
-        if isinstance(value, str) and value in named:
-            return tuple(named[value])
-        if isinstance(value, list) and value:
-            out = []
-            for i, day in enumerate(value):
-                if day not in WEEKDAYS:
-                    raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
-                out.append(WEEKDAYS.index(day))
-            return tuple(sorted(set(out)))
-        raise ValueError(f"{value!r} is not all, weekdays, weekends or a list of Mon..Sun")
+        return parse_days(value)
 
     @property
     def start_s(self) -> float:
@@ -303,10 +314,19 @@ class Site(_Model):
     holidays: str | None = Field(None, description="public-holiday calendar of the site")
     shrinkage: float = Field(0.0, ge=0.0, lt=1.0, description="share of paid time unavailable")
     seat_cost_per_month: NonNegative = Field(0.0, description="per seat (peak agents) per month")
-    shifts: list[Shift] = Field(min_length=1)
+    shifts: list[Shift] = Field(default_factory=list, description="crews, in file order")
+    candidate_shifts: list[CandidateShifts] = Field(
+        default_factory=list, description="shifts offered to the optimizer (expanded after shifts)"
+    )
 
     _tz = field_validator("time_zone", mode="before")(check_time_zone)
     _hol = field_validator("holidays", mode="before")(check_holidays)
+
+    @model_validator(mode="after")
+    def _has_shifts(self) -> Site:
+        if not self.shifts and not self.candidate_shifts:
+            raise FieldError("shifts", "a site needs at least one shift (or candidate_shifts)")
+        return self
 
 
 class Plan(_Model):
@@ -370,6 +390,11 @@ class Scenario(_Model):
     demand: list[Demand] = Field(min_length=1)
     automation: dict[Name, Automation] = Field(default_factory=dict)
     plans: dict[Name, Plan] = Field(min_length=1)
+    hand_plans: str | None = Field(
+        None,
+        description="scenario file (relative to this one) whose plans of the same names the "
+        "optimizer compares its sized plans with",
+    )
     base_dir: str | None = Field(None, exclude=True, description="folder of the file")
 
     @model_validator(mode="after")
@@ -400,13 +425,21 @@ class Scenario(_Model):
             if plan.automation is not None:
                 self._check_automation(plan.automation, ("plans", pname, "automation"))
             for sname, site in plan.sites.items():
-                for j, shift in enumerate(site.shifts):
-                    for c, ch in enumerate(shift.channels or ()):
-                        if ch not in self.channels:
-                            raise FieldError(
-                                ("plans", pname, "sites", sname, "shifts", j, "channels", c),
-                                f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
-                            )
+                crews: list[tuple[str, list[Any]]] = [
+                    ("shifts", site.shifts),
+                    ("candidate_shifts", site.candidate_shifts),
+                ]
+                for key, items in crews:
+                    for j, shift in enumerate(items):
+                        for c, ch in enumerate(shift.channels or ()):
+                            if ch not in self.channels:
+                                raise FieldError(
+                                    ("plans", pname, "sites", sname, key, j, "channels", c),
+                                    f"{ch!r} is not a channel "
+                                    f"(defined: {', '.join(self.channels)})",
+                                )
+        if self.hand_plans is not None and not self.hand_plans.endswith((".yaml", ".yml")):
+            raise FieldError("hand_plans", f"{self.hand_plans!r} is not a scenario (.yaml) file")
         return self
 
     def _check_automation(self, block: dict[str, Automation], where: tuple[str, ...]) -> None:
@@ -462,6 +495,12 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         raise first_error(exc) from None
+    expanded = expand_candidates(scenario_to_dict(scenario))
+    if expanded is not None:  # candidate shifts become ordinary shifts after the site's own
+        try:
+            scenario = Scenario.model_validate({**expanded, "base_dir": base_dir})
+        except ValidationError as exc:
+            raise first_error(exc) from None
     return scenario
 
 
@@ -496,6 +535,10 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         for site in plan["sites"].values():
             for shift in site["shifts"]:
                 shift["days"] = [WEEKDAYS[d] for d in shift["days"]]
+                if "sizing" in shift:
+                    shift["agents"] = agents_field(shift.pop("sizing"))
+            if not site.get("candidate_shifts"):
+                site.pop("candidate_shifts", None)
     for entry in data.get("demand", []):
         if isinstance(entry.get("per_hour"), list) and len(set(entry["per_hour"])) == 1:
             entry["per_hour"] = entry["per_hour"][0]

@@ -34,6 +34,7 @@ from coverage.results.metrics import (
     summarize_channel,
 )
 from coverage.scenario.model import Scenario
+from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
@@ -168,6 +169,13 @@ def run_scenario(
         if name not in scenario.plans:
             raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
     engine_function(engine)  # fail early on an unknown engine
+    unsized = unsized_shift_paths(scenario, names)
+    if unsized:
+        raise ScenarioError(
+            unsized[0],
+            "still auto (or bounds): size the plan with `coverage-sim optimize` first "
+            "(its --out writes optimized.yaml, which runs)",
+        )
     start = time.perf_counter()
     timeline = build_timeline(scenario)
     check_contact_budget(scenario, timeline, limit=max_contacts)
