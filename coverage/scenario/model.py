@@ -325,7 +325,7 @@ class Site(_Model):
     @model_validator(mode="after")
     def _has_shifts(self) -> Site:
         if not self.shifts and not self.candidate_shifts:
-            raise FieldError("shifts", "a site needs at least one shift (or candidate_shifts)")
+            raise FieldError("shifts", "a site needs at least 1 shift (or candidate_shifts)")
         return self
 
 
