@@ -86,7 +86,7 @@ def judge(scenario: Scenario, evaluation: Evaluation, *, margin_se: float = 0.0)
         se = float(window_se[c]) if window_n[c] > 1 else 0.0
         mean_c = float(window_mean[c])
         if mean_c - margin_se * se < share - 1e-12:
-            levels = np.nanmean(np.where(np.isnan(hourly[:, c]), np.nan, hourly[:, c]), axis=0)
+            levels, _, _ = _mean_se(hourly[:, c])
             below = tuple(int(h) for h in np.flatnonzero(np.nan_to_num(levels, nan=1.0) < share))
             failures.append(Failure(name, "service_level", mean_c, share, below))
         if channel.target.scope == "hour":
