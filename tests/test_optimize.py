@@ -124,7 +124,8 @@ def test_three_flat_slots_get_exactly_the_erlang_a_minimum():
     result = size_plans(parse_scenario(flat_raw(THREE_SLOTS)))
     plan = result.plans["sized"]
     assert [n for _, _, n in plan.crews] == [need, need, need]
-    assert plan.meets and plan.confirmed
+    assert plan.meets
+    assert plan.confirmed
 
 
 def test_premiums_are_avoided_by_covering_each_block_from_the_site_in_daytime():
@@ -202,7 +203,7 @@ MIXED = {
                             "channels": ["chat", "email"],
                         },
                         {"start": "19:00", "hours": 12, "agents": "auto"},
-                    ],  # fmt: skip
+                    ],
                 }
             }
         }
@@ -278,7 +279,8 @@ def test_bounds_too_tight_exit_3_with_best_plan_and_failing_hours(tmp_path, caps
     written = load_scenario(tmp_path / "out" / "optimized.yaml")
     assert [s.agents for s in written.plans["sized"].sites["hq"].shifts] == [5, 5, 5]
     data = json.loads((tmp_path / "out" / "optimize.json").read_text())
-    assert data["meets_targets"] is False and data["plans"]["sized"]["failures"]
+    assert data["meets_targets"] is False
+    assert data["plans"]["sized"]["failures"]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,8 @@ def test_bad_optimize_input_exits_2_with_one_line(tmp_path, capsys, change, args
     code = main(["optimize", str(path), "--out", str(tmp_path / "out"), *args])
     err = capsys.readouterr().err
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("error: ")
     assert re.search(pattern, err), err
     assert not (tmp_path / "out").exists()
 
@@ -317,7 +320,8 @@ def test_run_refuses_auto_with_exit_2(tmp_path, capsys):
     path.write_text(yaml.safe_dump(flat_raw(THREE_SLOTS)))
     assert main(["run", str(path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "shifts[0].agents: still auto" in err
+    assert err.count("\n") == 0
+    assert "shifts[0].agents: still auto" in err
     assert "coverage-sim optimize" in err
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from coverage.errors import ScenarioError
 from coverage.results.report import (
     breakdown_table,
     comparison_text,
@@ -30,7 +31,6 @@ from coverage.results.report import (
     result_dict,
     uncovered_hours,
 )
-from coverage.errors import ScenarioError
 from coverage.scenario.model import load_scenario
 from coverage.scenario.sizing import unsized_shift_paths
 from coverage.simulation.replications import RunResult, run_scenario
