@@ -71,7 +71,7 @@ def _hour_bins(first: dt.date, days: int) -> tuple[float, np.ndarray, np.ndarray
     start = dt.datetime(first.year, first.month, first.day, tzinfo=zone)
     end_day = first + dt.timedelta(days=days)
     end = dt.datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone)
-    n_hours = round((end - start).total_seconds() / 3600)
+    n_hours = round((end.timestamp() - start.timestamp()) / 3600)  # not end - start: wall clock
     utc = pd.date_range(start.astimezone(dt.UTC), periods=n_hours, freq="h")
     local = utc.tz_convert(TIME_ZONE)
     return start.timestamp(), np.asarray(local.hour), np.asarray(local.day_of_week), n_hours

@@ -136,7 +136,7 @@ def read_period(
     last = _local(int(at_ns[-1]), time_zone).date()
     start_ns = _midnight_ns(first, time_zone)
     end_ns = _midnight_ns(last + dt.timedelta(days=1), time_zone)
-    n_hours = int(round((end_ns - start_ns) / NS_PER_HOUR))
+    n_hours = round((end_ns - start_ns) / NS_PER_HOUR)
     arrival_s = (at_ns - start_ns) / NS_PER_S
     handle_s = raw.handle_s[rows][order]
     agent = raw.agent[rows][order]

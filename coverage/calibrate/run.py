@@ -89,7 +89,7 @@ def model_of(handle: DistributionFit, patience: DistributionFit, availability: f
 
 
 def arrival_profile(period: Period) -> tuple[np.ndarray, float]:
-    """Rates per local weekday × hour [contacts/h] and the busyness CV (`coverage.demand.logfit`)."""
+    """Rates per local weekday × hour [contacts/h] and busyness CV (`coverage.demand.logfit`)."""
     at_ns = period.start_ns + np.round(period.arrival_s * 1e9).astype(np.int64)
     window = (period.start_ns, period.start_ns + period.n_hours * NS_PER_HOUR)
     row_date, row_hour, ordinals, exposure = local_exposure(at_ns, window, period.time_zone)

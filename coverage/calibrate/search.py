@@ -112,10 +112,14 @@ def figures(observed: Observed, target_s: float) -> dict[str, float | None]:
 
 
 def by_hour(period: Period, observed: Observed, target_s: float) -> pd.DataFrame:
-    """The figures per local hour of day (0–23) of arrival, pooled over the period."""
+    """The figures per local hour of day (0–23) of arrival, pooled over the period.
+
+    `observed` may stack several replications of the period's arrivals (see :func:`pooled`).
+    """
     hour = period.local_hour[
         np.clip((period.arrival_s // SECONDS_PER_HOUR).astype(np.int64), 0, period.n_hours - 1)
     ]
+    hour = np.tile(hour, len(observed.wait_s) // max(len(hour), 1))
     rows = []
     for h in range(24):
         at = hour == h

@@ -8,9 +8,10 @@ m = n × availability, agents 0 … ⌊m⌋−1 are available the whole hour and
 on from hour to hour and there is no artificial handover.
 
 **Shifts.** A scenario needs whole agents per weekday and hour: the mean presence per local
-weekday × hour, rounded, is stacked into crews — level L works the hours where at least L agents
-are present — and each run of hours becomes a shift (at most 24 h; runs that cross the end of
-the week are cut at Monday 00:00).
+weekday × hour, rounded, becomes a one-hour shift of that crew. Longer crews would be truer to
+life, but the scenario's shrinkage applies per crew, and stacked crews of one agent each would
+all take their unavailable part of the hour at the same time; hour-long crews of n agents get
+exactly the calibration's n × availability.
 """
 
 from __future__ import annotations
@@ -65,28 +66,22 @@ def staffing_table(present_by_hour: np.ndarray, weekday: np.ndarray, local_hour:
     return np.divide(total, count, out=np.full((7, 24), np.nan), where=count > 0)
 
 
-def stacked_shifts(agents_by_weekday_hour: np.ndarray, channel: str) -> list[dict]:
-    """Shifts (scenario format) whose crews add up to the whole-agent weekly profile."""
+def hourly_shifts(agents_by_weekday_hour: np.ndarray, channel: str) -> list[dict]:
+    """One-hour shifts (scenario format) whose crews are the rounded weekly profile.
+
+    A shift per local hour and crew size, on the weekdays that have that crew then: with the
+    site's shrinkage 1 − availability, each hour's crew of n has n × availability agents
+    available by the whole-agent rule, as in the calibration's simulation.
+    """
     week = np.nan_to_num(np.asarray(agents_by_weekday_hour, dtype=float)).round().astype(int)
-    flat = week.reshape(-1)  # hour of week, Monday 00:00 first
-    pieces: dict[tuple[int, int], dict[int, int]] = {}  # (start hour, hours) -> weekday -> crew
-    for level in range(1, int(flat.max(initial=0)) + 1):
-        on = np.concatenate([[False], flat >= level, [False]])
-        edges = np.flatnonzero(on[1:] != on[:-1])
-        for first, stop in zip(edges[::2], edges[1::2], strict=True):
-            for start in range(int(first), int(stop), 24):
-                hours = min(24, int(stop) - start)
-                key = (start % 24, hours)
-                by_day = pieces.setdefault(key, {})
-                by_day[start // 24] = by_day.get(start // 24, 0) + 1
     shifts = []
-    for (start, hours), by_day in sorted(pieces.items()):
-        for crew in sorted(set(by_day.values())):
-            days = [WEEKDAYS[d] for d in sorted(by_day) if by_day[d] == crew]
+    for hour in range(24):
+        for crew in sorted(set(week[:, hour].tolist()) - {0}):
+            days = [WEEKDAYS[d] for d in range(7) if week[d, hour] == crew]
             shifts.append(
                 {
-                    "start": f"{start:02d}:00",
-                    "hours": hours,
+                    "start": f"{hour:02d}:00",
+                    "hours": 1,
                     "days": days,
                     "agents": crew,
                     "channels": [channel],
