@@ -29,7 +29,12 @@ def _run(file: Path, args: list[str], workers: int, hash_seed: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     proc = subprocess.run(
         [str(CLI), "run", str(file), "--json", "--workers", str(workers), *args],
-        capture_output=True, text=True, timeout=300, check=False, env=env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

@@ -28,8 +28,13 @@ CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SCENARIO = ROOT / "scenarios" / "global-saas.yaml"
 OUTPUTS = (
-    "channels.csv", "channels.parquet", "hourly.csv", "hourly.parquet", "costs.csv",
-    "costs.parquet", "result.json",
+    "channels.csv",
+    "channels.parquet",
+    "hourly.csv",
+    "hourly.parquet",
+    "costs.csv",
+    "costs.parquet",
+    "result.json",
 )
 INTERRUPTED = "interrupted: no partial output was written"
 
@@ -112,8 +117,10 @@ def test_cli_removes_stale_temps_at_start(
     out = tmp_path / "out"
     out.mkdir()
     (out / ".channels.csv.tmp-999999999").write_text("half a file")
-    assert cli_main(["run", str(scenario), "--out", str(out), "--replications", "1",
-                     "--workers", "1"]) == 0
+    assert (
+        cli_main(["run", str(scenario), "--out", str(out), "--replications", "1", "--workers", "1"])
+        == 0
+    )
     capsys.readouterr()
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
 
@@ -145,14 +152,40 @@ def previous_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, di
         import contextlib
 
         with contextlib.redirect_stdout(sink):
-            code = cli_main(["run", str(SCENARIO), "--replications", "1", "--seed", "1",
-                             "--out", str(old_dir), "--workers", "1"])
+            code = cli_main(
+                [
+                    "run",
+                    str(SCENARIO),
+                    "--replications",
+                    "1",
+                    "--seed",
+                    "1",
+                    "--out",
+                    str(old_dir),
+                    "--workers",
+                    "1",
+                ]
+            )
     assert code == 0
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(CLI), "run", str(SCENARIO), "--replications", "1", "--seed", "2",
-         "--out", str(new_dir), "--workers", "1"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            str(CLI),
+            "run",
+            str(SCENARIO),
+            "--replications",
+            "1",
+            "--seed",
+            "2",
+            "--out",
+            str(new_dir),
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
@@ -192,9 +225,24 @@ def test_signal_inside_a_write_keeps_the_previous_file(
     old, new, _ = previous_and_new
     out = _prefilled(tmp_path, old)
     child = subprocess.Popen(
-        [str(PYTHON), "-c", SLOW_WRITER, "run", str(SCENARIO), "--replications", "1",
-         "--seed", "2", "--out", str(out), "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(PYTHON),
+            "-c",
+            SLOW_WRITER,
+            "run",
+            str(SCENARIO),
+            "--replications",
+            "1",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not _temps(out):
@@ -219,9 +267,22 @@ def test_signal_at_any_moment_never_leaves_a_partial_file(
     old, new, elapsed = previous_and_new
     out = _prefilled(tmp_path, old)
     child = subprocess.Popen(
-        [str(CLI), "run", str(SCENARIO), "--replications", "1", "--seed", "2",
-         "--out", str(out), "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(CLI),
+            "run",
+            str(SCENARIO),
+            "--replications",
+            "1",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(elapsed * share)
     child.send_signal(signal.SIGTERM if share > 0.8 else signal.SIGINT)

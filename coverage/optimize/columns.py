@@ -65,7 +65,9 @@ def shift_columns(
         seat_cost[s_idx] = site.seat_cost_per_month * window_hours / HOURS_PER_MONTH
         for shift in site.shifts:
             one = shift.model_copy(update={"agents": 1, "sizing": None})
-            alone = Plan(sites={site_name: site.model_copy(update={"shifts": [one]})})
+            alone = Plan(
+                automation=None, sites={site_name: site.model_copy(update={"shifts": [one]})}
+            )
             roster = build_roster(scenario, alone, timeline, prepared.languages)
             cost = plan_costs(alone, roster, out, bot, no_arrivals, timeline)
             overlap = (

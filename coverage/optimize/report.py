@@ -11,7 +11,7 @@ from typing import Any
 
 from coverage.optimize.sizing import SizingResult
 from coverage.results.report import _clean
-from coverage.scenario.sizing import WEEKDAYS
+from coverage.scenario.fields import WEEKDAYS
 
 
 def _crews(result: SizingResult, plan: str) -> list[dict[str, Any]]:

@@ -16,29 +16,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coverage.scenario.fields import FieldError, check_clock
+from coverage.scenario.fields import FieldError, check_clock, parse_days
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_CREW = 100_000
 MAX_CANDIDATES_PER_BLOCK = 500  # shifts one block may expand into; a typo must not make 10^6
 
 
-def parse_days(value: Any) -> tuple[int, ...]:
-    """``all``, ``weekdays``, ``weekends`` or a list such as ``[Mon, Tue]`` → weekday numbers."""
-    named = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
-    if isinstance(value, str) and value in named:
-        return tuple(named[value])
-    if isinstance(value, (list, tuple)) and value:
-        out = []
-        for i, day in enumerate(value):
-            if isinstance(day, int) and not isinstance(day, bool) and 0 <= day < 7:
-                out.append(day)  # already parsed (a model dumped and read back)
-                continue
-            if day not in WEEKDAYS:
-                raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
-            out.append(WEEKDAYS.index(day))
-        return tuple(sorted(set(out)))
-    raise ValueError(f"{value!r} is not all, weekdays, weekends or a list of Mon..Sun")
+AGENTS_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_CREW},
+        {"const": "auto"},
+        {
+            "type": "object",
+            "properties": {
+                "min": {"type": "integer", "minimum": 0, "maximum": MAX_CREW},
+                "max": {"type": "integer", "minimum": 0, "maximum": MAX_CREW},
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
 
 
 class AgentBounds(BaseModel):
