@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from coverage.errors import ScenarioError
 from coverage.results.report import (
     breakdown_table,
     comparison_text,
@@ -32,15 +31,10 @@ from coverage.results.report import (
     uncovered_hours,
 )
 from coverage.scenario.model import load_scenario
-from coverage.scenario.sizing import unsized_shift_paths
 from coverage.simulation.replications import RunResult, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
-# files whose crews the optimizer sizes (agents: auto) do not run as they are: `run` refuses
-# them (test below) and tests/test_optimize.py checks their documented optimize headline
-SIZED_FILES = [p for p in ALL_SCENARIO_FILES if unsized_shift_paths(load_scenario(p))]
-SCENARIO_FILES = [p for p in ALL_SCENARIO_FILES if p not in SIZED_FILES]
+SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
 DOC = ROOT / "docs" / "scenarios.md"
 REPLICATIONS = 2
 
@@ -228,14 +222,7 @@ def test_scenario_validates_runs_and_keeps_the_contracts(path: Path) -> None:
     assert comparison_text(result).startswith(result.scenario.name)
 
 
-@pytest.mark.parametrize("path", SIZED_FILES, ids=lambda p: p.stem)
-def test_sized_scenario_is_refused_by_run(path: Path) -> None:
-    # Unit: a scenario that still has agents: auto exits 2 from `run`, pointing to optimize.
-    with pytest.raises(ScenarioError, match=r"\.agents: still auto.*coverage-sim optimize"):
-        run_scenario(load_scenario(path), replications=1)
-
-
-@pytest.mark.parametrize("path", ALL_SCENARIO_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_scenario_opens_with_its_question_and_sources(path: Path) -> None:
     # Unit: each file opens with a comment block saying what it shows and citing domain.md.
     lines = path.read_text(encoding="utf-8").splitlines()
