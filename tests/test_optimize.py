@@ -328,7 +328,7 @@ def test_run_refuses_auto_with_exit_2(tmp_path, capsys):
 
 def test_documented_paths_exist():
     # Unit: the sized scenario points at its hand plans, which exist.
-    scenario = load_scenario(
-        Path(__file__).resolve().parents[1] / "scenarios" / "global-saas-sized.yaml"
-    )
-    assert scenario.hand_plans == "global-saas.yaml"
+    folder = Path(__file__).resolve().parents[1] / "scenarios" / "sized"
+    scenario = load_scenario(folder / "global-saas-sized.yaml")
+    assert scenario.hand_plans == "../global-saas.yaml"
+    assert (folder / scenario.hand_plans).is_file()
