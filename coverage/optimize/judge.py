@@ -7,13 +7,14 @@ of its figures):
   least the target `share` (+ `margin_se` standard errors of that mean);
 * **hour** (`scope: hour`): in addition, every UTC hour of the week with contacts in at least two
   replications has a mean service level of at least `share` − 2 standard errors over
-  replications (so noise in a quiet hour does not buy agents); an hour with contacts in only one
-  replication has no standard error and is not judged on its own;
+  replications (so noise in a quiet hour does not buy agents), + `hour_margin_se` standard
+  errors; an hour with contacts in only one replication has no standard error and is not judged
+  on its own;
 * **abandonment** (`max_abandon_rate`): the mean window abandon rate is at most the limit
   (− `margin_se` standard errors).
 
-With ``margin_se = 0`` this is the contract's definition (DESIGN.md, optimizer). The search uses a
-margin so that a plan trimmed to the edge on its own seed still meets on an independent seed.
+With no margins this is the contract's definition (DESIGN.md, optimizer). The search uses
+margins so that a plan trimmed to the edge on its own seed still meets on an independent seed.
 """
 
 from __future__ import annotations
@@ -73,8 +74,18 @@ def hourly_service_level(evaluation: Evaluation) -> np.ndarray:
         )
 
 
-def judge(scenario: Scenario, evaluation: Evaluation, *, margin_se: float = 0.0) -> list[Failure]:
-    """Every target the evaluated roster misses (empty: it meets them all)."""
+def judge(
+    scenario: Scenario,
+    evaluation: Evaluation,
+    *,
+    margin_se: float = 0.0,
+    hour_margin_se: float = 0.0,
+) -> list[Failure]:
+    """Every target the evaluated roster misses (empty: it meets them all).
+
+    `margin_se` and `hour_margin_se` (0: the contract's definition) ask the window figures and
+    each hour's mean to clear their limits by that many standard errors more.
+    """
     failures = []
     window_mean, window_se, window_n = _mean_se(evaluation.service_level())
     ab_mean, ab_se, _ = _mean_se(evaluation.abandon_rate())
@@ -92,7 +103,7 @@ def judge(scenario: Scenario, evaluation: Evaluation, *, margin_se: float = 0.0)
         if channel.target.scope == "hour":
             mean_h, se_h, n_h = _mean_se(hourly[:, c])
             judged = n_h >= 2
-            bad = judged & (mean_h < share - 2.0 * se_h - 1e-12)
+            bad = judged & (mean_h - hour_margin_se * se_h < share - 2.0 * se_h - 1e-12)
             if bad.any():
                 hours = tuple(int(h) for h in np.flatnonzero(bad))
                 worst = float(np.min(mean_h[bad]))
