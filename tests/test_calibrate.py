@@ -337,3 +337,12 @@ def test_cli_options_are_checked(capsys: Any) -> None:
     assert "--time-zone" in capsys.readouterr().err
     assert cli_main(["calibrate", str(MARCH), "--time-zone", ZONE, "--channel", "fax"]) == 2
     assert "--channel: 'fax' is not in" in capsys.readouterr().err
+
+
+def test_generator_reproduces_the_shipped_logs(tmp_path: Path) -> None:
+    # Functional: the shipped example months are byte for byte what the documented generator
+    # writes.
+    for k, (first, days) in enumerate(GEN.MONTHS):
+        frame = GEN.generate_log(dt.date.fromisoformat(first), days, seed=2026 + k)
+        path = _write(tmp_path / "month.csv", frame)
+        assert path.read_bytes() == (DATA / f"example-calls-{first[:7]}.csv").read_bytes()
