@@ -65,10 +65,14 @@ def _calibrate(path: Path, seed: int = 3) -> Any:
 
 
 @pytest.fixture(scope="module")
-def exp_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exp_frame() -> pd.DataFrame:
     """Three weeks, exponential patience, availability 0.7, 1.5 × the example's demand."""
-    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=41, scale=1.5)
-    return _write(tmp_path_factory.mktemp("cal") / "exp.csv", frame)
+    return GEN.generate_log(dt.date(2026, 5, 4), 21, seed=41, scale=1.5)
+
+
+@pytest.fixture(scope="module")
+def exp_log(tmp_path_factory: pytest.TempPathFactory, exp_frame: pd.DataFrame) -> Path:
+    return _write(tmp_path_factory.mktemp("cal") / "exp.csv", exp_frame)
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +114,15 @@ def test_outcome_columns_are_optional_and_case_insensitive(tmp_path: Path) -> No
 
 
 def test_agents_present_hand_computed() -> None:
-    # Unit: A answers at 09:10 for 3000 s (in service 09:10-10:00: hour 9 only, as 10:00
-    # is its end); B at 09:59:59 for 2 s (hours 9 and 10); C has no
-    # handle time (its arrival hour, 11); a blank agent does not count.
-    arrival_s = np.array([9 * 3600 + 600, 9 * 3600 + 3599, 11 * 3600 + 5, 12 * 3600])
-    handle_s = np.array([3000.0, 2.0, np.nan, 100.0])
-    agent = np.array(["A", "B", "C", ""], dtype=object)
-    present = agents_present(arrival_s, handle_s, agent, 24)
-    assert present[8:13].tolist() == [0, 2, 1, 1, 0]
+    # Unit: A answers contacts arriving at 09:10 and 09:50 (one agent in hour 9, even twice);
+    # B one at 09:59:59 (hour 9) and one at 10:00:00 (hour 10); a blank agent does not count.
+    hour_s = 3600.0
+    arrival_s = np.array(
+        [9 * hour_s + 600, 9 * hour_s + 3000, 10 * hour_s - 1, 10 * hour_s, 11 * hour_s]
+    )
+    agent = np.array(["A", "A", "B", "B", ""], dtype=object)
+    present = agents_present(arrival_s, agent, 24)
+    assert present[8:12].tolist() == [0, 2, 1, 0]
 
 
 def test_availability_windows_follow_the_whole_agent_rule() -> None:
@@ -193,11 +198,14 @@ def test_lognormal_patience_recovered(tmp_path: Path) -> None:
     assert cal.naive_patience_mean_s < 0.7 * 180.0
 
 
-def test_availability_recovered(exp_cal: Any) -> None:
-    # Validation: agents seen working are available 70% of each hour. The search matches the
-    # simulated abandonment and ASA to the log's; the generator's staggered breaks are not the
-    # calibration's whole-agent rule, so we allow 0.05 (measured: within 0.02).
-    assert exp_cal.availability == pytest.approx(GEN.AVAILABILITY, abs=0.05)
+def test_availability_recovered(exp_cal: Any, exp_frame: pd.DataFrame) -> None:
+    # Validation: agents seen working are away 30% of each hour, but an agent whose break begins
+    # mid-call finishes the call first, so the share of rostered time really on this queue (the
+    # generator measures it: available or finishing a call) is ~0.74, not 0.70. The search must
+    # find that effective share within 0.03 (measured over five seeds and three truths: within
+    # 0.012), and the simulated abandonment must match the log's within 10%.
+    truth = exp_frame.attrs["effective_availability"]
+    assert exp_cal.availability == pytest.approx(truth, abs=0.03)
     data = calibration_dict(exp_cal)
     assert data["simulated"]["abandon_rate"] == pytest.approx(
         data["observed"]["abandon_rate"], rel=0.1
@@ -205,11 +213,12 @@ def test_availability_recovered(exp_cal: Any) -> None:
 
 
 @pytest.mark.slow
-def test_higher_availability_recovered(tmp_path: Path) -> None:
-    # Validation: the same with a truth of 0.85, so the search is not stuck near 0.7.
-    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=43, scale=1.5, availability=0.85)
-    cal = _calibrate(_write(tmp_path / "a85.csv", frame))
-    assert cal.availability == pytest.approx(0.85, abs=0.05)
+@pytest.mark.parametrize("availability", [0.6, 0.85])
+def test_other_availabilities_recovered(tmp_path: Path, availability: float) -> None:
+    # Validation: the same with truths of 0.6 and 0.85, so the search is not stuck near 0.7.
+    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=43, scale=1.5, availability=availability)
+    cal = _calibrate(_write(tmp_path / "a.csv", frame))
+    assert cal.availability == pytest.approx(frame.attrs["effective_availability"], abs=0.03)
 
 
 # ------------------------------------------------------------------------ functional

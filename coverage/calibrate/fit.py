@@ -1,9 +1,10 @@
 """Fitting handle times and patience to a log with outcomes.
 
 **Handle time** (answered rows with a recorded `handle_time_s`): exponential and lognormal (on
-the positive times, when at most 1% are 0 s) are fitted by maximum likelihood and the one with the lower AIC is kept when it fits — its
-Kolmogorov–Smirnov distance D to the data is at most max(0.03, 1.36/√n), i.e. it is neither
-rejected at the 5% level nor off by more than 3 points of probability anywhere. Otherwise the
+the positive times, when at most 1% are 0 s) are fitted by maximum likelihood and the one with
+the lower AIC is kept when it fits — its Kolmogorov–Smirnov distance D to the data is at most
+max(0.03, 1.36/√n), i.e. it is neither rejected at the 5% level nor off by more than 3 points
+of probability anywhere. Otherwise the
 channel gets an empirical distribution: 200 evenly spaced quantiles of the data.
 
 **Patience** (every row): a contact abandons after its patience unless answered first, so an
