@@ -148,13 +148,13 @@ def test_exponential_patience_mle_hand_computed() -> None:
 
 
 def test_handle_time_lognormal_recovered(exp_cal: Any) -> None:
-    # Validation: ~15,000 answered calls with lognormal handle times (mean 240 s, sigma 0.8).
-    # The SE of the mean is 240 × 0.95 / sqrt(15000) ≈ 1.9 s and of sigma 0.8 / sqrt(2n) ≈ 0.005;
-    # we allow 4 SE: 8 s and 0.02. The lognormal must be chosen and its KS distance small.
+    # Validation: 9,385 answered calls with lognormal handle times (mean 240 s, sigma 0.8).
+    # The SE of the mean is 240 × 0.95 / sqrt(9385) ≈ 2.4 s and of sigma 0.8 / sqrt(2n) ≈ 0.006;
+    # we allow about 4 SE: 10 s and 0.025. The lognormal must be chosen, its KS distance small.
     fit = exp_cal.handle
     assert fit.family == "lognormal"
-    assert fit.mean_s == pytest.approx(GEN.HANDLE_MEAN_S, abs=8.0)
-    assert fit.distribution["sigma"] == pytest.approx(GEN.HANDLE_SIGMA, abs=0.02)
+    assert fit.mean_s == pytest.approx(GEN.HANDLE_MEAN_S, abs=10.0)
+    assert fit.distribution["sigma"] == pytest.approx(GEN.HANDLE_SIGMA, abs=0.025)
     assert fit.distance < 0.02
 
 
@@ -172,22 +172,24 @@ def test_handle_time_without_a_parametric_fit_is_empirical() -> None:
 
 
 def test_exponential_patience_recovered_and_censoring_matters(exp_cal: Any) -> None:
-    # Validation: true patience exponential, mean 180 s. About 2,500 abandonments: the MLE's
-    # SE is 180 / sqrt(2500) ≈ 3.6 s; we allow 5 SE = 18 s. Censoring matters: the mean of the
+    # Validation: true patience exponential, mean 180 s. 1,381 abandonments: the MLE's SE is
+    # 180 / sqrt(1381) ≈ 4.8 s; we allow 5 SE = 24 s. Censoring matters: the mean of the
     # abandoned waits alone (only the impatient abandon) is far below — under 70% of the truth.
     fit = exp_cal.patience
     assert fit.family == "exponential"
-    assert fit.mean_s == pytest.approx(GEN.PATIENCE_MEAN_S, abs=18.0)
+    assert fit.mean_s == pytest.approx(GEN.PATIENCE_MEAN_S, abs=24.0)
     assert exp_cal.naive_patience_mean_s < 0.7 * GEN.PATIENCE_MEAN_S
     # Kaplan-Meier median of Exp(180) is 180 ln 2 = 124.8 s; KM is noisier: 15%.
     assert exp_cal.km_median_s == pytest.approx(180 * math.log(2), rel=0.15)
 
 
 def test_lognormal_patience_recovered(tmp_path: Path) -> None:
-    # Validation: true patience lognormal (mean 180 s, sigma 1.0), three weeks. The censored
+    # Validation: true patience lognormal (mean 180 s, sigma 1.0), three weeks (1,599 of 11,251
+    # calls abandoned). The censored
     # lognormal MLE must win on AIC and recover the mean within 15% and sigma within 0.12 (with
-    # ~80% of waits censored the SEs are several times the uncensored ones; measured spread
-    # over seeds 41-45 was under a third of these bounds).
+    # 86% of waits censored the SEs are several times the uncensored ones). Measured over seeds
+    # 41-45: mean within 6%, sigma within 0.04; one seed in five fell back to the empirical
+    # Kaplan-Meier form instead (its gap limit is tight at ~1,600 abandonments).
     frame = GEN.generate_log(
         dt.date(2026, 5, 4), 21, seed=42, scale=1.5, patience=("lognormal", 180.0, 1.0)
     )
@@ -202,8 +204,8 @@ def test_availability_recovered(exp_cal: Any, exp_frame: pd.DataFrame) -> None:
     # Validation: agents seen working are away 30% of each hour, but an agent whose break begins
     # mid-call finishes the call first, so the share of rostered time really on this queue (the
     # generator measures it: available or finishing a call) is ~0.74, not 0.70. The search must
-    # find that effective share within 0.03 (measured over five seeds and three truths: within
-    # 0.012), and the simulated abandonment must match the log's within 10%.
+    # find that effective share within 0.03 (measured over ten logs and three truths: within
+    # 0.02), and the simulated abandonment must match the log's within 10%.
     truth = exp_frame.attrs["effective_availability"]
     assert exp_cal.availability == pytest.approx(truth, abs=0.03)
     data = calibration_dict(exp_cal)
@@ -296,7 +298,8 @@ def test_calibrate_cli_writes_files_and_json(tmp_path: Path, capsys: Any) -> Non
     )  # fmt: skip
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["availability"] == pytest.approx(0.7, abs=0.05)
+    # March's effective availability, as the generator measures it, is 0.736
+    assert data["availability"] == pytest.approx(0.736, abs=0.03)
     assert {p.name for p in out.iterdir()} == {
         "calibrated.yaml", "calibration.json", "by_hour.csv", "by_hour.parquet",
         "staffing.csv", "staffing.parquet",
