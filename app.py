@@ -48,9 +48,14 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
     page = st.navigation(
         [
             st.Page(
-                lambda: compare.show(result), title="Compare plans", url_path="compare", default=True
+                lambda: compare.show(result),
+                title="Compare plans",
+                url_path="compare",
+                default=True,
             ),
-            st.Page(lambda: hours.show(result, hourly, agents), title="Hour of week", url_path="hours"),
+            st.Page(
+                lambda: hours.show(result, hourly, agents), title="Hour of week", url_path="hours"
+            ),
             st.Page(lambda: cost.show(result), title="Cost", url_path="cost"),
             st.Page(
                 lambda: downloads.show(result, channels, hourly),

@@ -39,7 +39,8 @@ CHILD = textwrap.dedent(
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     c0, w0 = time.process_time(), time.perf_counter()
     run_scenario(sc, engine="fast", workers=1, max_contacts=10**9, max_agents=10**7)
-    print(json.dumps({"base_kb": base, "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"base_kb": base, "peak_kb": peak,
                       "cpu_s": time.process_time() - c0, "wall_s": time.perf_counter() - w0}))
     """
 )
@@ -48,7 +49,9 @@ CHILD = textwrap.dedent(
 def measure(per_hour: float, agents: int, days: float) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(per_hour), str(agents), str(days)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -61,15 +64,22 @@ def main() -> None:
         contacts = per_hour * 24 * days
         agent_days = 3 * agents * (days + 1)
         rows.append((contacts, agent_days, m))
-        print(f"contacts {contacts:>11,.0f}  agent-days {agent_days:>9,.0f}  peak {m['peak_kb']/1024:7.0f} MB"
-              f"  (after imports {m['base_kb']/1024:5.0f} MB)  cpu {m['cpu_s']:6.2f} s  wall {m['wall_s']:6.2f} s"
-              f"  load {os.getloadavg()[0]:.1f}")
+        print(
+            f"contacts {contacts:>11,.0f}  agent-days {agent_days:>9,.0f}  "
+            f"peak {m['peak_kb'] / 1024:7.0f} MB  (after imports {m['base_kb'] / 1024:5.0f} MB)  "
+            f"cpu {m['cpu_s']:6.2f} s  wall {m['wall_s']:6.2f} s"
+            f"  load {os.getloadavg()[0]:.1f}"
+        )
     (c1, _, m1), (c2, _, m2) = rows[0], rows[1]
     (_, a1, m3), (_, a2, m4) = rows[2], rows[3]
-    print(f"bytes per contact ≈ {(m2['peak_kb'] - m1['peak_kb']) * 1024 / (c2 - c1):.0f}; "
-          f"cpu µs per contact ≈ {(m2['cpu_s'] - m1['cpu_s']) / (c2 - c1) * 1e6:.1f}")
-    print(f"bytes per agent-day ≈ {(m4['peak_kb'] - m3['peak_kb']) * 1024 / (a2 - a1):.0f}; "
-          f"cpu µs per agent-day ≈ {(m4['cpu_s'] - m3['cpu_s']) / (a2 - a1) * 1e6:.1f}")
+    print(
+        f"bytes per contact ≈ {(m2['peak_kb'] - m1['peak_kb']) * 1024 / (c2 - c1):.0f}; "
+        f"cpu µs per contact ≈ {(m2['cpu_s'] - m1['cpu_s']) / (c2 - c1) * 1e6:.1f}"
+    )
+    print(
+        f"bytes per agent-day ≈ {(m4['peak_kb'] - m3['peak_kb']) * 1024 / (a2 - a1):.0f}; "
+        f"cpu µs per agent-day ≈ {(m4['cpu_s'] - m3['cpu_s']) / (a2 - a1) * 1e6:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The app's boundary: every page runs inside it, and every simulation the app starts goes through it.
+"""The app's boundary: every page runs inside it, and every app simulation goes through it.
 
 Two rules hold for every page, including pages added later (docs/app.md, "Adding a page"):
 
@@ -78,8 +78,9 @@ def check_app_work(
         Path ``app``; the message gives the estimate, the limit and what to lower.
     """
     names = list(plans or scenario.plans)
-    est = estimate_run(scenario, build_timeline(scenario), plans=names, replications=runs,
-                       engine=engine)
+    est = estimate_run(
+        scenario, build_timeline(scenario), plans=names, replications=runs, engine=engine
+    )
     if est.contacts_per_replication > APP_MAX_CONTACTS:
         raise ScenarioError(
             "app",
@@ -105,7 +106,11 @@ def check_app_work(
 
 
 def run_in_app(
-    scenario: Scenario, *, replications: int, seed: int, engine: str,
+    scenario: Scenario,
+    *,
+    replications: int,
+    seed: int,
+    engine: str,
     plans: Sequence[str] | None = None,
 ) -> RunResult:
     """`run_scenario` for a page: budget checked first, then simulated in this process."""

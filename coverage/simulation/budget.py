@@ -22,7 +22,6 @@ allowance (``memory.max`` − ``memory.current``); workers × per-worker memory 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
