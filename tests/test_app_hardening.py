@@ -117,12 +117,12 @@ def test_bad_or_extreme_dates_show_one_line(date):
 def test_any_exception_is_one_line_without_internals(monkeypatch):
     # Item 2 (functional): an internal failure (here a fault injected into the simulation)
     # shows one line naming only the exception type; the message with a path is not shown.
-    import coverage.simulation.replications as reps
+    from coverage.app import boundary
 
     def broken(*args, **kwargs):
         raise OSError(f"[Errno 13] Permission denied: '{ROOT}/secret/file'")
 
-    monkeypatch.setattr(reps, "draw_contacts", broken)
+    monkeypatch.setattr(boundary, "run_scenario", broken)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     at.session_state["replications"] = 1
     at.run()

@@ -349,7 +349,7 @@ class Automation(_Model):
         description="bot conversation before a contact joins the agent queue [s]; ≥ 0; default 0",
     )
     cost_per_contact: Money = Field(
-        0.0, description="bot cost per conversation [currency/contact]; ≥ 0; default 0"
+        0.0, description="bot cost per conversation [currency/contact]; 0 to 1e12; default 0"
     )
 
 
@@ -440,19 +440,22 @@ class Site(_Model):
 
     time_zone: str = Field(description="IANA time zone of the site (shift clocks); required")
     hourly_cost: Money = Field(
-        description="fully loaded cost per paid agent hour [currency/h]; ≥ 0, ≤ 1e12; required"
+        description="fully loaded cost per paid agent hour [currency/h]; 0 to 1e12; required"
     )
     night_premium: NightPremium | None = Field(
         None, description="pay premium inside a local clock window; default none"
     )
     weekend_premium: Premium = Field(
-        0.0, description="share added to hourly_cost on local Sat and Sun [0–1 typical]; default 0"
+        0.0,
+        description="share added to hourly_cost on local Sat and Sun; ≤ 100; default 0",
     )
     holiday_premium: Premium = Field(
-        0.0, description="share added to hourly_cost on the site's public holidays; default 0"
+        0.0,
+        description="share added to hourly_cost on the site's public holidays; ≤ 100; default 0",
     )
     overtime_premium: Premium = Field(
-        0.0, description="share added to hourly_cost for overtime past a shift's end; default 0"
+        0.0,
+        description="share added to hourly_cost for overtime past a shift's end; ≤ 100; default 0",
     )
     holidays: str | None = Field(
         None, description="public-holiday calendar of the site (US, DE-BY, PH, …); default none"
@@ -464,7 +467,8 @@ class Site(_Model):
         description="share of paid time not available for contacts [0–1); default 0",
     )
     seat_cost_per_month: Money = Field(
-        0.0, description="cost per seat (peak agents on duty) per month [currency]; default 0"
+        0.0,
+        description="cost per seat (peak agents on duty) per month [currency, ≤ 1e12]; default 0",
     )
     shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
 
