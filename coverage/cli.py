@@ -278,7 +278,7 @@ def _load_extra_commands() -> None:
     """Import the modules that register further subcommands (batch, report, profile)."""
     import importlib
 
-    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli"):
+    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli", "coverage.calibrate.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
