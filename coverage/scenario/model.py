@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from coverage.errors import ScenarioError
+from coverage.scenario.capacity import Capacity, check_capacity_sites
 from coverage.scenario.fields import (
     FieldError,
     check_clock,
@@ -594,7 +595,18 @@ class Scenario(_Model):
                                 ("plans", pname, "sites", sname, "shifts", j, "channels", c),
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
+        if self.capacity is not None:
+            self._check_capacity(self.capacity)
         return self
+
+    def _check_capacity(self, capacity: Capacity) -> None:
+        check_capacity_sites(capacity, {p: list(plan.sites) for p, plan in self.plans.items()})
+        for i, entry in enumerate(self.demand):
+            if entry.kind != "rates":
+                raise FieldError(
+                    ("demand", i, entry.kind),
+                    "a capacity plan scales demand by month: give rates (per_hour) here",
+                )
 
     def _check_automation(self, block: dict[str, Automation], where: tuple[str, ...]) -> None:
         for ch in block:
