@@ -18,6 +18,7 @@ training (1.38 months) is unproductive all of its first month, and in its second
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -34,7 +35,7 @@ def _proficiency_at(tenure_months: float, proficiency: list[float]) -> float:
     """Productivity at a tenure after training [FTE per person]; 0 during training."""
     if tenure_months < 0:
         return 0.0
-    return float(proficiency[min(int(math.floor(tenure_months)), len(proficiency) - 1)])
+    return float(proficiency[min(math.floor(tenure_months), len(proficiency) - 1)])
 
 
 def productive_weights(
@@ -63,7 +64,7 @@ def productive_weights(
                 points.add(edge)
         ordered = sorted(points)
         total = 0.0
-        for lo, hi in zip(ordered[:-1], ordered[1:], strict=True):
+        for lo, hi in itertools.pairwise(ordered):
             total += (hi - lo) * _proficiency_at((lo + hi) / 2 - train_m, proficiency)
         out[k] = total
     return out

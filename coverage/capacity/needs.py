@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coverage.scenario.capacity import WEEKS_PER_MONTH
 from coverage.scenario.model import Plan, Scenario, parse_scenario, scenario_to_dict
 from coverage.units import HOURS_PER_MONTH
 
@@ -31,12 +30,20 @@ class MonthNeed:
     service_level_by_channel: dict[str, float | None]  # of the sized roster [0–1]
     meets_targets: bool  # the sized roster meets every channel's target
     plan: Plan  # the sized roster (integer crews)
+    # FTE of `plan` per site when it was sized for another demand level (interpolated months)
+    sized_fte_by_site: dict[str, float] | None = None
+
+    @property
+    def roster_fte_by_site(self) -> dict[str, float]:
+        """FTE of the roster in `plan` per site [FTE]."""
+        return self.sized_fte_by_site or self.required_fte_by_site
 
 
 def scaled_scenario(scenario: Scenario, factor: float) -> Scenario:
     """The scenario with every demand rate multiplied by `factor` (and no capacity block)."""
     data = scenario_to_dict(scenario)
     data.pop("capacity", None)
+    data.pop("hand_plans", None)  # the optimizer's comparison with hand plans: not needed here
     for entry in data["demand"]:
         rates = entry["per_hour"]
         entry["per_hour"] = (
@@ -58,56 +65,89 @@ def weekly_paid_hours(plan: Plan) -> dict[str, float]:
     }
 
 
-def need_from_run(
-    scenario: Scenario, name: str, run: Any, *, demand_factor: float, plan: Plan | None = None
+def expected_contacts(scenario: Scenario) -> tuple[float, float]:
+    """Expected contacts offered per replication and the measured window [contacts, h]."""
+    from coverage.calendar import build_timeline
+    from coverage.demand.arrivals import expected_per_minute
+
+    timeline = build_timeline(scenario)
+    first = int(timeline.warmup_s // 60)  # the window starts at the warm-up (whole minutes)
+    total = sum(
+        float(expected_per_minute(entry, scenario, timeline)[first:].sum())
+        for entry in scenario.demand
+    )
+    return total, timeline.window_s / 3600.0
+
+
+def month_need(
+    scenario: Scenario,
+    sized: Plan,
+    *,
+    cost: dict[str, Any],
+    service_level_by_channel: dict[str, float | None],
+    meets_targets: bool,
+    window_hours: float,
+    contacts_per_window: float,
+    demand_factor: float,
 ) -> MonthNeed:
-    """Read a month's need from a simulated, sized roster.
+    """A month's need from its sized roster and that roster's simulated week.
 
     Parameters
     ----------
     scenario : Scenario
         The scenario with the capacity block (for hours per FTE).
-    name : str
-        The plan.
-    run : RunResult
-        A simulation of the sized roster on the month's scaled week.
+    sized : Plan
+        The roster sized for the month's demand (integer crews).
+    cost : dict
+        The sized roster's cost as `coverage-sim run` reports it (``automation``, ``by_site``
+        with ``labor`` and ``premiums``) over the measured window.
+    service_level_by_channel, meets_targets
+        The sized roster's simulated service and whether it meets every target.
+    window_hours : float
+        Length of the measured window [h].
+    contacts_per_window : float
+        Contacts offered in the window at the month's demand [contacts].
     demand_factor : float
         The month's demand ÷ the scenario's.
-    plan : Plan, optional
-        The sized roster; default the run's own plan.
     """
     assert scenario.capacity is not None
-    sized = plan if plan is not None else run.scenario.plans[name]
-    result = run.plans[name]
     hours = weekly_paid_hours(sized)
     required = {
         site: hours[site] / scenario.capacity.sites[site].hours_per_week for site in sized.sites
     }
     premium_share = {}
-    for site, figures in result.cost["by_site"].items():
+    for site, figures in cost["by_site"].items():
         labor = figures["labor"]
         premium_share[site] = figures["premiums"] / labor if labor > 0 else 0.0
-    months_per_window = HOURS_PER_MONTH / (run.timeline.window_s / 3600.0)
-    offered = sum(ch["offered"] for ch in result.channels.values())
-    service = {ch: fig["service_level"] for ch, fig in result.channels.items()}
+    months_per_window = HOURS_PER_MONTH / window_hours
+    return MonthNeed(
+        demand_factor=demand_factor,
+        required_fte_by_site=required,
+        premium_share_by_site=premium_share,
+        automation_per_month=cost["automation"] * months_per_window,
+        contacts_per_month=contacts_per_window * months_per_window,
+        service_level_by_channel=dict(service_level_by_channel),
+        meets_targets=meets_targets,
+        plan=sized,
+    )
+
+
+def need_from_run(scenario: Scenario, name: str, run: Any, *, demand_factor: float) -> MonthNeed:
+    """A month's need from a simulation (`RunResult`) of a roster taken as sized."""
+    result = run.plans[name]
     meets = all(
         fig["service_level"] is not None
         and fig["service_level"] >= run.scenario.channels[ch].target.share
         for ch, fig in result.channels.items()
         if fig["offered"] > 0
     )
-    return MonthNeed(
-        demand_factor=demand_factor,
-        required_fte_by_site=required,
-        premium_share_by_site=premium_share,
-        automation_per_month=result.cost["automation"] * months_per_window,
-        contacts_per_month=offered * months_per_window,
-        service_level_by_channel=service,
+    return month_need(
+        scenario,
+        run.scenario.plans[name],
+        cost=result.cost,
+        service_level_by_channel={ch: f["service_level"] for ch, f in result.channels.items()},
         meets_targets=meets,
-        plan=sized,
+        window_hours=run.timeline.window_s / 3600.0,
+        contacts_per_window=sum(ch["offered"] for ch in result.channels.values()),
+        demand_factor=demand_factor,
     )
-
-
-def weeks_per_month() -> float:
-    """Weeks in the cost month (365.25/12 days) [weeks]."""
-    return WEEKS_PER_MONTH

@@ -79,7 +79,8 @@ def salary_per_person_month(hours_per_week: float, hourly_cost: float) -> float:
 def plan_one(scenario: Scenario, name: str, needs: list[MonthNeed]) -> PlanCapacity:
     """Hire and price one plan, given its need in each month."""
     capacity = scenario.capacity
-    assert capacity is not None and len(needs) == capacity.months
+    assert capacity is not None
+    assert len(needs) == capacity.months
     plan = scenario.plans[name]
     sites: dict[str, SiteHiringPlan] = {}
     costs: dict[str, dict[str, np.ndarray]] = {}

@@ -95,7 +95,8 @@ def capacity_dict(result: CapacityResult, *, scenario: str) -> dict[str, Any]:
         "difference_vs": {
             "base": base,
             "total_cost": {
-                name: _money(p["total_cost"] - plans[base]["total_cost"]) for name, p in plans.items()
+                name: _money(p["total_cost"] - plans[base]["total_cost"])
+                for name, p in plans.items()
             },
         },
     }
@@ -133,8 +134,10 @@ def capacity_table(result: CapacityResult) -> pd.DataFrame:
 
 def capacity_text(result: CapacityResult, *, scenario: str) -> str:
     """A readable summary: per plan a month table, then totals and the difference."""
-    lines = [f"{scenario}: capacity plan {result.months[0]} .. {result.months[-1]} "
-             f"({len(result.months)} months, {result.currency})"]
+    lines = [
+        f"{scenario}: capacity plan {result.months[0]} .. {result.months[-1]} "
+        f"({len(result.months)} months, {result.currency})"
+    ]
     for name, plan in result.plans.items():
         lines.append("")
         lines.append(name)

@@ -17,8 +17,14 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from coverage.scenario.fields import FieldError
 
@@ -62,7 +68,9 @@ class CapacitySite(_Model):
         "value holds from then on [FTE per person]",
     )
     cost_per_hire: float = Field(
-        0.0, ge=0.0, description="recruiting cost of one hire, paid in the month they start [currency]"
+        0.0,
+        ge=0.0,
+        description="recruiting cost of one hire, paid in the month they start [currency]",
     )
     max_hires_per_month: int | None = Field(
         None, ge=0, le=100_000, description="most hires that can start in one month [people/month]"

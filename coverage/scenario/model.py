@@ -26,6 +26,7 @@ from pydantic import (
 
 from coverage.errors import ScenarioError
 from coverage.scenario.capacity import Capacity, check_capacity_sites
+from coverage.scenario.capacity import CapacitySite as CapacitySite  # re-exported: a scenario model
 from coverage.scenario.fields import (
     WEEKDAYS,
     FieldError,
@@ -563,6 +564,11 @@ class Scenario(_Model):
     )
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
+    )
+    capacity: Capacity | None = Field(
+        None,
+        description="a plan over months: demand growth and seasons, hiring, training and "
+        "attrition per site (docs/capacity.md); absent = no capacity plan",
     )
     base_dir: str | None = Field(
         None, exclude=True, description="folder of the file (set by the loader, not by users)"
