@@ -43,7 +43,6 @@ from coverage.simulation.invariants import assert_no_violations, check_result, c
 from coverage.simulation.replications import ENGINES, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 # examples per run; raise them for a deeper local search, e.g. FUZZ_VALID=2000
 N_VALID = int(os.environ.get("FUZZ_VALID", "150"))
@@ -193,6 +192,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             entry["language"] = draw(st.sampled_from(LANGUAGES))
         demand.append(entry)
+    # a shift may list only languages some contact needs (a typo otherwise, issue 14)
+    needed = sorted({e["language"] for e in [*regions.values(), *demand] if "language" in e})
     automation = {}
     for name in draw(st.lists(st.sampled_from(sorted(chans)), max_size=2, unique=True)):
         automation[name] = draw(st.fixed_dictionaries(
@@ -207,7 +208,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
             site: dict[str, Any] = {
                 "time_zone": draw(st.sampled_from(ZONES)),
                 "hourly_cost": draw(_num(0, 60)),
-                "shifts": [draw(shifts(sorted(chans))) for _ in range(draw(st.integers(1, 3)))],
+                "shifts": [draw(shifts(sorted(chans), needed))
+                           for _ in range(draw(st.integers(1, 3)))],
             }
             if draw(st.booleans()):
                 site["night_premium"] = {"from": draw(clocks()), "to": draw(clocks()),
@@ -266,7 +268,7 @@ def clocks() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def shifts(draw: st.DrawFn, channel_names: list[str]) -> dict[str, Any]:
+def shifts(draw: st.DrawFn, channel_names: list[str], languages: list[str]) -> dict[str, Any]:
     shift: dict[str, Any] = {
         "start": draw(clocks()),
         "hours": draw(st.one_of(st.integers(1, 24), _num(0.25, 24))),
@@ -279,8 +281,8 @@ def shifts(draw: st.DrawFn, channel_names: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1,
                                           unique=True))
-    if draw(st.booleans()):
-        shift["languages"] = draw(st.lists(st.sampled_from(LANGUAGES), max_size=2, unique=True))
+    if languages and draw(st.booleans()):
+        shift["languages"] = draw(st.lists(st.sampled_from(languages), max_size=2, unique=True))
     if draw(st.booleans()):
         shift["holiday_agents"] = draw(st.integers(0, 4))
     return shift
@@ -605,7 +607,7 @@ def test_fuzz_valid_scenarios_simulate_and_keep_invariants(
 
 
 def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, cli: list[str]) -> None:
     # functional: every broken scenario gives ScenarioError (field path or file-level message),
     # and the CLI exits 2 with one line; a few are also run as real subprocesses
     counts: Counter[str] = Counter()
@@ -666,7 +668,7 @@ def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture
         files.append(file)
 
     def run(file: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        return file, subprocess.run([str(CLI), "run", str(file)], capture_output=True,
+        return file, subprocess.run([*cli, "run", str(file)], capture_output=True,
                                     text=True, timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

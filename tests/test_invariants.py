@@ -277,12 +277,7 @@ def test_more_agents_never_lower_service_level(
     # abandonment reshuffle who is served), so the test is in expectation: the mean paired
     # difference may not fall below -max(0.005, 4 standard errors).
     path = ROOT / "scenarios" / f"{name}.yaml"
-    if name == "tiny":
-        base = tiny_scenario
-    elif path.exists():
-        base = load_scenario(path)
-    else:
-        pytest.skip(f"{path.name} is not bundled")
+    base = tiny_scenario if name == "tiny" else load_scenario(path)
     if hours is not None:
         base = _shorter(base, hours)
     more = _with_more_agents(base, 1)

@@ -21,13 +21,17 @@ from coverage.calendar import build_timeline
 from coverage.cli import main as cli_main
 from coverage.demand.arrivals import check_contact_budget
 from coverage.errors import ScenarioError
-from coverage.scenario.fields import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml_text
 from coverage.scenario.model import load_scenario, parse_scenario
+from coverage.scenario.yaml_loader import (
+    MAX_FILE_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    read_yaml_text,
+)
 from coverage.simulation.replications import MAX_CONTACTS_PER_REPLICATION, run_scenario
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 
 def _write(tmp_path: Path, raw: dict[str, Any], name: str = "limit.yaml") -> Path:
@@ -85,10 +89,10 @@ def test_cli_max_contacts_refuses_with_file_name(
 
 
 def test_cli_default_contact_limit_in_a_real_process(
-    tiny_raw: dict[str, Any], tmp_path: Path
+    tiny_raw: dict[str, Any], tmp_path: Path, cli: list[str]
 ) -> None:
     path = _write(tmp_path, _huge_demand(tiny_raw), "huge-demand.yaml")
-    proc = subprocess.run([str(CLI), "run", str(path)], capture_output=True, text=True,
+    proc = subprocess.run([*cli, "run", str(path)], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"error: {path}: demand: about 168,")

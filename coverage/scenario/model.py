@@ -26,6 +26,7 @@ from pydantic import (
 
 from coverage.errors import ScenarioError
 from coverage.scenario.fields import (
+    WEEKDAYS,
     FieldError,
     check_clock,
     check_holidays,
@@ -33,21 +34,29 @@ from coverage.scenario.fields import (
     check_time_zone,
     first_error,
     nesting_depth,
-    read_input_file,
-    read_yaml_text,
+    parse_days,
 )
+from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
 from coverage.units import clock_to_s, hours_to_s
 
 MAX_NESTING = 40
 MAX_SIGMA = 10.0  # lognormal sigma (of ln): sigma**2 must not overflow; 3 is already extreme
 MAX_CV = 10.0  # busyness_cv: 1/cv**2 is a gamma shape; larger values only overflow
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Money and premiums are bounded so that every cost total is finite: at most 1e12 per hour,
+# contact or seat-month and premiums of 100 (10,000 %), a plan's total stays below 1e30.
+MAX_MONEY = 1e12
+MAX_PREMIUM = 100.0
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
+# horizons start in these years: time zones and holiday calendars are known there, and every
+# instant of the horizon and its drain fits pandas' nanosecond timestamps (1677–2262)
+FIRST_START, LAST_START = dt.date(1970, 1, 1), dt.date(2200, 12, 31)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
+Premium = Annotated[float, Field(ge=0.0, le=MAX_PREMIUM)]
 
 
 class _Model(BaseModel):
@@ -219,6 +228,18 @@ class Demand(_Model):
             "arrival rate [contacts/h]: one number (flat) or 24 numbers by the region's local "
             "hour 0–23, each ≥ 0; exactly one of per_hour, replay, fit"
         ),
+        json_schema_extra={
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {
+                    "type": "array",
+                    "items": {"type": "number", "minimum": 0},
+                    "minItems": 24,
+                    "maxItems": 24,
+                },
+                {"type": "null"},
+            ]
+        },
     )
     weekday_factors: list[NonNegative] | None = Field(
         None,
@@ -327,8 +348,8 @@ class Automation(_Model):
         0.0,
         description="bot conversation before a contact joins the agent queue [s]; ≥ 0; default 0",
     )
-    cost_per_contact: NonNegative = Field(
-        0.0, description="bot cost per conversation [currency/contact]; ≥ 0; default 0"
+    cost_per_contact: Money = Field(
+        0.0, description="bot cost per conversation [currency/contact]; 0 to 1e12; default 0"
     )
 
 
@@ -342,8 +363,9 @@ class NightPremium(_Model):
     to: str = Field(
         description='end of the window, site-local "HH:MM"; may be earlier than from (wraps)'
     )
-    rate: NonNegative = Field(
-        description="share added to hourly_cost inside the window [0–1 typical]; ≥ 0; required"
+    rate: Premium = Field(
+        description="share added to hourly_cost inside the window [0–1 typical]; ≥ 0, ≤ 100; "
+        "required"
     )
 
     _clock = field_validator("from_", "to", mode="before")(check_clock)
@@ -369,9 +391,15 @@ class Shift(_Model):
     days: Any = Field(
         "all",
         description=(
-            "local dates the shift starts on: all, weekdays, weekends or a list such as "
-            "[Mon, Tue]; default all"
+            "local dates the shift starts on: all, weekdays, weekends, a range such as "
+            "mon-fri, one day, or a list such as [Mon, Tue]; any capitalisation; default all"
         ),
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "examples": ["all", "weekdays", "weekends"]},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ]
+        },
     )
     agents: int = Field(
         ge=0, le=100_000, description="crew size [agents], the same people each day; required"
@@ -394,17 +422,7 @@ class Shift(_Model):
     @field_validator("days", mode="before")
     @classmethod
     def _days(cls, value: Any) -> tuple[int, ...]:
-        named = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
-        if isinstance(value, str) and value in named:
-            return tuple(named[value])
-        if isinstance(value, list) and value:
-            out = []
-            for i, day in enumerate(value):
-                if day not in WEEKDAYS:
-                    raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
-                out.append(WEEKDAYS.index(day))
-            return tuple(sorted(set(out)))
-        raise ValueError(f"{value!r} is not all, weekdays, weekends or a list of Mon..Sun")
+        return parse_days(value)
 
     @property
     def start_s(self) -> float:
@@ -421,20 +439,23 @@ class Site(_Model):
     """A place where agents work, in its own time zone, with its pay rules."""
 
     time_zone: str = Field(description="IANA time zone of the site (shift clocks); required")
-    hourly_cost: NonNegative = Field(
-        description="fully loaded cost per paid agent hour [currency/h]; ≥ 0; required"
+    hourly_cost: Money = Field(
+        description="fully loaded cost per paid agent hour [currency/h]; 0 to 1e12; required"
     )
     night_premium: NightPremium | None = Field(
         None, description="pay premium inside a local clock window; default none"
     )
-    weekend_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost on local Sat and Sun [0–1 typical]; default 0"
+    weekend_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost on local Sat and Sun; ≤ 100; default 0",
     )
-    holiday_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost on the site's public holidays; default 0"
+    holiday_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost on the site's public holidays; ≤ 100; default 0",
     )
-    overtime_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost for overtime past a shift's end; default 0"
+    overtime_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost for overtime past a shift's end; ≤ 100; default 0",
     )
     holidays: str | None = Field(
         None, description="public-holiday calendar of the site (US, DE-BY, PH, …); default none"
@@ -445,8 +466,9 @@ class Site(_Model):
         lt=1.0,
         description="share of paid time not available for contacts [0–1); default 0",
     )
-    seat_cost_per_month: NonNegative = Field(
-        0.0, description="cost per seat (peak agents on duty) per month [currency]; default 0"
+    seat_cost_per_month: Money = Field(
+        0.0,
+        description="cost per seat (peak agents on duty) per month [currency, ≤ 1e12]; default 0",
     )
     shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
 
@@ -484,11 +506,16 @@ class Horizon(_Model):
     def _date(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
+                value = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
         if isinstance(value, dt.datetime):
             raise ValueError("give a date (YYYY-MM-DD), not a date and time")
+        if isinstance(value, dt.date) and not FIRST_START <= value <= LAST_START:
+            raise ValueError(
+                f"{value.isoformat()} is outside the supported years "
+                f"{FIRST_START.year}–{LAST_START.year}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -582,6 +609,7 @@ class Scenario(_Model):
             problem = None if source is None else _log_path_problem(source, self.base_dir)
             if problem:
                 raise FieldError(("demand", i, entry.kind), problem)
+        self._check_languages()
         self._check_automation(self.automation, ("automation",))
         for pname, plan in self.plans.items():
             if plan.automation is not None:
@@ -595,6 +623,25 @@ class Scenario(_Model):
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
         return self
+
+    def _check_languages(self) -> None:
+        """A language on a shift that no contact can need is a typo (a log may name any)."""
+        if any(entry.kind != "rates" for entry in self.demand):
+            return
+        named = [r.language for r in self.regions.values()]
+        named += [e.language for e in self.demand]
+        named += [getattr(s, "language", None) for s in self.segments.values()]
+        known = {language for language in named if language is not None}
+        for pname, plan in self.plans.items():
+            for sname, site in plan.sites.items():
+                for j, shift in enumerate(site.shifts):
+                    for k, language in enumerate(shift.languages or ()):
+                        if language not in known:
+                            raise FieldError(
+                                ("plans", pname, "sites", sname, "shifts", j, "languages", k),
+                                f"{language!r} is a language no region, demand entry or "
+                                f"segment uses (known: {', '.join(sorted(known)) or 'none'})",
+                            )
 
     def _check_automation(self, block: dict[str, Automation], where: tuple[str, ...]) -> None:
         for ch in block:
@@ -648,7 +695,7 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        raise first_error(exc) from None
+        raise first_error(exc, root=Scenario) from None
     return scenario
 
 
