@@ -143,7 +143,7 @@ def test_replay_offered_counts_in_a_run_equal_the_log() -> None:
     inside = log[(at >= pd.Timestamp("2026-03-02", tz="UTC"))]
     counts = inside["channel"].value_counts()
     for channel, figures in result.plans["berlin-only"].channels.items():
-        assert figures["offered"] == counts[channel]
+        assert figures.offered == counts[channel]
     assert check_contact_budget(scenario, build_timeline(scenario), limit=10**6) == len(inside)
 
 
