@@ -282,6 +282,7 @@ def _load_extra_commands() -> None:
         "coverage.sweeps.cli",
         "coverage.demand.profile_cli",
         "coverage.calibrate.cli",
+        "coverage.capacity.cli",
         "coverage.optimize.cli",
     ):
         try:

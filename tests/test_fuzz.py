@@ -43,7 +43,6 @@ from coverage.simulation.invariants import assert_no_violations, check_result, c
 from coverage.simulation.replications import ENGINES, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 # examples per run; raise them for a deeper local search, e.g. FUZZ_VALID=2000
 N_VALID = int(os.environ.get("FUZZ_VALID", "150"))
@@ -118,11 +117,11 @@ def _num(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 @st.composite
 def distributions(draw: st.DrawFn, lo_s: float, hi_s: float) -> dict[str, Any]:
-    family = draw(
-        st.sampled_from(["exponential", "fixed", "deterministic", "lognormal", "empirical"])
-    )
+    family = draw(st.sampled_from(["exponential", "fixed", "deterministic", "lognormal",
+                                   "empirical"]))
     if family == "empirical":
-        return {"dist": family, "samples_s": draw(st.lists(_num(0, hi_s), min_size=1, max_size=5))}
+        return {"dist": family, "samples_s": draw(st.lists(_num(0, hi_s), min_size=1,
+                                                           max_size=5))}
     out: dict[str, Any] = {"dist": family, "mean_s": draw(_num(lo_s, hi_s))}
     if family == "lognormal":
         out["sigma"] = draw(_num(0, 1.5))
@@ -159,7 +158,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     """A raw scenario (as YAML data) that the contract says is valid; tiny enough to simulate."""
     chans = draw(channels())
     regions = {}
-    for name in draw(st.lists(st.sampled_from(REGION_NAMES), min_size=1, max_size=2, unique=True)):
+    for name in draw(st.lists(st.sampled_from(REGION_NAMES), min_size=1, max_size=2,
+                              unique=True)):
         region: dict[str, Any] = {"time_zone": draw(st.sampled_from(ZONES))}
         if draw(st.booleans()):
             region["holidays"] = draw(st.sampled_from(HOLIDAY_CODES))
@@ -180,9 +180,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "channel": draw(st.sampled_from(sorted(chans))),
             "region": draw(st.sampled_from(sorted(regions))),
-            "per_hour": draw(
-                st.one_of(_num(0, 30), st.lists(_num(0, 30), min_size=24, max_size=24))
-            ),
+            "per_hour": draw(st.one_of(_num(0, 30), st.lists(_num(0, 30), min_size=24,
+                                                             max_size=24))),
         }
         if draw(st.booleans()):
             entry["weekday_factors"] = draw(st.lists(_num(0, 2), min_size=7, max_size=7))
@@ -197,35 +196,24 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     needed = sorted({e["language"] for e in [*regions.values(), *demand] if "language" in e})
     automation = {}
     for name in draw(st.lists(st.sampled_from(sorted(chans)), max_size=2, unique=True)):
-        automation[name] = draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "deflection": _num(0, 1),
-                    "bot_time_s": _num(0, 120),
-                    "cost_per_contact": _num(0, 2),
-                },
-            )
-        )
+        automation[name] = draw(st.fixed_dictionaries(
+            {}, optional={"deflection": _num(0, 1), "bot_time_s": _num(0, 120),
+                          "cost_per_contact": _num(0, 2)}))
     plans = {}
-    for pname in draw(st.lists(st.sampled_from(PLAN_NAMES), min_size=1, max_size=2, unique=True)):
+    for pname in draw(st.lists(st.sampled_from(PLAN_NAMES), min_size=1, max_size=2,
+                               unique=True)):
         sites = {}
-        for sname in draw(
-            st.lists(st.sampled_from(SITE_NAMES), min_size=1, max_size=2, unique=True)
-        ):
+        for sname in draw(st.lists(st.sampled_from(SITE_NAMES), min_size=1, max_size=2,
+                                   unique=True)):
             site: dict[str, Any] = {
                 "time_zone": draw(st.sampled_from(ZONES)),
                 "hourly_cost": draw(_num(0, 60)),
-                "shifts": [
-                    draw(shifts(sorted(chans), needed)) for _ in range(draw(st.integers(1, 3)))
-                ],
+                "shifts": [draw(shifts(sorted(chans), needed))
+                           for _ in range(draw(st.integers(1, 3)))],
             }
             if draw(st.booleans()):
-                site["night_premium"] = {
-                    "from": draw(clocks()),
-                    "to": draw(clocks()),
-                    "rate": draw(_num(0, 1)),
-                }
+                site["night_premium"] = {"from": draw(clocks()), "to": draw(clocks()),
+                                         "rate": draw(_num(0, 1))}
             for key in ("weekend_premium", "holiday_premium", "overtime_premium"):
                 if draw(st.booleans()):
                     site[key] = draw(_num(0, 1))
@@ -240,14 +228,12 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             plan["automation"] = {
                 name: {"deflection": draw(_num(0, 1))}
-                for name in draw(st.lists(st.sampled_from(sorted(chans)), max_size=2, unique=True))
+                for name in draw(st.lists(st.sampled_from(sorted(chans)), max_size=2,
+                                          unique=True))
             }
         plans[pname] = plan
-    start = draw(
-        st.one_of(
-            st.sampled_from(SPECIAL_DATES), st.dates(dt.date(2025, 1, 1), dt.date(2028, 12, 31))
-        )
-    )
+    start = draw(st.one_of(st.sampled_from(SPECIAL_DATES),
+                           st.dates(dt.date(2025, 1, 1), dt.date(2028, 12, 31))))
     horizon_hours = draw(st.integers(1, 8))
     horizon: dict[str, Any] = {"start": start.isoformat()}
     if draw(st.booleans()):
@@ -256,9 +242,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         horizon["days"] = round(horizon_hours / 24, 4)
     raw: dict[str, Any] = {
         "name": draw(st.from_regex(r"[a-z0-9][a-z0-9-]{0,15}", fullmatch=True)),
-        "description": draw(
-            st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
-        ),
+        "description": draw(st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+                                    max_size=30)),
         "horizon": horizon,
         "replications": draw(st.integers(1, 2)),
         "seed": draw(st.integers(0, 2**63 - 1)),
@@ -290,14 +275,12 @@ def shifts(draw: st.DrawFn, channel_names: list[str], languages: list[str]) -> d
         "agents": draw(st.integers(0, 4)),
     }
     if draw(st.booleans()):
-        shift["days"] = draw(
-            st.one_of(
-                st.sampled_from(["all", "weekdays", "weekends"]),
-                st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7, unique=True),
-            )
-        )
+        shift["days"] = draw(st.one_of(
+            st.sampled_from(["all", "weekdays", "weekends"]),
+            st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7, unique=True)))
     if draw(st.booleans()):
-        shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1, unique=True))
+        shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1,
+                                          unique=True))
     if languages and draw(st.booleans()):
         shift["languages"] = draw(st.lists(st.sampled_from(languages), max_size=2, unique=True))
     if draw(st.booleans()):
@@ -318,13 +301,8 @@ Path_ = tuple[str | int, ...]
 def walk(node: Any, path: Path_ = ()) -> list[tuple[Path_, Any]]:
     """Every (path, value) under `node`, the root excluded."""
     out: list[tuple[Path_, Any]] = []
-    items = (
-        node.items()
-        if isinstance(node, dict)
-        else enumerate(node)
-        if isinstance(node, list)
-        else ()
-    )
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
     for key, value in items:
         out.append(((*path, key), value))
         out.extend(walk(value, (*path, key)))
@@ -360,69 +338,19 @@ BOUNDED = {
     "seed": 2**64,
 }
 # fields a scenario cannot do without (in the shapes the generator makes)
-REQUIRED = {
-    "name",
-    "channels",
-    "regions",
-    "demand",
-    "plans",
-    "handle_time",
-    "dist",
-    "time_zone",
-    "hourly_cost",
-    "shifts",
-    "sites",
-    "start",
-    "hours",
-    "agents",
-    "answer_within_s",
-    "share",
-    "rate",
-    "from",
-    "to",
-    "mean_s",
-    "samples_s",
-    "sigma",
-    "channel",
-    "region",
-    "per_hour",
-}
-BAD_ZONES = [
-    "Mars/Olympus_Mons",
-    "Europe/Berln",
-    "UTC+2",
-    "EST5",
-    "",
-    "europe/berlin",
-    "../../etc/passwd",
-    "Asia/Manila\n",
-]
+REQUIRED = {"name", "channels", "regions", "demand", "plans", "handle_time", "dist",
+            "time_zone", "hourly_cost", "shifts", "sites", "start", "hours", "agents",
+            "answer_within_s", "share", "rate", "from", "to", "mean_s", "samples_s", "sigma",
+            "channel", "region", "per_hour"}
+BAD_ZONES = ["Mars/Olympus_Mons", "Europe/Berln", "UTC+2", "EST5", "", "europe/berlin",
+             "../../etc/passwd", "Asia/Manila\n"]
 BAD_CLOCKS = ["25:00", "12:60", "noon", "8", "8:5", "-1:00", 1200, "24:00", "08:00:00"]
 BAD_NAMES = ["Phone", "has space", "-lead", "ünï", "a" * 65, "a.b", "a_b"]
-FIELD_KINDS = [
-    "wrong_type",
-    "negative",
-    "nan_inf",
-    "over_bound",
-    "empty",
-    "unknown_key",
-    "unknown_zone",
-    "unknown_reference",
-    "bad_clock",
-    "bad_name",
-    "missing",
-    "bad_length",
-    "cross_field",
-]
-FILE_KINDS = [
-    "duplicate_key",
-    "non_utf8",
-    "alias_bomb",
-    "deep_nesting",
-    "top_level",
-    "bad_syntax",
-    "too_big",
-]
+FIELD_KINDS = ["wrong_type", "negative", "nan_inf", "over_bound", "empty", "unknown_key",
+               "unknown_zone", "unknown_reference", "bad_clock", "bad_name", "missing",
+               "bad_length", "cross_field"]
+FILE_KINDS = ["duplicate_key", "non_utf8", "alias_bomb", "deep_nesting", "top_level",
+              "bad_syntax", "too_big"]
 ALL_KINDS = FIELD_KINDS + FILE_KINDS
 
 
@@ -439,77 +367,36 @@ def _candidates(raw: dict[str, Any], kind: str) -> list[tuple[Path_, Any]]:
     if kind == "nan_inf":
         return [(p, v) for p, v in everything if is_number(v)]
     if kind == "over_bound":
-        return [
-            (p, v)
-            for p, v in everything
-            if is_number(v)
-            and isinstance(p[-1], str)
-            and p[-1] in BOUNDED
-            and not (p[-1] == "hours" and p[-2] == "horizon")
-        ]
+        return [(p, v) for p, v in everything if is_number(v) and isinstance(p[-1], str)
+                and p[-1] in BOUNDED and not (p[-1] == "hours" and p[-2] == "horizon")]
     if kind == "empty":
-        return [
-            (p, v)
-            for p, v in everything
-            if isinstance(p[-1], str)
-            and p[-1]
-            in {
-                "demand",
-                "shifts",
-                "days",
-                "per_hour",
-                "weekday_factors",
-                "samples_s",
-                "channels",
-                "regions",
-                "plans",
-                "sites",
-            }
-            and not (p[-1] == "channels" and len(p) > 1)
-        ]
+        return [(p, v) for p, v in everything if isinstance(p[-1], str) and p[-1] in
+                {"demand", "shifts", "days", "per_hour", "weekday_factors", "samples_s",
+                 "channels", "regions", "plans", "sites"}
+                and not (p[-1] == "channels" and len(p) > 1)]
     if kind == "unknown_key":
         return [(p, v) for p, v in everything if isinstance(v, dict)] + [((), raw)]
     if kind == "unknown_zone":
         return [(p, v) for p, v in everything if p[-1] == "time_zone"]
     if kind == "unknown_reference":
-        return [
-            (p, v)
-            for p, v in everything
-            if len(p) >= 2
-            and (
-                (p[0] == "demand" and p[-1] in ("channel", "region", "segment"))
-                or (p[-2] == "channels" and isinstance(p[-1], int))
-                or p[-2] == "automation"
-            )
-        ]
+        return [(p, v) for p, v in everything if len(p) >= 2 and (
+            (p[0] == "demand" and p[-1] in ("channel", "region", "segment"))
+            or (p[-2] == "channels" and isinstance(p[-1], int))
+            or p[-2] == "automation")]
     if kind == "bad_clock":
-        return [
-            (p, v)
-            for p, v in everything
-            if p[-1] in ("from", "to") or (p[-1] == "start" and "shifts" in p)
-        ]
+        return [(p, v) for p, v in everything if p[-1] in ("from", "to")
+                or (p[-1] == "start" and "shifts" in p)]
     if kind == "bad_name":
-        return [
-            (p, v)
-            for p, v in everything
-            if len(p) >= 2 and p[-2] in NAME_KEYED and isinstance(p[-1], str)
-        ] + [(("name",), raw["name"])]
+        return [(p, v) for p, v in everything if len(p) >= 2 and p[-2] in NAME_KEYED
+                and isinstance(p[-1], str)] + [(("name",), raw["name"])]
     if kind == "missing":
-        return [
-            (p, v)
-            for p, v in everything
-            if isinstance(p[-1], str)
-            and p[-1] in REQUIRED
-            and not (p[-1] in ("channels",) and len(p) > 1)
-            and not (p[-1] == "hours" and p[-2] == "horizon")
-            and not (p[-1] == "start" and p[-2] == "horizon")
-        ]
+        return [(p, v) for p, v in everything if isinstance(p[-1], str) and p[-1] in REQUIRED
+                and not (p[-1] in ("channels",) and len(p) > 1)
+                and not (p[-1] == "hours" and p[-2] == "horizon")
+                and not (p[-1] == "start" and p[-2] == "horizon")]
     if kind == "bad_length":
-        return [
-            (p, v)
-            for p, v in everything
-            if p[-1] in ("per_hour", "weekday_factors") and isinstance(v, list)
-        ]
+        return [(p, v) for p, v in everything if p[-1] in ("per_hour", "weekday_factors")
+                and isinstance(v, list)]
     if kind == "cross_field":
         return [((), raw)]
     raise AssertionError(kind)
@@ -576,18 +463,8 @@ def mutate_field(raw: dict[str, Any], kind: str, data: st.DataObject) -> Path_:
 
 
 def _cross_field(raw: dict[str, Any], data: st.DataObject) -> Path_:
-    rule = data.draw(
-        st.sampled_from(
-            [
-                "days_and_hours",
-                "warmup",
-                "async_patience",
-                "empirical_mean",
-                "demand_two_sources",
-                "sigma_exp",
-            ]
-        )
-    )
+    rule = data.draw(st.sampled_from(["days_and_hours", "warmup", "async_patience",
+                                      "empirical_mean", "demand_two_sources", "sigma_exp"]))
     if rule == "days_and_hours":
         raw["horizon"].update(days=1, hours=5)
         return ("horizon",)
@@ -615,11 +492,8 @@ def mutate_text(raw: dict[str, Any], kind: str, data: st.DataObject) -> bytes:
     if kind == "duplicate_key":
         lines = text.splitlines()
         keys = {str(k) for p, _ in walk(raw) for k in p if isinstance(k, str)}
-        keyed = [
-            i
-            for i, line in enumerate(lines)
-            if (m := re.match(r"^ *([^ :'\"-][^ :]*):( |$)", line)) and m.group(1) in keys
-        ]
+        keyed = [i for i, line in enumerate(lines)
+                 if (m := re.match(r"^ *([^ :'\"-][^ :]*):( |$)", line)) and m.group(1) in keys]
         i = data.draw(st.sampled_from(keyed), label="line")
         # the copy goes first, so a key with a nested block keeps its block
         lines.insert(i, lines[i].split(":", 1)[0] + ": 1")
@@ -627,9 +501,8 @@ def mutate_text(raw: dict[str, Any], kind: str, data: st.DataObject) -> bytes:
     if kind == "non_utf8":
         blob = text.encode()
         at = data.draw(st.integers(0, len(blob)), label="at")
-        bad = data.draw(
-            st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80", b"\xfe\xff"])
-        )
+        bad = data.draw(st.sampled_from([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\x80\x80",
+                                         b"\xfe\xff"]))
         return blob[:at] + bad + blob[at:]
     if kind == "alias_bomb":
         width = data.draw(st.integers(8, 12))
@@ -640,43 +513,28 @@ def mutate_text(raw: dict[str, Any], kind: str, data: st.DataObject) -> bytes:
         if where == "top":
             return ("\n".join(lines) + "\n" + text).encode()
         bomb = "\n".join("  " + line for line in lines)
-        return (
-            text.replace("description:", "description_:", 1) + f"description:\n{bomb}\n"
-        ).encode()
+        return (text.replace("description:", "description_:", 1)
+                + f"description:\n{bomb}\n").encode()
     if kind == "deep_nesting":
         depth = data.draw(st.sampled_from([65, 100, 400, 3000, 100_000]))
         style = data.draw(st.sampled_from(["list", "map"]))
-        deep = "[" * depth + "]" * depth if style == "list" else "{a: " * depth + "1" + "}" * depth
+        deep = "[" * depth + "]" * depth if style == "list" else "{a: " * depth + "1" + \
+            "}" * depth
         return (text + f"zz-deep: {deep}\n").encode()
     if kind == "top_level":
-        return data.draw(
-            st.sampled_from(
-                [
-                    b"",
-                    b"null\n",
-                    b"- 1\n- 2\n",
-                    b"just text\n",
-                    b"42\n",
-                    b"[name, tiny]\n",
-                    b"~\n",
-                    ("---\n" + text + "---\n" + text).encode(),
-                    b"!!binary aGVsbG8=\n",
-                ]
-            )
-        )
+        return data.draw(st.sampled_from([
+            b"", b"null\n", b"- 1\n- 2\n", b"just text\n", b"42\n", b"[name, tiny]\n",
+            b"~\n", ("---\n" + text + "---\n" + text).encode(), b"!!binary aGVsbG8=\n",
+        ]))
     if kind == "bad_syntax":
-        return data.draw(
-            st.sampled_from(
-                [
-                    text + "plans: [unclosed\n",
-                    text.replace("\n", "\n\t", 1),
-                    text + "key: 'unterminated\n",
-                    "name: x\n  bad indent: 1\n",
-                    text + "x: !!python/object:os.system ls\n",
-                    text + "@reserved: 1\n",
-                ]
-            )
-        ).encode()
+        return data.draw(st.sampled_from([
+            text + "plans: [unclosed\n",
+            text.replace("\n", "\n\t", 1),
+            text + "key: 'unterminated\n",
+            "name: x\n  bad indent: 1\n",
+            text + "x: !!python/object:os.system ls\n",
+            text + "@reserved: 1\n",
+        ])).encode()
     if kind == "too_big":
         return (text + "# " + "x" * 2_100_000 + "\n").encode()
     raise AssertionError(kind)
@@ -737,27 +595,19 @@ def test_fuzz_valid_scenarios_simulate_and_keep_invariants(
         result = run_scenario(scenario, replications=reps)
         assert_no_violations(check_result(result), scenario.name)
         counts["valid"] += 1
-        counts["contacts"] += int(
-            sum(
-                row["offered"]
-                for plan in result.plans.values()
-                for row in plan.per_replication.to_dict("records")
-            )
-        )
+        counts["contacts"] += int(sum(
+            row["offered"] for plan in result.plans.values()
+            for row in plan.per_replication.to_dict("records")))
 
     check()
-    _say(
-        capsys,
-        f"valid scenarios generated, simulated and checked: {counts['valid']} "
-        f"({counts['contacts']} measured contacts in all; engines: "
-        f"{', '.join(ENGINES)})",
-    )
+    _say(capsys, f"valid scenarios generated, simulated and checked: {counts['valid']} "
+                 f"({counts['contacts']} measured contacts in all; engines: "
+                 f"{', '.join(ENGINES)})")
     assert counts["valid"] == N_VALID
 
 
-def test_fuzz_broken_scenarios_give_scenario_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path, cli: list[str]) -> None:
     # functional: every broken scenario gives ScenarioError (field path or file-level message),
     # and the CLI exits 2 with one line; a few are also run as real subprocesses
     counts: Counter[str] = Counter()
@@ -783,8 +633,7 @@ def test_fuzz_broken_scenarios_give_scenario_error(
             assert exc.path, f"{kind} at {path}: no field path in {message!r}"
             top = str(path[0]) if path else ""
             assert exc.path.split(".")[0].split("[")[0] == top or kind == "cross_field", (
-                f"{kind} at {path}: error points at {exc.path!r}: {message}"
-            )
+                f"{kind} at {path}: error points at {exc.path!r}: {message}")
         elif kind == "duplicate_key":
             assert "duplicate key" in exc.message, message
             assert exc.path, message
@@ -810,9 +659,8 @@ def test_fuzz_broken_scenarios_give_scenario_error(
     assert not never, f"kinds never tried: {never}"
 
     # a few of them through the real console script, two at a time
-    picked = [
-        k for k in ("alias_bomb", "duplicate_key", "non_utf8", "wrong_type") if k in for_subprocess
-    ]
+    picked = [k for k in ("alias_bomb", "duplicate_key", "non_utf8", "wrong_type")
+              if k in for_subprocess]
     files = []
     for kind in picked:
         file = tmp_path / f"sub-{kind}.yaml"
@@ -820,9 +668,8 @@ def test_fuzz_broken_scenarios_give_scenario_error(
         files.append(file)
 
     def run(file: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        return file, subprocess.run(
-            [str(CLI), "run", str(file)], capture_output=True, text=True, timeout=120, check=False
-        )
+        return file, subprocess.run([*cli, "run", str(file)], capture_output=True,
+                                    text=True, timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         for file, proc in pool.map(run, files):
@@ -843,15 +690,10 @@ def test_fuzz_huge_unbounded_numbers_refused_or_simulated(
     @given(valid_scenarios(), st.data())
     def check(raw: dict[str, Any], data: st.DataObject) -> None:
         raw = copy.deepcopy(raw)
-        candidates = [
-            (p, v)
-            for p, v in walk(raw)
-            if is_number(v)
-            and _last_key(p) not in BOUNDED
-            and _last_key(p) != "seed"
-            and not (len(p) >= 2 and p[-2] == "horizon")
-            and _last_key(p) != "warmup_hours"
-        ]
+        candidates = [(p, v) for p, v in walk(raw) if is_number(v)
+                      and _last_key(p) not in BOUNDED and _last_key(p) != "seed"
+                      and not (len(p) >= 2 and p[-2] == "horizon")
+                      and _last_key(p) != "warmup_hours"]
         path, _ = data.draw(st.sampled_from(candidates))
         set_at(raw, path, data.draw(st.sampled_from([1e9, 1e15, 2**53, 1e300])))
         refused: ScenarioError | None = None
@@ -871,11 +713,8 @@ def test_fuzz_huge_unbounded_numbers_refused_or_simulated(
         fields["simulated " + _last_key(path)] += 1
 
     check()
-    _say(
-        capsys,
-        f"huge values in unbounded fields: {counts['refused']} refused, "
-        f"{counts['simulated']} simulated and checked ({dict(sorted(fields.items()))})",
-    )
+    _say(capsys, f"huge values in unbounded fields: {counts['refused']} refused, "
+                 f"{counts['simulated']} simulated and checked ({dict(sorted(fields.items()))})")
 
 
 if __name__ == "__main__":  # pragma: no cover - manual runs

@@ -32,7 +32,6 @@ from coverage.simulation.replications import MAX_CONTACTS_PER_REPLICATION, run_s
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 
 def _write(tmp_path: Path, raw: dict[str, Any], name: str = "limit.yaml") -> Path:
@@ -54,12 +53,10 @@ def _huge_demand(raw: dict[str, Any]) -> dict[str, Any]:
 
 def test_contact_budget_refuses_with_estimate_and_limit(tiny_raw: dict[str, Any]) -> None:
     scenario = parse_scenario(_huge_demand(tiny_raw))
-    with pytest.raises(
-        ScenarioError,
-        match=r"^demand: about 168,\d{3},\d{3} contacts per "
-        r"replication; the limit is 50,000,000",
-    ) as info:
-        check_contact_budget(scenario, build_timeline(scenario), limit=MAX_CONTACTS_PER_REPLICATION)
+    with pytest.raises(ScenarioError, match=r"^demand: about 168,\d{3},\d{3} contacts per "
+                       r"replication; the limit is 50,000,000") as info:
+        check_contact_budget(scenario, build_timeline(scenario),
+                             limit=MAX_CONTACTS_PER_REPLICATION)
     assert info.value.path == "demand"
 
 
@@ -75,7 +72,8 @@ def test_contact_budget_limit_is_configurable(tiny_raw: dict[str, Any]) -> None:
     scenario = parse_scenario(tiny_raw)  # about 864 contacts a day
     timeline = build_timeline(scenario)
     assert check_contact_budget(scenario, timeline, limit=1000) == pytest.approx(864, rel=1e-9)
-    with pytest.raises(ScenarioError, match="about 864 contacts per replication; the limit is 500"):
+    with pytest.raises(ScenarioError, match="about 864 contacts per replication; the limit is "
+                       "500"):
         run_scenario(scenario, replications=1, max_contacts=500)
 
 
@@ -91,12 +89,11 @@ def test_cli_max_contacts_refuses_with_file_name(
 
 
 def test_cli_default_contact_limit_in_a_real_process(
-    tiny_raw: dict[str, Any], tmp_path: Path
+    tiny_raw: dict[str, Any], tmp_path: Path, cli: list[str]
 ) -> None:
     path = _write(tmp_path, _huge_demand(tiny_raw), "huge-demand.yaml")
-    proc = subprocess.run(
-        [str(CLI), "run", str(path)], capture_output=True, text=True, timeout=120, check=False
-    )
+    proc = subprocess.run([*cli, "run", str(path)], capture_output=True, text=True,
+                          timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"error: {path}: demand: about 168,")
     assert "the limit is 50,000,000" in proc.stderr
@@ -110,18 +107,17 @@ def test_cli_default_contact_limit_in_a_real_process(
 def _many_agents(raw: dict[str, Any], per_shift: int, shifts: int) -> dict[str, Any]:
     raw = copy.deepcopy(raw)
     site = raw["plans"]["day"]["sites"]["berlin"]
-    site["shifts"] = [{"start": "08:00", "hours": 8, "agents": per_shift} for _ in range(shifts)]
+    site["shifts"] = [
+        {"start": "08:00", "hours": 8, "agents": per_shift} for _ in range(shifts)
+    ]
     return raw
 
 
 def test_agent_budget_counts_every_crew_of_a_plan(tiny_raw: dict[str, Any]) -> None:
     # 3 shifts of 40,000 are each within the per-shift bound, together over the plan limit
     scenario = parse_scenario(_many_agents(tiny_raw, 40_000, 3))
-    with pytest.raises(
-        ScenarioError,
-        match=r"120,000 agents in this plan; the limit is "
-        r"100,000",
-    ) as info:
+    with pytest.raises(ScenarioError, match=r"120,000 agents in this plan; the limit is "
+                       r"100,000") as info:
         check_agent_budget(scenario, limit=MAX_AGENTS_PER_PLAN)
     assert info.value.path == "plans.day"
     assert check_agent_budget(parse_scenario(tiny_raw), limit=MAX_AGENTS_PER_PLAN) == 4
@@ -169,11 +165,8 @@ def test_one_shift_is_bounded_by_the_scenario_format(tiny_raw: dict[str, Any]) -
 def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_bytes(b"name: big\n# " + b"x" * MAX_FILE_BYTES + b"\n")
-    with pytest.raises(
-        ScenarioError,
-        match=r"big\.yaml: file is 2,000,0\d\d bytes; the limit "
-        r"is 2,000,000",
-    ):
+    with pytest.raises(ScenarioError, match=r"big\.yaml: file is 2,000,0\d\d bytes; the limit "
+                       r"is 2,000,000"):
         load_scenario(path)
 
 
@@ -233,10 +226,7 @@ def test_huge_busyness_cv_is_refused_not_overflowing(tiny_raw: dict[str, Any]) -
 
 
 def test_huge_lognormal_sigma_is_refused_not_overflowing(tiny_raw: dict[str, Any]) -> None:
-    tiny_raw["channels"]["phone"]["handle_time"] = {
-        "dist": "lognormal",
-        "mean_s": 300,
-        "sigma": 1e300,
-    }
+    tiny_raw["channels"]["phone"]["handle_time"] = {"dist": "lognormal", "mean_s": 300,
+                                                    "sigma": 1e300}
     with pytest.raises(ScenarioError, match=r"channels\.phone\.handle_time\.sigma"):
         parse_scenario(tiny_raw)

@@ -124,9 +124,9 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
         "paid hours": "paid_hours",
     }  # fmt: skip
     if row in money:
-        return f"{cost[money[row]]:,.0f}"
+        return f"{getattr(cost, money[row]):,.0f}"
     if row == "cost per contact":
-        return f"{cost['per_contact']:,.2f}"
+        return f"{cost.per_contact:,.2f}"
     words = row.split()
     if words[0] in ("language", "segment"):
         if words[2:] == ["hours", "uncovered"]:
@@ -141,7 +141,7 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
         "offered": "offered", "deflected": "deflected", "service level": "service_level",
         "abandon rate": "abandon_rate", "ASA": "asa_s", "occupancy": "occupancy",
     }[metric]  # fmt: skip
-    return _figure(result.plans[plan].channels[channel][key], key)
+    return _figure(getattr(result.plans[plan].channels[channel], key), key)
 
 
 def _figure(value: float | None, key: str) -> str:

@@ -93,7 +93,7 @@ def shift_columns(
                     site=s_idx,
                     lower=lower,
                     upper=upper,
-                    cost=float(cost["labor"] + cost["premiums"]),
+                    cost=float(cost.labor + cost.premiums),
                     cover=on_duty * (1.0 - site.shrinkage),
                     duty=(on_duty > 0) & in_window,
                     channels=chans,

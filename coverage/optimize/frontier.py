@@ -77,7 +77,7 @@ def frontier(
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per (plan, share): the cheapest crews found and what `run` reports for them."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in plans or list(scenario.plans):
         base = prepare_plan(scenario, name, replications=replications, seed=seed, engine=engine)
         start: np.ndarray | None = None
@@ -98,12 +98,13 @@ def frontier(
                     "plan": name,
                     "channel": channel,
                     "target_share": share,
-                    "per_month": figures.cost["per_month"],
-                    "per_contact": figures.cost["per_contact"],
-                    "service_level": figures.channels[channel]["service_level"],
+                    "per_month": figures.cost.per_month,
+                    "per_contact": figures.cost.per_contact,
+                    "service_level": figures.channels[channel].service_level,
                     "meets_targets": bool(meets and found.meets),
                     "agents": int(found.agents.sum()),
                 }
             )
-    rows.sort(key=lambda r: (list(scenario.plans).index(r["plan"]), r["target_share"]))
+    order = list(scenario.plans)
+    rows.sort(key=lambda r: (order.index(r["plan"]), r["target_share"]))
     return rows

@@ -21,6 +21,7 @@ import numpy as np
 from coverage.errors import ScenarioError
 from coverage.optimize.judge import judge
 from coverage.optimize.search import PlanSearch, search_plan
+from coverage.results.figures import to_dict
 from coverage.scenario.model import Scenario, dump_scenario_yaml, load_scenario, scenario_from_text
 from coverage.settings import DEFAULT_ENGINE, MAX_AGENTS_PER_PLAN
 from coverage.simulation.evaluate import evaluate_roster, prepare_plan
@@ -109,8 +110,8 @@ def _hand_figures(scenario: Scenario, names: list[str], replications: int, seed:
     result = run_scenario(hand, replications=replications, seed=seed, plans=common)
     return {
         n: {
-            "cost": result.plans[n].cost,
-            "channels": {c: f["service_level"] for c, f in result.plans[n].channels.items()},
+            "cost": to_dict(result.plans[n].cost),
+            "channels": {c: f.service_level for c, f in result.plans[n].channels.items()},
             "agents": sum(s.agents for site in hand.plans[n].sites.values() for s in site.shifts),
         }
         for n in common
@@ -199,12 +200,10 @@ def size_plans(
                 "target_share": ch.target.share,
                 "scope": ch.target.scope or "window",
                 "max_abandon_rate": ch.max_abandon_rate,
-                "service_level": runs[seed].plans[name].channels[c]["service_level"],
-                "abandon_rate": runs[seed].plans[name].channels[c]["abandon_rate"],
-                "confirm_service_level": runs[confirm_seed]
-                .plans[name]
-                .channels[c]["service_level"],
-                "confirm_abandon_rate": runs[confirm_seed].plans[name].channels[c]["abandon_rate"],
+                "service_level": runs[seed].plans[name].channels[c].service_level,
+                "abandon_rate": runs[seed].plans[name].channels[c].abandon_rate,
+                "confirm_service_level": runs[confirm_seed].plans[name].channels[c].service_level,
+                "confirm_abandon_rate": runs[confirm_seed].plans[name].channels[c].abandon_rate,
             }
             for c, ch in scenario.channels.items()
         }
@@ -217,8 +216,8 @@ def size_plans(
             confirmed=not confirm,
             failures=tuple(f.describe() for f in found.failures),
             confirm_failures=tuple(f.describe() for f in confirm),
-            cost=runs[seed].plans[name].cost,
-            confirm_cost=runs[confirm_seed].plans[name].cost,
+            cost=to_dict(runs[seed].plans[name].cost),
+            confirm_cost=to_dict(runs[confirm_seed].plans[name].cost),
             channels=channels,
             lp_bound_per_month=found.lp_bound / months,
             planned_per_month=found.planned_cost / months,
