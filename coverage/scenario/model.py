@@ -25,6 +25,8 @@ from pydantic import (
 )
 
 from coverage.errors import ScenarioError
+from coverage.scenario.capacity import Capacity, check_capacity_sites
+from coverage.scenario.capacity import CapacitySite as CapacitySite  # re-exported: a scenario model
 from coverage.scenario.fields import (
     WEEKDAYS,
     FieldError,
@@ -582,6 +584,11 @@ class Scenario(_Model):
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
     )
+    capacity: Capacity | None = Field(
+        None,
+        description="a plan over months: demand growth and seasons, hiring, training and "
+        "attrition per site (docs/capacity.md); absent = no capacity plan",
+    )
     base_dir: str | None = Field(
         None, exclude=True, description="folder of the file (set by the loader, not by users)"
     )
@@ -622,7 +629,18 @@ class Scenario(_Model):
                                 ("plans", pname, "sites", sname, "shifts", j, "channels", c),
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
+        if self.capacity is not None:
+            self._check_capacity(self.capacity)
         return self
+
+    def _check_capacity(self, capacity: Capacity) -> None:
+        check_capacity_sites(capacity, {p: list(plan.sites) for p, plan in self.plans.items()})
+        for i, entry in enumerate(self.demand):
+            if entry.kind != "rates":
+                raise FieldError(
+                    ("demand", i, entry.kind),
+                    "a capacity plan scales demand by month: give rates (per_hour) here",
+                )
 
     def _check_languages(self) -> None:
         """A language on a shift that no contact can need is a typo (a log may name any)."""
