@@ -60,13 +60,26 @@ class Distribution(_Model):
     """A random duration: exponential, fixed (alias deterministic), lognormal or empirical."""
 
     dist: Literal["exponential", "fixed", "deterministic", "lognormal", "empirical"] = Field(
-        description="family of the distribution"
+        description=(
+            "family: exponential (mean_s), fixed or its alias deterministic (always mean_s), "
+            "lognormal (mean_s and sigma) or empirical (samples_s, drawn with replacement); "
+            "required"
+        )
     )
-    mean_s: Positive | None = Field(None, description="mean duration [s]")
+    mean_s: Positive | None = Field(
+        None, description="mean duration [s]; > 0; required unless dist is empirical"
+    )
     sigma: Annotated[float, Field(ge=0.0, le=MAX_SIGMA)] | None = Field(
-        None, description="lognormal: std. dev. of ln(duration)"
+        None,
+        description=(
+            "standard deviation of ln(duration) [dimensionless]; 0–10; "
+            "required for lognormal, forbidden otherwise"
+        ),
     )
-    samples_s: list[NonNegative] | None = Field(None, description="empirical samples [s]")
+    samples_s: list[NonNegative] | None = Field(
+        None,
+        description="observed durations [s], each ≥ 0; required for empirical, forbidden otherwise",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
@@ -103,22 +116,47 @@ class Distribution(_Model):
 class Target(_Model):
     """Service-level target: `share` of contacts answered within `answer_within_s`."""
 
-    answer_within_s: Positive = Field(description="service-level threshold [s]")
-    share: Share = Field(description="target share answered within the threshold [0–1]")
+    answer_within_s: Positive = Field(
+        description="threshold: a contact answered within this wait is in target [s]; > 0"
+    )
+    share: Share = Field(description="share of contacts to answer within answer_within_s [0–1]")
 
 
 class Channel(_Model):
     """A contact channel (phone, chat, email, …)."""
 
-    mode: Literal["realtime", "async"] = Field("realtime", description="async never abandons")
-    handle_time: Distribution = Field(description="agent handling time per contact")
-    patience: Distribution | None = Field(None, description="time a caller waits before leaving")
-    short_abandon_s: NonNegative = Field(0.0, description="abandons at or below are excluded [s]")
-    concurrency: int = Field(1, ge=1, le=50, description="contacts one agent holds at once")
-    priority: int = Field(1, ge=-1000, le=1000, description="lower is served first")
+    mode: Literal["realtime", "async"] = Field(
+        "realtime",
+        description=(
+            "realtime (contacts wait and may abandon) or async (a backlog that never abandons); "
+            "default realtime"
+        ),
+    )
+    handle_time: Distribution = Field(
+        description="time an agent spends on one contact [s]; required"
+    )
+    patience: Distribution | None = Field(
+        None,
+        description=(
+            "time a contact waits before leaving [s]; realtime only; absent = never abandons"
+        ),
+    )
+    short_abandon_s: NonNegative = Field(
+        0.0,
+        description="abandons at or below this wait are left out of rates [s]; ≥ 0; default 0",
+    )
+    concurrency: int = Field(
+        1, ge=1, le=50, description="contacts one agent holds at once [contacts]; 1–50; default 1"
+    )
+    priority: int = Field(
+        1,
+        ge=-1000,
+        le=1000,
+        description="queue priority, lower is served first; -1000–1000; default 1",
+    )
     target: Target = Field(
         default_factory=lambda: Target(answer_within_s=20.0, share=0.8),
-        description="service-level target (default 80% within 20 s)",
+        description="service-level target; default 80% answered within 20 s",
     )
 
     @model_validator(mode="after")
@@ -131,10 +169,24 @@ class Channel(_Model):
 class Region(_Model):
     """Where customers are: their local time drives demand."""
 
-    time_zone: str = Field(description="IANA time zone of the customers")
-    holidays: str | None = Field(None, description="public-holiday calendar, e.g. US or DE-BY")
-    holiday_factor: NonNegative = Field(1.0, description="demand multiplier on holidays")
-    language: Name | None = Field(None, description="language its customers need")
+    time_zone: str = Field(
+        description="IANA time zone of the customers, e.g. America/New_York; required"
+    )
+    holidays: str | None = Field(
+        None,
+        description=(
+            "public-holiday calendar: a country code, optionally with subdivision "
+            "(US, DE, DE-BY); default none"
+        ),
+    )
+    holiday_factor: NonNegative = Field(
+        1.0,
+        description="demand multiplier on the region's public holidays; ≥ 0; default 1",
+    )
+    language: Name | None = Field(
+        None,
+        description="language its customers need ([a-z0-9-]); absent = any agent may serve them",
+    )
 
     _tz = field_validator("time_zone", mode="before")(check_time_zone)
     _hol = field_validator("holidays", mode="before")(check_holidays)
@@ -143,25 +195,67 @@ class Region(_Model):
 class Segment(_Model):
     """A customer segment (e.g. vip) with its own priority and target."""
 
-    priority: int | None = Field(None, ge=-1000, le=1000, description="replaces the channel's")
-    target: Target | None = Field(None, description="replaces the channel's target")
+    priority: int | None = Field(
+        None,
+        ge=-1000,
+        le=1000,
+        description="replaces the channel's priority, lower is served first; -1000–1000",
+    )
+    target: Target | None = Field(None, description="replaces the channel's service-level target")
 
 
 class Demand(_Model):
     """One demand entry: rates for (channel, region), or a contact log to replay or fit."""
 
-    channel: Name | None = None
-    region: Name | None = None
-    per_hour: Any = Field(None, description="a rate, or 24 rates by local hour [contacts/h]")
-    weekday_factors: list[NonNegative] | None = Field(None, description="Mon..Sun multipliers")
-    busyness_cv: Annotated[float, Field(ge=0.0, le=MAX_CV)] | None = Field(
-        None, description="day-to-day overdispersion CV"
+    channel: Name | None = Field(
+        None, description="channel of these contacts (a key of channels); required with per_hour"
     )
-    segment: Name | None = None
-    language: Name | None = Field(None, description="replaces the region's language")
-    replay: str | None = Field(None, description="contact log replayed as is")
-    fit: str | None = Field(None, description="contact log whose rates are fitted")
-    time_zone: str | None = Field(None, description="time zone of naive log timestamps")
+    region: Name | None = Field(
+        None, description="customers' region (a key of regions); required with per_hour"
+    )
+    per_hour: Any = Field(
+        None,
+        description=(
+            "arrival rate [contacts/h]: one number (flat) or 24 numbers by the region's local "
+            "hour 0–23, each ≥ 0; exactly one of per_hour, replay, fit"
+        ),
+    )
+    weekday_factors: list[NonNegative] | None = Field(
+        None,
+        description=(
+            "7 rate multipliers, Monday first (Mon..Sun), used as given [dimensionless]; "
+            "rate entries only; default all 1"
+        ),
+    )
+    busyness_cv: Annotated[float, Field(ge=0.0, le=MAX_CV)] | None = Field(
+        None,
+        description=(
+            "coefficient of variation of a Gamma day multiplier (mean 1) per local date "
+            "[dimensionless]; 0–10; rate entries only; default none"
+        ),
+    )
+    segment: Name | None = Field(
+        None, description="customer segment of these contacts (a key of segments); default none"
+    )
+    language: Name | None = Field(
+        None, description="language these contacts need; replaces the region's language"
+    )
+    replay: str | None = Field(
+        None,
+        description=(
+            "contact log (.csv or .parquet, relative to the scenario file) replayed as recorded"
+        ),
+    )
+    fit: str | None = Field(
+        None,
+        description=(
+            "contact log (.csv or .parquet) whose hour × weekday rates are fitted; fresh "
+            "arrivals are drawn each replication"
+        ),
+    )
+    time_zone: str | None = Field(
+        None, description="IANA time zone of naive log timestamps; replay/fit entries only"
+    )
 
     @field_validator("per_hour", mode="before")
     @classmethod
@@ -226,18 +320,31 @@ class Demand(_Model):
 class Automation(_Model):
     """Bot in front of a channel: deflection, bot conversation time, cost per conversation."""
 
-    deflection: Share = Field(0.0, description="share resolved by the bot [0–1]")
-    bot_time_s: NonNegative = Field(0.0, description="bot conversation before escalation [s]")
-    cost_per_contact: NonNegative = Field(0.0, description="bot cost per conversation [currency]")
+    deflection: Share = Field(
+        0.0, description="share of contacts the bot resolves [0–1]; default 0"
+    )
+    bot_time_s: NonNegative = Field(
+        0.0,
+        description="bot conversation before a contact joins the agent queue [s]; ≥ 0; default 0",
+    )
+    cost_per_contact: NonNegative = Field(
+        0.0, description="bot cost per conversation [currency/contact]; ≥ 0; default 0"
+    )
 
 
 class NightPremium(_Model):
     """Pay premium for paid time inside a local clock range (may wrap past midnight)."""
 
     model_config = ConfigDict(populate_by_name=True)
-    from_: str = Field(alias="from", description='local start "HH:MM"')
-    to: str = Field(description='local end "HH:MM"')
-    rate: NonNegative = Field(description="share added to the hourly cost")
+    from_: str = Field(
+        alias="from", description='start of the window, site-local clock "HH:MM"; required'
+    )
+    to: str = Field(
+        description='end of the window, site-local "HH:MM"; may be earlier than from (wraps)'
+    )
+    rate: NonNegative = Field(
+        description="share added to hourly_cost inside the window [0–1 typical]; ≥ 0; required"
+    )
 
     _clock = field_validator("from_", "to", mode="before")(check_clock)
 
@@ -255,13 +362,32 @@ class NightPremium(_Model):
 class Shift(_Model):
     """A crew: the same agents every day it runs, from local `start` for `hours`."""
 
-    start: str = Field(description='local start "HH:MM"')
-    hours: float = Field(gt=0.0, le=24.0, description="length by the wall clock [h]")
-    days: Any = Field("all", description="all, weekdays, weekends or a list such as [Mon, Tue]")
-    agents: int = Field(ge=0, le=100_000, description="crew size")
-    channels: list[Name] | None = Field(None, description="channels served (absent = all)")
-    languages: list[Name] | None = Field(None, description="languages spoken (absent = all)")
-    holiday_agents: int | None = Field(None, ge=0, le=100_000, description="crew on holidays")
+    start: str = Field(description='start on the site\'s local clock, "HH:MM"; required')
+    hours: float = Field(
+        gt=0.0, le=24.0, description="length by the wall clock [h]; > 0 and ≤ 24; required"
+    )
+    days: Any = Field(
+        "all",
+        description=(
+            "local dates the shift starts on: all, weekdays, weekends or a list such as "
+            "[Mon, Tue]; default all"
+        ),
+    )
+    agents: int = Field(
+        ge=0, le=100_000, description="crew size [agents], the same people each day; required"
+    )
+    channels: list[Name] | None = Field(
+        None, description="channels the crew serves (keys of channels); absent = all"
+    )
+    languages: list[Name] | None = Field(
+        None, description="languages the crew speaks; absent = all"
+    )
+    holiday_agents: int | None = Field(
+        None,
+        ge=0,
+        le=100_000,
+        description="crew size on the site's public holidays [agents]; default agents; 0 = off",
+    )
 
     _clock = field_validator("start", mode="before")(check_clock)
 
@@ -294,16 +420,35 @@ class Shift(_Model):
 class Site(_Model):
     """A place where agents work, in its own time zone, with its pay rules."""
 
-    time_zone: str
-    hourly_cost: NonNegative = Field(description="fully loaded cost per paid agent hour")
-    night_premium: NightPremium | None = None
-    weekend_premium: NonNegative = Field(0.0, description="share added on local Sat/Sun")
-    holiday_premium: NonNegative = Field(0.0, description="share added on public holidays")
-    overtime_premium: NonNegative = Field(0.0, description="share added to overtime")
-    holidays: str | None = Field(None, description="public-holiday calendar of the site")
-    shrinkage: float = Field(0.0, ge=0.0, lt=1.0, description="share of paid time unavailable")
-    seat_cost_per_month: NonNegative = Field(0.0, description="per seat (peak agents) per month")
-    shifts: list[Shift] = Field(min_length=1)
+    time_zone: str = Field(description="IANA time zone of the site (shift clocks); required")
+    hourly_cost: NonNegative = Field(
+        description="fully loaded cost per paid agent hour [currency/h]; ≥ 0; required"
+    )
+    night_premium: NightPremium | None = Field(
+        None, description="pay premium inside a local clock window; default none"
+    )
+    weekend_premium: NonNegative = Field(
+        0.0, description="share added to hourly_cost on local Sat and Sun [0–1 typical]; default 0"
+    )
+    holiday_premium: NonNegative = Field(
+        0.0, description="share added to hourly_cost on the site's public holidays; default 0"
+    )
+    overtime_premium: NonNegative = Field(
+        0.0, description="share added to hourly_cost for overtime past a shift's end; default 0"
+    )
+    holidays: str | None = Field(
+        None, description="public-holiday calendar of the site (US, DE-BY, PH, …); default none"
+    )
+    shrinkage: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="share of paid time not available for contacts [0–1); default 0",
+    )
+    seat_cost_per_month: NonNegative = Field(
+        0.0, description="cost per seat (peak agents on duty) per month [currency]; default 0"
+    )
+    shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
 
     _tz = field_validator("time_zone", mode="before")(check_time_zone)
     _hol = field_validator("holidays", mode="before")(check_holidays)
@@ -312,16 +457,27 @@ class Site(_Model):
 class Plan(_Model):
     """A staffing plan: one or more sites, optionally its own automation."""
 
-    automation: dict[Name, Automation] | None = None
-    sites: dict[Name, Site] = Field(min_length=1)
+    automation: dict[Name, Automation] | None = Field(
+        None,
+        description="bot per channel; replaces the top-level automation for this plan",
+    )
+    sites: dict[Name, Site] = Field(min_length=1, description="sites by name; at least one")
 
 
 class Horizon(_Model):
     """Simulated period: from 00:00 UTC of `start`, for `days` or `hours`."""
 
-    start: dt.date = Field(default=DEFAULT_START, description="first day (00:00 UTC)")
-    days: Positive | None = None
-    hours: Positive | None = None
+    start: dt.date = Field(
+        default=DEFAULT_START,
+        description="first day, from 00:00 UTC (YYYY-MM-DD); default 2026-01-05, a Monday",
+    )
+    days: Positive | None = Field(
+        default=None,
+        description="length [days]; > 0; exactly one of days or hours; at most 366 days",
+    )
+    hours: Positive | None = Field(
+        default=None, description="length [h]; > 0; exactly one of days or hours; at most 8784 h"
+    )
 
     @field_validator("start", mode="before")
     @classmethod
@@ -357,28 +513,61 @@ class Horizon(_Model):
 class Scenario(_Model):
     """A whole scenario: demand, channels, regions and the plans to compare."""
 
-    name: Name
-    description: str = ""
-    horizon: Horizon = Field(default_factory=lambda: Horizon(days=7.0))
-    warmup_hours: NonNegative = Field(0.0, description="arrivals before this are not measured")
+    name: Name = Field(description="scenario name: [a-z0-9-], at most 64 characters; required")
+    description: str = Field("", description="free text shown with the results; default empty")
+    horizon: Horizon = Field(
+        default_factory=lambda: Horizon(days=7.0),
+        description="simulated period; default 7 days from 2026-01-05 00:00 UTC",
+    )
+    warmup_hours: NonNegative = Field(
+        0.0,
+        description=(
+            "arrivals before this are simulated but not measured [h]; ≥ 0 and shorter than "
+            "the horizon; default 0"
+        ),
+    )
     warmup_weeks: int | None = Field(
         None,
         ge=0,
         le=8,
-        description="whole weeks simulated before the horizon and not measured (burn-in); "
-        "default 1 when a channel is async, the horizon is a week or more and demand is not "
-        "only replayed logs, else 0",
+        description=(
+            "whole weeks simulated before the horizon and not measured (burn-in) [weeks]; 0–8; "
+            "default 1 when a channel is async, the horizon is a week or more and demand is not "
+            "only replayed logs, else 0"
+        ),
     )
-    replications: int = Field(20, ge=1, le=10_000)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    currency: str = Field("USD", max_length=8)
-    channels: dict[Name, Channel] = Field(min_length=1)
-    regions: dict[Name, Region] = Field(min_length=1)
-    segments: dict[Name, Segment] = Field(default_factory=dict)
-    demand: list[Demand] = Field(min_length=1)
-    automation: dict[Name, Automation] = Field(default_factory=dict)
-    plans: dict[Name, Plan] = Field(min_length=1)
-    base_dir: str | None = Field(None, exclude=True, description="folder of the file")
+    replications: int = Field(
+        20, ge=1, le=10_000, description="independent runs averaged [runs]; 1–10000; default 20"
+    )
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="seed that fixes every result; 0–2^63-1; default 0"
+    )
+    currency: str = Field(
+        "USD",
+        max_length=8,
+        description="label for money figures, at most 8 characters; default USD",
+    )
+    channels: dict[Name, Channel] = Field(
+        min_length=1, description="contact channels by name (phone, chat, …); at least one"
+    )
+    regions: dict[Name, Region] = Field(
+        min_length=1, description="customer regions by name; at least one"
+    )
+    segments: dict[Name, Segment] = Field(
+        default_factory=dict, description="customer segments by name; default none"
+    )
+    demand: list[Demand] = Field(
+        min_length=1, description="demand entries: rates or contact logs; at least one"
+    )
+    automation: dict[Name, Automation] = Field(
+        default_factory=dict, description="bot per channel (keys of channels); default none"
+    )
+    plans: dict[Name, Plan] = Field(
+        min_length=1, description="staffing plans to compare, all on the same demand; at least one"
+    )
+    base_dir: str | None = Field(
+        None, exclude=True, description="folder of the file (set by the loader, not by users)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
