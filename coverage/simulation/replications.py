@@ -33,6 +33,11 @@ from coverage.results.metrics import (
     replication_metrics,
     summarize_channel,
 )
+from coverage.results.sustainability import (
+    channel_backlogs,
+    replication_backlog,
+    summarize_sustainability,
+)
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -62,6 +67,7 @@ class PlanResult:
     per_replication: pd.DataFrame  # rep, channel, and each channel figure
     cost_per_replication: pd.DataFrame  # rep and each cost figure
     hourly: pd.DataFrame  # channel, region, hour_of_week, summed counts over replications
+    sustainability: list[dict[str, Any]] = field(default_factory=list)  # one entry per crew group
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,8 @@ def _replication(
         figures = replication_metrics(scenario, timeline, log, rosters[name], result)
         cost = plan_costs(plan, rosters[name], result, bot, contacts.arrived_at_s, timeline)
         hourly = hourly_counts(scenario, timeline, log)
-        out[name] = {"figures": figures, "cost": cost, "hourly": hourly}
+        backlog = replication_backlog(scenario, plan, timeline, log)
+        out[name] = {"figures": figures, "cost": cost, "hourly": hourly, "backlog": backlog}
         timing["simulate_s"] += t_b - t_a
         timing["metrics_s"] += time.perf_counter() - t_b
     return out, timing
@@ -212,7 +219,8 @@ def run_scenario(
         key: float(sum(t[key] for _, t in results)) for key in ("draw_s", "simulate_s", "metrics_s")
     }
     plan_results = {
-        name: _combine(scenario, name, [res[name] for res, _ in results]) for name in names
+        name: _combine(scenario, name, [res[name] for res, _ in results], rosters[name], timeline)
+        for name in names
     }
     timing["total_s"] = time.perf_counter() - start
     return RunResult(
@@ -227,12 +235,17 @@ def run_scenario(
     )
 
 
-def _combine(scenario: Scenario, name: str, reps: list[dict[str, Any]]) -> PlanResult:
+def _combine(
+    scenario: Scenario, name: str, reps: list[dict[str, Any]], roster: Roster, timeline: Timeline
+) -> PlanResult:
     channels = {}
     rows: list[dict[str, Any]] = []
+    backlogs = channel_backlogs(scenario, [rep["backlog"] for rep in reps])
     for ch_name, channel in scenario.channels.items():
         per_rep = [rep["figures"][ch_name] for rep in reps]
-        channels[ch_name] = summarize_channel(per_rep, channel.target.share)
+        summary = summarize_channel(per_rep, channel.target.share)
+        ci = summary.pop("ci95")
+        channels[ch_name] = {**summary, **backlogs[ch_name], "ci95": ci}
         rows.extend({"rep": r, "channel": ch_name, **fig} for r, fig in enumerate(per_rep))
     mean_offered = float(
         np.mean([sum(rep["figures"][c]["offered"] for c in scenario.channels) for rep in reps])
@@ -252,4 +265,7 @@ def _combine(scenario: Scenario, name: str, reps: list[dict[str, Any]]) -> PlanR
         per_replication=pd.DataFrame(rows),
         cost_per_replication=pd.DataFrame(cost_rows),
         hourly=hourly,
+        sustainability=summarize_sustainability(
+            scenario, scenario.plans[name], roster, timeline, [rep["backlog"] for rep in reps]
+        ),
     )
