@@ -242,6 +242,23 @@ def erlang_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the field tables of docs/scenario-format.md instead",
+    )
+
+
+@command("schema", _configure_schema)
+def schema_command(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files (for editors), or the field tables."""
+    from coverage.scenario.reference import fields_markdown, schema_json_text
+
+    sys.stdout.write(fields_markdown() if args.markdown else schema_json_text())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     _load_extra_commands()
@@ -261,7 +278,7 @@ def _load_extra_commands() -> None:
     """Import the modules that register further subcommands (batch, report, profile)."""
     import importlib
 
-    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli"):
+    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli", "coverage.calibrate.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

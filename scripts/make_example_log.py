@@ -125,7 +125,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     log.to_csv(out, index=False, lineterminator="\n")
-    print(f"wrote {len(log):,} contacts to {out}")  # noqa: T201
+    print(f"wrote {len(log):,} contacts to {out}")
 
 
 if __name__ == "__main__":

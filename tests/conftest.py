@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,6 @@ from coverage.scenario.model import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-SHARED = ROOT.parent / "shared"
 
 TINY: dict[str, Any] = {
     "name": "tiny",
@@ -64,3 +65,18 @@ def tiny_scenario(tiny_raw: dict[str, Any]) -> Scenario:
 def rng() -> np.random.Generator:
     """A seeded generator for tests that draw numbers themselves."""
     return np.random.default_rng(20260126)
+
+
+@pytest.fixture(scope="session")
+def cli() -> list[str]:
+    """The `coverage-sim` command as an argument list, used as ``[*cli, "run", file]``.
+
+    The console script installed beside ``sys.executable`` when there is one (the real entry
+    point, as users run it), else the one on PATH, else ``python -m coverage``: the tests run
+    from any environment, not only from ``.venv``. Every test that runs the CLI uses this.
+    """
+    local = Path(sys.executable).parent / "coverage-sim"
+    if local.exists():
+        return [str(local)]
+    found = shutil.which("coverage-sim")
+    return [found] if found else [sys.executable, "-m", "coverage"]

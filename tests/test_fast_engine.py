@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -26,16 +27,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coverage.calendar import build_timeline
 from coverage.cli import main
-from coverage.demand.arrivals import draw_contacts, scenario_languages
-from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Scenario, load_scenario, parse_scenario
 from coverage.simulation import fast_engine
 from coverage.simulation import simpy_engine as engine
-from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.dispatch import EngineInput, EngineOutput
+from coverage.simulation.pipeline import prepare_run, simulate_replication
 from coverage.simulation.replications import _replication_chunk, run_scenario
-from coverage.simulation.roster import Roster, build_roster
+from coverage.simulation.roster import Roster
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -52,28 +51,26 @@ OUTPUT_FIELDS = (
 )
 
 
-def engine_inputs(
-    scenario: Scenario, replications: int, *, max_contacts: int | None = None
-) -> list[tuple[str, Roster, EngineInput]]:
-    """Engine inputs of every plan × replication, built the way `batch._replication` does."""
-    timeline = build_timeline(scenario)
-    languages = scenario_languages(scenario)
-    rosters = {n: build_roster(scenario, p, timeline, languages) for n, p in scenario.plans.items()}
-    out = []
+def reference_runs(
+    scenario: Scenario, replications: int
+) -> Iterator[tuple[str, Roster, EngineInput, EngineOutput]]:
+    """Every plan × replication through the run's pipeline with the SimPy (reference) engine:
+    label, roster, the engine's input and the reference output."""
+    setup = prepare_run(scenario)
     for r in range(replications):
-        contacts = draw_contacts(scenario, timeline, seed=scenario.seed, replication=r)
-        if max_contacts is not None and len(contacts) > max_contacts:
-            continue
-        for name in scenario.plans:
-            bot = apply_automation(contacts, scenario, scenario.automation_for(name))
-            inp = build_engine_input(scenario, contacts, bot, rosters[name], timeline.end_s)
-            out.append((f"{name}/rep{r}", rosters[name], inp))
-    return out
+        for rep in simulate_replication(setup, seed=scenario.seed, replication=r, engine="simpy"):
+            yield f"{rep.plan}/rep{r}", rep.roster, rep.inp, rep.out
 
 
-def assert_same_outputs(inp: EngineInput, roster: Roster | None = None, label: str = "") -> None:
-    """Both engines give identical outputs (exact, NaN where NaN) on `inp`."""
-    ref: EngineOutput = engine.simulate(inp)
+def assert_same_outputs(
+    inp: EngineInput,
+    roster: Roster | None = None,
+    label: str = "",
+    ref: EngineOutput | None = None,
+) -> None:
+    """Both engines give identical outputs (exact, NaN where NaN) on `inp`; `ref` is the SimPy
+    engine's output when already computed."""
+    ref = engine.simulate(inp) if ref is None else ref
     fast: EngineOutput = fast_engine.simulate(inp)
     for name in OUTPUT_FIELDS:
         a, b = getattr(ref, name), getattr(fast, name)
@@ -92,10 +89,11 @@ def assert_same_outputs(inp: EngineInput, roster: Roster | None = None, label: s
 def test_bundled_scenario_outcomes_identical(path: Path):
     # functional: two replications of every plan, contact by contact
     scenario = load_scenario(path)
-    cases = engine_inputs(scenario, 2, max_contacts=300_000)
-    assert cases, f"{path.name}: no replication small enough to compare"
-    for label, roster, inp in cases:
-        assert_same_outputs(inp, roster, f"{path.stem}/{label}")
+    cases = 0
+    for label, roster, inp, ref in reference_runs(scenario, 2):
+        assert_same_outputs(inp, roster, f"{path.stem}/{label}", ref)
+        cases += 1
+    assert cases == 2 * len(scenario.plans)
 
 
 # --- functional: random small scenarios through the public pipeline --------------------------
@@ -208,8 +206,8 @@ def test_random_scenario_outcomes_identical(seed: int):
     # functional: random channels, concurrency, priorities, patience (ties from fixed and
     # empirical draws), languages, segments, bots, sites, shifts, shrinkage and crew changes
     scenario = parse_scenario(random_scenario(seed))
-    for label, roster, inp in engine_inputs(scenario, 1):
-        assert_same_outputs(inp, roster, f"random-{seed}/{label}")
+    for label, roster, inp, ref in reference_runs(scenario, 1):
+        assert_same_outputs(inp, roster, f"random-{seed}/{label}", ref)
 
 
 # --- functional: random engine inputs on a coarse time grid (many exact ties) ---------------
@@ -339,12 +337,7 @@ def test_spawned_pool_worker_imports_fast_engine(monkeypatch: pytest.MonkeyPatch
     # pytest that may be a script another test (AppTest) left there, so give it an empty one.
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     scenario = load_scenario(ROOT / "scenarios" / "erlang-a-example.yaml")
-    timeline = build_timeline(scenario)
-    rosters = {
-        n: build_roster(scenario, p, timeline, scenario_languages(scenario))
-        for n, p in scenario.plans.items()
-    }
-    args = (scenario, timeline, list(scenario.plans), rosters, 3, [0], "fast")
+    args = (prepare_run(scenario), 3, [0], "fast")
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         remote = pool.submit(_replication_chunk, args).result(timeout=120)
     local = _replication_chunk(args)

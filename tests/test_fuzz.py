@@ -193,6 +193,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             entry["language"] = draw(st.sampled_from(LANGUAGES))
         demand.append(entry)
+    # a shift may list only languages some contact needs (a typo otherwise, issue 14)
+    needed = sorted({e["language"] for e in [*regions.values(), *demand] if "language" in e})
     automation = {}
     for name in draw(st.lists(st.sampled_from(sorted(chans)), max_size=2, unique=True)):
         automation[name] = draw(st.fixed_dictionaries(
@@ -207,7 +209,8 @@ def valid_scenarios(draw: st.DrawFn) -> dict[str, Any]:
             site: dict[str, Any] = {
                 "time_zone": draw(st.sampled_from(ZONES)),
                 "hourly_cost": draw(_num(0, 60)),
-                "shifts": [draw(shifts(sorted(chans))) for _ in range(draw(st.integers(1, 3)))],
+                "shifts": [draw(shifts(sorted(chans), needed))
+                           for _ in range(draw(st.integers(1, 3)))],
             }
             if draw(st.booleans()):
                 site["night_premium"] = {"from": draw(clocks()), "to": draw(clocks()),
@@ -266,7 +269,7 @@ def clocks() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def shifts(draw: st.DrawFn, channel_names: list[str]) -> dict[str, Any]:
+def shifts(draw: st.DrawFn, channel_names: list[str], languages: list[str]) -> dict[str, Any]:
     shift: dict[str, Any] = {
         "start": draw(clocks()),
         "hours": draw(st.one_of(st.integers(1, 24), _num(0.25, 24))),
@@ -279,8 +282,8 @@ def shifts(draw: st.DrawFn, channel_names: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1,
                                           unique=True))
-    if draw(st.booleans()):
-        shift["languages"] = draw(st.lists(st.sampled_from(LANGUAGES), max_size=2, unique=True))
+    if languages and draw(st.booleans()):
+        shift["languages"] = draw(st.lists(st.sampled_from(languages), max_size=2, unique=True))
     if draw(st.booleans()):
         shift["holiday_agents"] = draw(st.integers(0, 4))
     return shift

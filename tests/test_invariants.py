@@ -52,17 +52,6 @@ def test_there_are_bundled_scenarios() -> None:
     assert len(SCENARIO_FILES) >= 2
 
 
-def test_checker_pipeline_matches_batch(tiny_scenario: Scenario) -> None:
-    # the checker re-runs the pipeline itself; its figures must be the ones batch reports
-    result = run_scenario(tiny_scenario, replications=2, engine="simpy")
-    for _, rep in simulate_replications(tiny_scenario, replications=2, engine="simpy"):
-        frame = result.plans[rep.plan].per_replication
-        for name in tiny_scenario.channels:
-            row = frame[(frame["rep"] == rep.replication) & (frame["channel"] == name)]
-            for key in ("offered", "answered", "abandoned", "answered_within_target"):
-                assert int(row[key].iloc[0]) == rep.figures[name][key]
-
-
 # ---------------------------------------------------------------------------------------------
 # the checker catches violations (unit)
 

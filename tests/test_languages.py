@@ -17,15 +17,13 @@ import pandas as pd
 import pytest
 
 from coverage.calendar import build_timeline, local_to_timeline_s
-from coverage.demand.arrivals import draw_contacts, scenario_languages
-from coverage.demand.automation import apply_automation
-from coverage.results.metrics import contact_log
+from coverage.demand.arrivals import scenario_languages
 from coverage.results.report import breakdown_table, comparison_text, language_gaps_table
 from coverage.scenario.model import Scenario, parse_scenario
-from coverage.simulation.dispatch import ABANDONED, ANSWERED, build_engine_input
+from coverage.simulation.dispatch import ABANDONED, ANSWERED
+from coverage.simulation.pipeline import prepare_run, simulate_replication
 from coverage.simulation.replications import run_scenario
 from coverage.simulation.roster import agents_on_duty, build_roster
-from coverage.simulation.simpy_engine import simulate
 
 HEADER = "timestamp,channel,region,handle_time_s,language,segment\n"
 
@@ -65,12 +63,9 @@ def _site(shifts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 def _outcomes(scenario: Scenario, plan: str) -> pd.DataFrame:
     """One row per contact of replication 0 (the engine's reference path, step by step)."""
-    timeline = build_timeline(scenario)
-    contacts = draw_contacts(scenario, timeline, seed=scenario.seed, replication=0)
-    roster = build_roster(scenario, scenario.plans[plan], timeline, scenario_languages(scenario))
-    bot = apply_automation(contacts, scenario, scenario.automation_for(plan))
-    inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
-    return contact_log(contacts, bot, inp, simulate(inp), roster)
+    setup = prepare_run(scenario, [plan])
+    (rep,) = simulate_replication(setup, seed=scenario.seed, replication=0, engine="simpy")
+    return rep.log
 
 
 # --------------------------------------------------------------------------------- languages

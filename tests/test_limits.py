@@ -21,8 +21,13 @@ from coverage.calendar import build_timeline
 from coverage.cli import main as cli_main
 from coverage.demand.arrivals import check_contact_budget
 from coverage.errors import ScenarioError
-from coverage.scenario.fields import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_yaml_text
 from coverage.scenario.model import load_scenario, parse_scenario
+from coverage.scenario.yaml_loader import (
+    MAX_FILE_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    read_yaml_text,
+)
 from coverage.simulation.replications import MAX_CONTACTS_PER_REPLICATION, run_scenario
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
 

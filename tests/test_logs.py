@@ -264,7 +264,7 @@ def test_multiline_quoted_field_keeps_line_numbers_right(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("header", "match"),
     [
-        ("timestamp,channel,agent\n", r"line 1: unknown column 'agent'"),
+        ("timestamp,channel,queue\n", r"line 1: unknown column 'queue'"),
         ("timestamp,region\n", r"line 1: missing column 'channel'"),
         ("", r"line 1: empty file"),
     ],

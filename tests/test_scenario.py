@@ -231,7 +231,8 @@ BAD_INPUTS: list[tuple[str, list[str | int], Any, str]] = [
         "start-unquoted-20-00-read-as-int",
         [*SHIFT0, "start"],
         1200,  # what yaml.safe_load makes of an unquoted 20:00
-        r"^plans\.day\.sites\.berlin\.shifts\[0\]\.start: 1200 is not a time of day.*quotes",
+        r"^plans\.day\.sites\.berlin\.shifts\[0\]\.start: 20:00 \(unquoted, which YAML reads "
+        r"as the number 1200\) is not a time of day: write it in quotes as \"20:00\"$",
     ),
     (
         "night-premium-bad-clock",
@@ -451,7 +452,7 @@ def test_unquoted_clock_in_a_real_yaml_file_unit(tmp_path: Path, tiny_raw: dict[
     path.write_text(text, encoding="utf-8")
     with pytest.raises(
         ScenarioError,
-        match=r"unquoted\.yaml: plans\.day\.sites\.berlin\.shifts\[0\]\.start: 1200 is not a time",
+        match=r"unquoted\.yaml: plans\.day\.sites\.berlin\.shifts\[0\]\.start: 20:00 \(unquoted",
     ) as info:
         load_scenario(path)
     assert info.value.file == str(path)

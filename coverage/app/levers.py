@@ -31,7 +31,6 @@ from typing import Any
 import pandas as pd
 
 from coverage.errors import ScenarioError, join_path
-from coverage.scenario.fields import read_yaml_text
 from coverage.scenario.model import (
     WEEKDAYS,
     Scenario,
@@ -39,6 +38,7 @@ from coverage.scenario.model import (
     parse_scenario,
     scenario_to_dict,
 )
+from coverage.scenario.yaml_loader import read_yaml_text
 
 MAX_UPLOAD_BYTES = 1_000_000  # an uploaded scenario is a few kilobytes
 MAX_APP_REPLICATIONS = 50

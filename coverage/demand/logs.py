@@ -30,6 +30,7 @@ import pandas as pd
 
 from coverage.calendar import Timeline, holiday_ordinals
 from coverage.demand.arrivals import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng, scenario_languages
+from coverage.demand.log_outcomes import OUTCOME_COLUMNS, outcome_columns, seconds_column
 from coverage.demand.logfit import (
     NS_PER_DAY,
     NS_PER_MINUTE,
@@ -47,7 +48,8 @@ from coverage.demand.logfit import (
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Demand, Scenario
 
-COLUMNS = ("timestamp", "channel", "region", "handle_time_s", "language", "segment")
+_BASE_COLUMNS = ("timestamp", "channel", "region", "handle_time_s", "language", "segment")
+COLUMNS = _BASE_COLUMNS + OUTCOME_COLUMNS
 NAME_COLUMNS = ("channel", "region", "language", "segment")
 STAMP = (
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)"
@@ -69,6 +71,9 @@ class RawLog:
     channel, region, language, segment : object arrays of str ('' when blank or absent)
     handle_s : float64, recorded handle time [s]; nan when blank or absent
     skipped : int, bad rows dropped (only with `skip_bad`)
+    wait_s : float64, seconds queued before answer or abandonment; nan when blank or absent
+    outcome, agent : object arrays of str ('' when blank or absent; outcome in lower case)
+    columns : the file's columns
     """
 
     file: str
@@ -82,6 +87,10 @@ class RawLog:
     segment: np.ndarray
     handle_s: np.ndarray
     skipped: int
+    wait_s: np.ndarray
+    outcome: np.ndarray
+    agent: np.ndarray
+    columns: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.line)
@@ -255,18 +264,8 @@ def _parse_columns(
             f"timestamp {shown!r} is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS] with an optional "
             "offset such as +01:00 or Z)"
         )
-    handle = np.full(n, np.nan)
-    if "handle_time_s" in columns:
-        raw = np.asarray(columns["handle_time_s"], dtype=object)
-        given = raw != ""
-        values = pd.to_numeric(pd.Series(raw[given], dtype=object), errors="coerce").to_numpy(
-            dtype=float
-        )
-        handle[given] = values
-        bad = given & ~(np.isfinite(handle) & (handle >= 0))
-        for i in np.flatnonzero(bad & (reason == "")):
-            reason[i] = f"handle_time_s {raw[i]!r} is not a number of seconds >= 0"
-        handle[bad] = np.nan
+    handle = seconds_column(columns, "handle_time_s", reason)
+    wait, outcome, agent = outcome_columns(columns, reason)
     names = {}
     for key in NAME_COLUMNS:
         names[key] = np.asarray(columns.get(key, [""] * n), dtype=object)
@@ -291,6 +290,10 @@ def _parse_columns(
         segment=names["segment"][keep],
         handle_s=handle[keep],
         skipped=len(bad_rows),
+        wait_s=wait[keep],
+        outcome=outcome[keep],
+        agent=agent[keep],
+        columns=tuple(columns),
     )
 
 

@@ -1,45 +1,27 @@
 """Field checks and error mapping shared by every input file (scenarios, sweeps, logs).
 
 Pydantic validates the structure; these helpers give the checks pydantic cannot express (time
-of day, IANA time zone, holiday calendar) and turn a ``ValidationError`` into one
+of day, IANA time zone, holiday calendar, weekdays) and turn a ``ValidationError`` into one
 :class:`~coverage.errors.ScenarioError` whose path reads like the file:
-``plans.single-site.sites.austin.shifts[1].start``.
+``plans.single-site.sites.austin.shifts[1].start``. Reading YAML files is
+:mod:`coverage.scenario.yaml_loader`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+import typing
 from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from coverage.errors import ScenarioError, join_path
 
-MAX_FILE_BYTES = 2_000_000  # a scenario is a few kilobytes; anything this big is a mistake
-MAX_YAML_NODES = 50_000  # values after expanding aliases; global-saas.yaml has about 1,000
-MAX_YAML_DEPTH = 64  # nesting levels; a scenario needs about 8
-
-
-def read_input_file(path: Path, *, kind: str = "file") -> bytes:
-    """The bytes of an input file, or a ScenarioError naming it (missing, folder, too big…)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", file=str(path)
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("", "no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise ScenarioError("", f"is a folder, not a {kind}", file=str(path)) from None
-    except PermissionError:
-        raise ScenarioError("", "permission denied", file=str(path)) from None
+MARKERS = ("function-", "list[", "dict[")  # pydantic's own parts of an error location
 
 
 class FieldError(ValueError):
@@ -52,17 +34,75 @@ class FieldError(ValueError):
 
 
 def check_clock(value: Any) -> str:
+    """A local time of day as ``"HH:MM"``; the error echoes what the file says."""
     if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: show what was written
+        written = f"{value // 60}:{value % 60:02d}" if 0 <= value < 60 * 60 else str(value)
         raise ValueError(
-            f'{value} is not a time of day: write it in quotes as "HH:MM" '
-            "(unquoted YAML reads 20:00 as the number 1200)"
+            f"{written} (unquoted, which YAML reads as the number {value}) is not a time of "
+            f'day: write it in quotes as "{written}"'
         )
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise ValueError(f'{value!r} is not a time of day ("HH:MM")')
-    hours, minutes = (int(p) for p in value.split(":"))
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        raise ValueError(f'{value!r} is not a time of day: write "HH:MM", e.g. "08:30"')
+    hours, minutes = (int(p) for p in value.strip().split(":"))
     if hours > 23 or minutes > 59:
         raise ValueError(f"{value!r} is not a time of day")
     return f"{hours:02d}:{minutes:02d}"
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_NAMES = {
+    **{d.lower(): i for i, d in enumerate(WEEKDAYS)},
+    **{
+        d: i
+        for i, d in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+_DAY_SETS = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
+DAYS_HELP = "all, weekdays, weekends, a range such as mon-fri, or a list such as [Mon, Tue]"
+
+
+def _weekday(text: str) -> int | None:
+    return _DAY_NAMES.get(text.strip().lower())
+
+
+def parse_days(value: Any) -> tuple[int, ...]:
+    """The weekdays (0 = Monday) a shift starts on, from a scenario's `days` field.
+
+    Parameters
+    ----------
+    value : str or list of str
+        ``all``, ``weekdays``, ``weekends``, a range of two days such as ``mon-fri`` or
+        ``fri-mon`` (wrapping past Sunday), one day, or a list of days; day names are three
+        letters or in full, in any capitalisation.
+
+    Returns
+    -------
+    tuple of int
+        Sorted weekday numbers, Monday 0 to Sunday 6, without repeats.
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _DAY_SETS:
+            return tuple(_DAY_SETS[text])
+        first, sep, last = text.partition("-")
+        lo, hi = _weekday(first), _weekday(last)
+        if sep and lo is not None and hi is not None:
+            return tuple(sorted({(lo + k) % 7 for k in range((hi - lo) % 7 + 1)}))
+        if not sep and lo is not None:
+            return (lo,)
+        raise ValueError(f"{value!r} is not {DAYS_HELP}")
+    if isinstance(value, list) and value:
+        out = []
+        for i, day in enumerate(value):
+            number = _weekday(day) if isinstance(day, str) else None
+            if number is None:
+                raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
+            out.append(number)
+        return tuple(sorted(set(out)))
+    raise ValueError(f"{value!r} is not {DAYS_HELP}")
 
 
 @cache
@@ -116,21 +156,82 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
     for item in loc:
         # pydantic adds markers to a location: validator names, container types, and "[key]"
         # when a mapping key (not its value) is bad; the path names the key itself
-        if isinstance(item, str) and (
-            item == "[key]" or item.startswith(("function-", "list[", "dict["))
-        ):
+        if isinstance(item, str) and (item == "[key]" or item.startswith(MARKERS)):
             continue
         parts.append("from" if item == "from_" else item)
     return join_path(*parts)
 
 
-def _message(err: Any) -> str:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (itself, or a member of a union), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (dict, list, tuple):
+        return None
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _item_type(annotation: Any) -> Any:
+    """What a dict's values or a list's items are, inside an annotation (or None)."""
+    if typing.get_origin(annotation) in (dict, list, tuple):
+        return typing.get_args(annotation)[-1]
+    for arg in typing.get_args(annotation):
+        found = _item_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _keys(model: type[BaseModel]) -> dict[str, str]:
+    """The keys a file writes for `model`'s fields (aliases first) → field names."""
+    return {(f.alias or name): name for name, f in model.model_fields.items() if not f.exclude}
+
+
+def known_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed in the mapping at `loc` (a pydantic error location) under `root`.
+
+    Walks the field annotations: a model field's name moves to its annotation, a dict key or
+    list index to the item type; pydantic's own markers in `loc` are skipped.
+    """
+    node: Any = root
+    for item in loc:
+        model = _model_in(node)
+        if model is not None and isinstance(item, str) and item in model.model_fields:
+            node = model.model_fields[item].annotation
+            continue
+        if model is not None and isinstance(item, str) and item in _keys(model):
+            node = model.model_fields[_keys(model)[item]].annotation
+            continue
+        inner = _item_type(node)
+        if inner is not None and not (isinstance(item, str) and item.startswith(MARKERS)):
+            node = inner
+    model = _model_in(node)
+    return list(_keys(model)) if model is not None else []
+
+
+def unknown_key_message(key: Any, known: list[str]) -> str:
+    """``unknown field; did you mean hourly_cost?``, or the valid keys when none is close."""
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field; did you mean {close[0]}?"
+    if known:
+        return f"unknown field (valid here: {', '.join(known)})"
+    return "unknown field (see docs/scenario-format.md)"
+
+
+def _message(err: Any, root: type[BaseModel] | None) -> str:
     ctx_err = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_err, FieldError):
         return ctx_err.message
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind == "extra_forbidden":
-        return "unknown field (check the spelling; see DESIGN.md for the format)"
+        loc = tuple(err["loc"])
+        known = known_keys(root, loc[:-1]) if root is not None else []
+        return unknown_key_message(loc[-1], known)
     if kind == "missing":
         return "is required"
     if msg.startswith("Value error, "):
@@ -141,13 +242,36 @@ def _message(err: Any) -> str:
     return f"{msg} (got {shown})" if kind != "value_error" else msg
 
 
-def first_error(exc: ValidationError) -> ScenarioError:
-    err = exc.errors()[0]
+def first_error(exc: ValidationError, *, root: type[BaseModel] | None = None) -> ScenarioError:
+    """The first problem of `exc` as a ScenarioError with the field path as the file reads.
+
+    Parameters
+    ----------
+    exc : ValidationError
+        What pydantic raised.
+    root : type of BaseModel, optional
+        The model that was validated; with it an unknown key gets the closest valid key as a
+        suggestion (``hourly_rate: unknown field; did you mean hourly_cost?``).
+    """
+    errors = exc.errors()
+    err = errors[0]
+    if err["type"] == "missing":
+        # a misspelled required key shows up twice: as missing and as unknown; the unknown
+        # one is the one to fix (and its suggestion names the missing key)
+        parent = tuple(err["loc"])[:-1]
+        err = next(
+            (
+                e
+                for e in errors
+                if e["type"] == "extra_forbidden" and tuple(e["loc"])[:-1] == parent
+            ),
+            err,
+        )
     loc = tuple(err["loc"])
     ctx_err = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_err, FieldError):
         loc = loc + ctx_err.field
-    return ScenarioError(_loc_to_path(loc), _message(err))
+    return ScenarioError(_loc_to_path(loc), _message(err, root))
 
 
 def nesting_depth(obj: Any, limit: int) -> int:
@@ -163,185 +287,3 @@ def nesting_depth(obj: Any, limit: int) -> int:
         elif isinstance(item, list):
             stack.extend((v, d + 1) for v in item)
     return deepest
-
-
-def read_yaml_text(text: str | bytes, *, file: str | None = None) -> Any:
-    """Parse YAML text safely (``yaml.safe_load``) with clear errors."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise ScenarioError(
-                "", f"file is {len(text):,} bytes; the limit is {MAX_FILE_BYTES:,}", file=file
-            )
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ScenarioError("", f"not UTF-8 text (byte {exc.start})", file=file) from None
-    if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            "", f"file is {len(text):,} characters; the limit is {MAX_FILE_BYTES:,}", file=file
-        )
-    try:
-        return _strict_load(text, file=file)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        # libyaml may put an error at the end of the text one line past it; PyYAML does not
-        last_line = text.count("\n")
-        where = f"line {min(mark.line, last_line) + 1}" if mark is not None else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(where, f"not valid YAML: {problem}", file=file) from None
-    except RecursionError:
-        raise ScenarioError("", "YAML nested too deeply", file=file) from None
-
-
-class _YamlTooBigError(Exception):
-    """Raised while composing: the document has more values than MAX_YAML_NODES."""
-
-
-class _NodeBudget:
-    """Loader mixin: stop composing once a document has more than MAX_YAML_NODES values."""
-
-    composed_nodes = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self.composed_nodes += 1
-        if self.composed_nodes > MAX_YAML_NODES:
-            raise _YamlTooBigError
-        return super().compose_node(parent, index)  # type: ignore[misc]
-
-
-class StrictSafeLoader(_NodeBudget, yaml.SafeLoader):
-    """``yaml.SafeLoader`` that stops composing a document with too many values.
-
-    `_strict_load` adds the checks made on the composed node graph (before any Python object
-    is built): expanded size (alias bombs), nesting depth, recursive aliases, duplicate keys.
-    """
-
-
-try:  # libyaml's event parser (5-10x faster); the node composer stays Python, with its budget
-    from yaml._yaml import CParser as _CParser
-
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    HAVE_LIBYAML = False
-
-if HAVE_LIBYAML:
-
-    class _FastStrictLoader(  # type: ignore[misc]
-        _NodeBudget,
-        yaml.composer.Composer,
-        _CParser,
-        yaml.constructor.SafeConstructor,
-        yaml.resolver.Resolver,
-    ):
-        """The same safe loader, reading events from libyaml."""
-
-        def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-    _LOADER: type = _FastStrictLoader
-else:  # pragma: no cover
-    _LOADER = StrictSafeLoader
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
-
-
-def check_yaml_graph(root: yaml.Node) -> str | None:
-    """What is wrong with the size or shape of a composed YAML document, or None.
-
-    Counts values as if every alias were expanded (memoized per node, so an alias bomb costs
-    nothing to measure), the nesting depth, and refuses an alias that contains itself.
-    """
-    expanded: dict[int, int] = {}
-    height: dict[int, int] = {}
-    started: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        kids = _children(node)
-        if finished:
-            expanded[key] = 1 + sum(expanded[id(k)] for k in kids)
-            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
-            if expanded[key] > MAX_YAML_NODES:
-                return (
-                    f"the document expands to more than {MAX_YAML_NODES:,} values "
-                    "(YAML aliases that multiply, an alias bomb?)"
-                )
-            if height[key] > MAX_YAML_DEPTH:
-                return f"nested deeper than {MAX_YAML_DEPTH} levels"
-            continue
-        if key in expanded:
-            continue
-        if key in started:
-            return "a YAML alias refers to a value that contains it (a recursive document)"
-        started.add(key)
-        stack.append((node, True))
-        stack.extend((k, False) for k in kids if id(k) not in expanded)
-    return None
-
-
-def find_duplicate_key(root: yaml.Node) -> tuple[str, str] | None:
-    """The first mapping key that appears twice in one mapping: (field path, message)."""
-    seen_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen_nodes:
-            continue
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            first_line: dict[tuple[str, str], int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    continue
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue  # `<<: *base` merges; explicit keys may override merged ones
-                line = key_node.start_mark.line + 1
-                ident = (key_node.tag, key_node.value)
-                if ident in first_line:
-                    return join_path(*path, key_node.value), (
-                        f"duplicate key (first at line {first_line[ident]}, again at line "
-                        f"{line}); a name may appear only once in a mapping"
-                    )
-                first_line[ident] = line
-                stack.append((value_node, (*path, key_node.value)))
-    return None
-
-
-def _strict_load(text: str, *, file: str | None) -> Any:
-    """``yaml.safe_load`` with limits: size after aliases, depth, duplicate keys."""
-    try:
-        loader = _LOADER(text)
-    except UnicodeError:  # text with lone surrogates (only possible when given str)
-        raise ScenarioError("", "not valid Unicode text", file=file) from None
-    try:
-        try:
-            node = loader.get_single_node()
-        except _YamlTooBigError:
-            raise ScenarioError(
-                "", f"the document has more than {MAX_YAML_NODES:,} values", file=file
-            ) from None
-        except UnicodeError:
-            raise ScenarioError("", "not valid Unicode text", file=file) from None
-        if node is None:
-            return None
-        problem = check_yaml_graph(node)
-        if problem:
-            raise ScenarioError("", problem, file=file)
-        duplicate = find_duplicate_key(node)
-        if duplicate:
-            raise ScenarioError(duplicate[0], duplicate[1], file=file)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()

@@ -26,6 +26,7 @@ from pydantic import (
 
 from coverage.errors import ScenarioError
 from coverage.scenario.fields import (
+    WEEKDAYS,
     FieldError,
     check_clock,
     check_holidays,
@@ -33,15 +34,14 @@ from coverage.scenario.fields import (
     check_time_zone,
     first_error,
     nesting_depth,
-    read_input_file,
-    read_yaml_text,
+    parse_days,
 )
+from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
 from coverage.units import clock_to_s, hours_to_s
 
 MAX_NESTING = 40
 MAX_SIGMA = 10.0  # lognormal sigma (of ln): sigma**2 must not overflow; 3 is already extreme
 MAX_CV = 10.0  # busyness_cv: 1/cv**2 is a gamma shape; larger values only overflow
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
@@ -219,6 +219,18 @@ class Demand(_Model):
             "arrival rate [contacts/h]: one number (flat) or 24 numbers by the region's local "
             "hour 0–23, each ≥ 0; exactly one of per_hour, replay, fit"
         ),
+        json_schema_extra={
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {
+                    "type": "array",
+                    "items": {"type": "number", "minimum": 0},
+                    "minItems": 24,
+                    "maxItems": 24,
+                },
+                {"type": "null"},
+            ]
+        },
     )
     weekday_factors: list[NonNegative] | None = Field(
         None,
@@ -369,9 +381,15 @@ class Shift(_Model):
     days: Any = Field(
         "all",
         description=(
-            "local dates the shift starts on: all, weekdays, weekends or a list such as "
-            "[Mon, Tue]; default all"
+            "local dates the shift starts on: all, weekdays, weekends, a range such as "
+            "mon-fri, one day, or a list such as [Mon, Tue]; any capitalisation; default all"
         ),
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "examples": ["all", "weekdays", "weekends"]},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ]
+        },
     )
     agents: int = Field(
         ge=0, le=100_000, description="crew size [agents], the same people each day; required"
@@ -394,17 +412,7 @@ class Shift(_Model):
     @field_validator("days", mode="before")
     @classmethod
     def _days(cls, value: Any) -> tuple[int, ...]:
-        named = {"all": range(7), "weekdays": range(5), "weekends": range(5, 7)}
-        if isinstance(value, str) and value in named:
-            return tuple(named[value])
-        if isinstance(value, list) and value:
-            out = []
-            for i, day in enumerate(value):
-                if day not in WEEKDAYS:
-                    raise FieldError(i, f"{day!r} is not a weekday (Mon..Sun)")
-                out.append(WEEKDAYS.index(day))
-            return tuple(sorted(set(out)))
-        raise ValueError(f"{value!r} is not all, weekdays, weekends or a list of Mon..Sun")
+        return parse_days(value)
 
     @property
     def start_s(self) -> float:
@@ -592,6 +600,7 @@ class Scenario(_Model):
             problem = None if source is None else _log_path_problem(source, self.base_dir)
             if problem:
                 raise FieldError(("demand", i, entry.kind), problem)
+        self._check_languages()
         self._check_automation(self.automation, ("automation",))
         for pname, plan in self.plans.items():
             if plan.automation is not None:
@@ -605,6 +614,25 @@ class Scenario(_Model):
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
         return self
+
+    def _check_languages(self) -> None:
+        """A language on a shift that no contact can need is a typo (a log may name any)."""
+        if any(entry.kind != "rates" for entry in self.demand):
+            return
+        named = [r.language for r in self.regions.values()]
+        named += [e.language for e in self.demand]
+        named += [getattr(s, "language", None) for s in self.segments.values()]
+        known = {language for language in named if language is not None}
+        for pname, plan in self.plans.items():
+            for sname, site in plan.sites.items():
+                for j, shift in enumerate(site.shifts):
+                    for k, language in enumerate(shift.languages or ()):
+                        if language not in known:
+                            raise FieldError(
+                                ("plans", pname, "sites", sname, "shifts", j, "languages", k),
+                                f"{language!r} is a language no region, demand entry or "
+                                f"segment uses (known: {', '.join(sorted(known)) or 'none'})",
+                            )
 
     def _check_automation(self, block: dict[str, Automation], where: tuple[str, ...]) -> None:
         for ch in block:
@@ -671,7 +699,7 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        raise first_error(exc) from None
+        raise first_error(exc, root=Scenario) from None
     return scenario
 
 

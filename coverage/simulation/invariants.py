@@ -27,51 +27,26 @@ relative `REL_TOL`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
-from coverage.demand.automation import BotOutcome, apply_automation
-from coverage.results.costs import plan_costs
-from coverage.results.metrics import COUNT_FIELDS, DEFLECTED, contact_log, replication_metrics
+from coverage.calendar import Timeline
+from coverage.results.metrics import COUNT_FIELDS, DEFLECTED
 from coverage.scenario.model import Scenario
-from coverage.simulation.dispatch import (
-    ABANDONED,
-    ANSWERED,
-    UNFINISHED,
-    EngineInput,
-    EngineOutput,
-    build_engine_input,
-)
-from coverage.simulation.replications import DEFAULT_ENGINE, RunResult, engine_function
-from coverage.simulation.roster import Roster, build_roster
+from coverage.settings import DEFAULT_ENGINE
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
+from coverage.simulation.pipeline import PlanReplication, prepare_run, simulate_replication
+from coverage.simulation.replications import RunResult
+from coverage.simulation.roster import Roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 TIME_TOL_S = 1e-6  # event-clock rounding [s]
 REL_TOL = 1e-9  # money and shares, relative to the larger magnitude
 SHARE_FIELDS = ("service_level", "abandon_rate", "p_wait", "p_miss_target", "occupancy")
 COST_FIELDS = ("total", "labor", "premiums", "automation", "seats", "paid_hours", "per_month")
-
-
-@dataclass(frozen=True)
-class Replication:
-    """Everything one (plan, replication) produced, for `check_replication`."""
-
-    plan: str
-    replication: int
-    contacts: Contacts
-    bot: BotOutcome
-    inp: EngineInput
-    out: EngineOutput
-    roster: Roster
-    log: pd.DataFrame
-    figures: dict[str, dict[str, Any]]
-    cost: dict[str, Any]
 
 
 def _close(a: float, b: float, rel: float = REL_TOL, abs_: float = 1e-9) -> bool:
@@ -231,7 +206,7 @@ def _holding(log: pd.DataFrame, served: np.ndarray) -> pd.DataFrame:
     return events[events["delta"] > 0]
 
 
-def check_replication(scenario: Scenario, timeline: Timeline, rep: Replication) -> list[str]:
+def check_replication(scenario: Scenario, timeline: Timeline, rep: PlanReplication) -> list[str]:
     """Every contact-level invariant of one (plan, replication); a list of violations."""
     bad: list[str] = []
     where = _where(rep.plan, rep.replication)
@@ -337,7 +312,7 @@ def check_replication(scenario: Scenario, timeline: Timeline, rep: Replication) 
 
 
 def _check_paid_hours(
-    where: str, scenario: Scenario, timeline: Timeline, rep: Replication
+    where: str, scenario: Scenario, timeline: Timeline, rep: PlanReplication
 ) -> list[str]:
     """Paid hours per site lie between the rostered hours in the window and those + overtime."""
     bad = []
@@ -407,30 +382,33 @@ def simulate_replications(
     seed: int | None = None,
     plans: Sequence[str] | None = None,
     engine: str = DEFAULT_ENGINE,
-) -> Iterable[tuple[Timeline, Replication]]:
-    """Run the pipeline the way `coverage.simulation.replications` does, keeping every per-contact
-    piece."""
+) -> Iterator[tuple[Timeline, PlanReplication]]:
+    """Every (plan, replication) of a run through the same pipeline `run_scenario` uses
+    (`coverage.simulation.pipeline.simulate_replication`), with every per-contact piece kept.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replications : int
+        Replications 0 … replications − 1.
+    seed : int, optional
+        Default: the scenario's seed.
+    plans : sequence of str, optional
+        Default: every plan.
+    engine : str
+        Engine name.
+
+    Yields
+    ------
+    (Timeline, PlanReplication)
+        The run's timeline and one plan's replication.
+    """
     seed = scenario.seed if seed is None else seed
-    timeline = build_timeline(scenario)
-    languages = scenario_languages(scenario)
-    names = list(plans or scenario.plans)
-    rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
-    simulate = engine_function(engine)
+    setup = prepare_run(scenario, plans)
     for r in range(replications):
-        contacts = draw_contacts(scenario, timeline, seed=seed, replication=r)
-        for name in names:
-            bot = apply_automation(contacts, scenario, scenario.automation_for(name))
-            inp = build_engine_input(scenario, contacts, bot, rosters[name], timeline.end_s)
-            out = simulate(inp)
-            log = contact_log(contacts, bot, inp, out, rosters[name])
-            figures = replication_metrics(scenario, timeline, log, rosters[name], out)
-            cost = plan_costs(
-                scenario.plans[name], rosters[name], out, bot, contacts.arrived_at_s, timeline
-            )
-            yield (
-                timeline,
-                Replication(name, r, contacts, bot, inp, out, rosters[name], log, figures, cost),
-            )
+        for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
+            yield setup.timeline, rep
 
 
 def check_scenario(

@@ -1,11 +1,11 @@
-"""Replications: the only place seeds become random streams, and where plans are compared.
+"""Replications: the only place seeds are laid out over replications, and where plans are
+compared.
 
-Replication r draws its contacts once (streams keyed by (seed, r, demand entry, purpose), see
-`coverage.demand.arrivals`) and every plan is simulated on those same contacts: common random
-numbers,
-so a difference between plans is the plans' and not noise. Replications are independent and may
-run in a process pool; the result is identical to a serial run because each replication's
-streams depend only on (seed, r).
+Replication r runs the per-replication pipeline (`coverage.simulation.pipeline`): its contacts
+are drawn once, from streams keyed by (seed, r, demand entry, purpose), and every plan is
+simulated on those same contacts — common random numbers, so a difference between plans is the
+plans' and not noise. Replications are independent and may run in a process pool; the result is
+identical to a serial run because each replication depends only on (seed, r).
 """
 
 from __future__ import annotations
@@ -23,16 +23,10 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import check_contact_budget, draw_contacts, scenario_languages
-from coverage.demand.automation import apply_automation
+from coverage.demand.arrivals import check_contact_budget
 from coverage.errors import ScenarioError
-from coverage.results.costs import plan_costs, summarize_costs
-from coverage.results.metrics import (
-    contact_log,
-    hourly_counts,
-    replication_metrics,
-    summarize_channel,
-)
+from coverage.results.costs import summarize_costs
+from coverage.results.metrics import summarize_channel
 from coverage.results.sustainability import (
     channel_backlogs,
     replication_backlog,
@@ -40,21 +34,25 @@ from coverage.results.sustainability import (
 )
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
-from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
-from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, Roster, build_roster, check_agent_budget
+from coverage.simulation.pipeline import (
+    RunSetup,
+    engine_function,
+    plan_names,
+    prepare_run,
+    simulate_replication,
+)
+from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, Roster, check_agent_budget
 
-
-def engine_function(name: str) -> Callable[[EngineInput], EngineOutput]:
-    """The simulate function of engine `name` ("simpy" reference, or "fast" compiled)."""
-    if name == "simpy":
-        from coverage.simulation.simpy_engine import simulate
-
-        return simulate
-    if name == "fast":
-        from coverage.simulation.fast_engine import simulate as fast_simulate
-
-        return fast_simulate
-    raise ScenarioError("--engine", f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "MAX_CONTACTS_PER_REPLICATION",
+    "PlanResult",
+    "RunResult",
+    "default_workers",
+    "engine_function",
+    "run_scenario",
+]
 
 
 @dataclass(frozen=True)
@@ -85,41 +83,30 @@ class RunResult:
 
 
 def _replication(
-    scenario: Scenario,
-    timeline: Timeline,
-    plans: Sequence[str],
-    rosters: dict[str, Roster],
-    seed: int,
-    r: int,
-    engine: str,
+    setup: RunSetup, seed: int, r: int, engine: str
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    simulate = engine_function(engine)
-    t0 = time.perf_counter()
-    contacts = draw_contacts(scenario, timeline, seed=seed, replication=r)
-    t1 = time.perf_counter()
-    timing = {"draw_s": t1 - t0, "simulate_s": 0.0, "metrics_s": 0.0}
+    """Replication `r` through the pipeline, keeping only what `_combine` needs (small to send
+    back from a worker process)."""
     out: dict[str, Any] = {}
-    for name in plans:
-        plan = scenario.plans[name]
-        t_a = time.perf_counter()
-        bot = apply_automation(contacts, scenario, scenario.automation_for(name))
-        inp = build_engine_input(scenario, contacts, bot, rosters[name], timeline.end_s)
-        result = simulate(inp)
-        t_b = time.perf_counter()
-        log = contact_log(contacts, bot, inp, result, rosters[name])
-        figures = replication_metrics(scenario, timeline, log, rosters[name], result)
-        cost = plan_costs(plan, rosters[name], result, bot, contacts.arrived_at_s, timeline)
-        hourly = hourly_counts(scenario, timeline, log)
-        backlog = replication_backlog(scenario, plan, timeline, log)
-        out[name] = {"figures": figures, "cost": cost, "hourly": hourly, "backlog": backlog}
-        timing["simulate_s"] += t_b - t_a
-        timing["metrics_s"] += time.perf_counter() - t_b
+    timing = {"draw_s": 0.0, "simulate_s": 0.0, "metrics_s": 0.0}
+    for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
+        plan = setup.scenario.plans[rep.plan]
+        backlog = replication_backlog(setup.scenario, plan, setup.timeline, rep.log)
+        out[rep.plan] = {
+            "figures": rep.figures,
+            "cost": rep.cost,
+            "hourly": rep.hourly,
+            "backlog": backlog,
+        }
+        timing["draw_s"] += rep.draw_s
+        timing["simulate_s"] += rep.simulate_s
+        timing["metrics_s"] += rep.metrics_s
     return out, timing
 
 
 def _replication_chunk(args: tuple[Any, ...]) -> list[tuple[dict[str, Any], dict[str, float]]]:
-    scenario, timeline, plans, rosters, seed, reps, engine = args
-    return [_replication(scenario, timeline, plans, rosters, seed, r, engine) for r in reps]
+    setup, seed, reps, engine = args
+    return [_replication(setup, seed, r, engine) for r in reps]
 
 
 def _process_pool(processes: int) -> Pool:
@@ -170,17 +157,13 @@ def run_scenario(
     seed = scenario.seed if seed is None else seed
     if n_reps < 1:
         raise ScenarioError("replications", f"must be at least 1, got {n_reps}")
-    names = list(scenario.plans) if not plans else list(plans)
-    for name in names:
-        if name not in scenario.plans:
-            raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
+    names = plan_names(scenario, plans)
     engine_function(engine)  # fail early on an unknown engine
     start = time.perf_counter()
     timeline = build_timeline(scenario)
     check_contact_budget(scenario, timeline, limit=max_contacts)
     check_agent_budget(scenario, limit=max_agents, plans=names)
-    languages = scenario_languages(scenario)
-    rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
+    setup = prepare_run(scenario, names)
     reps = list(range(n_reps))
     results: list[tuple[dict[str, Any], dict[str, float]]] = []
     if workers > 1 and n_reps > 1:
@@ -193,10 +176,7 @@ def run_scenario(
         pool = _process_pool(len(chunks))
         try:
             pending = [
-                pool.apply_async(
-                    _replication_chunk, ((scenario, timeline, names, rosters, seed, c, engine),)
-                )
-                for c in chunks
+                pool.apply_async(_replication_chunk, ((setup, seed, c, engine),)) for c in chunks
             ]
             for chunk, job in zip(chunks, pending, strict=True):
                 for r, res in zip(chunk, job.get(), strict=True):
@@ -212,14 +192,16 @@ def run_scenario(
         results = [by_rep[r] for r in reps]
     else:
         for r in reps:
-            results.append(_replication(scenario, timeline, names, rosters, seed, r, engine))
+            results.append(_replication(setup, seed, r, engine))
             if progress:
                 progress(r + 1, n_reps)
     timing = {
         key: float(sum(t[key] for _, t in results)) for key in ("draw_s", "simulate_s", "metrics_s")
     }
     plan_results = {
-        name: _combine(scenario, name, [res[name] for res, _ in results], rosters[name], timeline)
+        name: _combine(
+            scenario, name, [res[name] for res, _ in results], setup.rosters[name], setup.timeline
+        )
         for name in names
     }
     timing["total_s"] = time.perf_counter() - start
@@ -229,8 +211,8 @@ def run_scenario(
         seed=seed,
         engine=engine,
         plans=plan_results,
-        rosters=rosters,
-        timeline=timeline,
+        rosters=setup.rosters,
+        timeline=setup.timeline,
         timing=timing,
     )
 

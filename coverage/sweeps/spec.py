@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from coverage.errors import ScenarioError, join_path
-from coverage.scenario.fields import read_input_file, read_yaml_text
 from coverage.scenario.model import Scenario, parse_scenario, scenario_to_dict
+from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
 from coverage.simulation.replications import DEFAULT_ENGINE, MAX_CONTACTS_PER_REPLICATION
 
 SWEEP_KEYS = ("name", "description", "base", "seed", "replications", "set", "grid", "variants")

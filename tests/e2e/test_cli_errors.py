@@ -23,10 +23,10 @@ SITE = "plans.single-site.sites.berlin"
 # file stem → what the one stderr line must contain after "error: <file>: "
 EXPECTED: dict[str, str] = {
     "01-shift-start-25h": f"{SITE}.shifts[0].start: '25:00' is not a time of day",
-    "02-shift-start-unquoted": f'{SITE}.shifts[0].start: 1200 is not a time of day: write it in '
-    'quotes as "HH:MM"',
-    "03-unknown-top-level-key": "replicatons: unknown field",
-    "04-unknown-nested-key": "channels.phone.handle_time.mean: unknown field",
+    "02-shift-start-unquoted": f"{SITE}.shifts[0].start: 20:00 (unquoted, which YAML reads as "
+    'the number 1200) is not a time of day: write it in quotes as "20:00"',
+    "03-unknown-top-level-key": "replicatons: unknown field; did you mean replications?",
+    "04-unknown-nested-key": "channels.phone.handle_time.mean: unknown field; did you mean mean_s?",
     "05-negative-rate": "demand[0].per_hour: must be a finite number >= 0, got -20",
     "06-nan-handle-time": "channels.email.handle_time.mean_s: ",
     "07-yaml-syntax-error": "line 18: not valid YAML",

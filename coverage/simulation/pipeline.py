@@ -1,0 +1,273 @@
+"""The per-replication pipeline, written once: draw the contacts, then simulate every plan on them.
+
+One replication of a run is::
+
+    draw_contacts (once)  ──►  for each plan:  automation ─► engine input ─► engine
+                                                ─► contact log ─► metrics ─► costs ─► hourly counts
+
+`simulate_replication` does exactly this and yields one :class:`PlanReplication` per plan, with
+every per-contact piece kept, so the same function serves
+:func:`coverage.simulation.replications.run_scenario` (which keeps only the figures), the
+invariant checker (which inspects the contacts) and tests. `simulate_plan` is the inner step, for
+callers that draw contacts once and evaluate many plans on them (common random numbers).
+
+What a run shares across replications — the timeline and each plan's roster — is built once by
+`prepare_run`. Nothing here creates a random generator: `draw_contacts` derives every stream from
+(seed, replication, demand entry, purpose), so a replication depends on nothing but those.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from coverage.calendar import Timeline, build_timeline
+from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.automation import BotOutcome, apply_automation
+from coverage.errors import ScenarioError
+from coverage.results.costs import plan_costs
+from coverage.results.metrics import contact_log, hourly_counts, replication_metrics
+from coverage.scenario.model import Scenario
+from coverage.settings import DEFAULT_ENGINE, ENGINES
+from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.roster import Roster, build_roster
+
+Engine = Callable[[EngineInput], EngineOutput]
+
+
+def engine_function(name: str) -> Engine:
+    """The simulate function of an engine.
+
+    Parameters
+    ----------
+    name : str
+        ``"simpy"`` (the reference) or ``"fast"`` (compiled; identical outputs).
+
+    Returns
+    -------
+    callable
+        ``simulate(EngineInput) -> EngineOutput``, a deterministic function.
+
+    Raises
+    ------
+    ScenarioError
+        At path ``--engine`` for an unknown name.
+    """
+    if name == "simpy":
+        from coverage.simulation.simpy_engine import simulate
+
+        return simulate
+    if name == "fast":
+        from coverage.simulation.fast_engine import simulate as fast_simulate
+
+        return fast_simulate
+    raise ScenarioError("--engine", f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What every replication of a run shares.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    timeline : Timeline
+        Horizon, warm-up and drain [s from 00:00 UTC of the first day].
+    rosters : dict of str to Roster
+        The simulated plans, in run order, each with its agents' duty windows.
+    """
+
+    scenario: Scenario
+    timeline: Timeline
+    rosters: dict[str, Roster]
+
+
+def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
+    """The plans to simulate: `plans` checked against the scenario, or all in file order.
+
+    Raises
+    ------
+    ScenarioError
+        At path ``--plan`` for a plan the scenario does not define.
+    """
+    names = list(scenario.plans) if not plans else list(plans)
+    for name in names:
+        if name not in scenario.plans:
+            raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
+    return names
+
+
+def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSetup:
+    """Build the timeline and the rosters of `plans` (default: every plan, in file order).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    plans : sequence of str, optional
+        Plan names to simulate; each must exist in the scenario.
+
+    Returns
+    -------
+    RunSetup
+        Shared by every replication of the run.
+
+    Raises
+    ------
+    ScenarioError
+        At path ``--plan`` for a plan the scenario does not define.
+    """
+    names = plan_names(scenario, plans)
+    timeline = build_timeline(scenario)
+    languages = scenario_languages(scenario)
+    rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
+    return RunSetup(scenario=scenario, timeline=timeline, rosters=rosters)
+
+
+@dataclass(frozen=True)
+class PlanReplication:
+    """One plan in one replication: the per-contact pieces and the figures measured from them.
+
+    Attributes
+    ----------
+    plan : str
+        Plan name.
+    replication : int
+        Replication index r (0-based); with the seed it fixes every random draw.
+    contacts : Contacts
+        The replication's contacts (the same object for every plan).
+    bot : BotOutcome
+        Deflection and the time each contact joins the agent queue under this plan's automation.
+    inp, out : EngineInput, EngineOutput
+        What the engine was given and what it returned.
+    roster : Roster
+        The plan's agents and duty windows.
+    log : pandas.DataFrame
+        One row per contact (`coverage.results.metrics.contact_log`).
+    figures : dict
+        Per channel name, that channel's figures for this replication; key ``"_plan"`` holds
+        plan-wide figures (occupancy).
+    cost : dict
+        The plan's cost in the measured window (`coverage.results.costs.plan_costs`).
+    hourly : pandas.DataFrame
+        Counts per channel, region and UTC hour of the week
+        (`coverage.results.metrics.hourly_counts`).
+    draw_s, simulate_s, metrics_s : float
+        Wall time drawing the contacts (counted on the first plan of a replication only, 0
+        for the others), running automation and the engine, and measuring [s].
+    """
+
+    plan: str
+    replication: int
+    contacts: Contacts
+    bot: BotOutcome
+    inp: EngineInput
+    out: EngineOutput
+    roster: Roster
+    log: pd.DataFrame
+    figures: dict[str, dict[str, Any]]
+    cost: dict[str, Any]
+    hourly: pd.DataFrame
+    draw_s: float = 0.0
+    simulate_s: float = 0.0
+    metrics_s: float = 0.0
+
+
+def simulate_plan(
+    setup: RunSetup,
+    plan: str,
+    contacts: Contacts,
+    *,
+    replication: int,
+    engine: str | Engine = DEFAULT_ENGINE,
+) -> PlanReplication:
+    """Simulate one plan on already drawn contacts and measure it.
+
+    Parameters
+    ----------
+    setup : RunSetup
+        From `prepare_run`; must hold a roster for `plan`.
+    plan : str
+        Plan name.
+    contacts : Contacts
+        The replication's contacts (`coverage.demand.arrivals.draw_contacts`).
+    replication : int
+        Replication index, recorded in the result.
+    engine : str or callable, default the configured default engine
+        An engine name (see `engine_function`) or a simulate function.
+
+    Returns
+    -------
+    PlanReplication
+        With ``draw_s = 0``.
+    """
+    scenario, timeline = setup.scenario, setup.timeline
+    roster = setup.rosters[plan]
+    simulate = engine_function(engine) if isinstance(engine, str) else engine
+    t_start = time.perf_counter()
+    bot = apply_automation(contacts, scenario, scenario.automation_for(plan))
+    inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
+    out = simulate(inp)
+    t_simulated = time.perf_counter()
+    log = contact_log(contacts, bot, inp, out, roster)
+    figures = replication_metrics(scenario, timeline, log, roster, out)
+    cost = plan_costs(scenario.plans[plan], roster, out, bot, contacts.arrived_at_s, timeline)
+    hourly = hourly_counts(scenario, timeline, log)
+    return PlanReplication(
+        plan=plan,
+        replication=replication,
+        contacts=contacts,
+        bot=bot,
+        inp=inp,
+        out=out,
+        roster=roster,
+        log=log,
+        figures=figures,
+        cost=cost,
+        hourly=hourly,
+        simulate_s=t_simulated - t_start,
+        metrics_s=time.perf_counter() - t_simulated,
+    )
+
+
+def simulate_replication(
+    setup: RunSetup,
+    *,
+    seed: int,
+    replication: int,
+    engine: str | Engine = DEFAULT_ENGINE,
+) -> Iterator[PlanReplication]:
+    """Replication `replication` of a run: draw its contacts once, then simulate every plan.
+
+    Every plan sees the same contacts (common random numbers). The results are yielded one plan
+    at a time, so a caller that keeps only the figures holds one plan's per-contact arrays at
+    once.
+
+    Parameters
+    ----------
+    setup : RunSetup
+        From `prepare_run` (timeline and the rosters of the plans to simulate, in order).
+    seed : int
+        The run's seed.
+    replication : int
+        Replication index r (0-based); streams are keyed by (seed, r, demand entry, purpose).
+    engine : str or callable, default the configured default engine
+        An engine name (see `engine_function`) or a simulate function.
+
+    Yields
+    ------
+    PlanReplication
+        One per plan of `setup`, in its order; the first carries the drawing time ``draw_s``.
+    """
+    simulate = engine_function(engine) if isinstance(engine, str) else engine
+    t_start = time.perf_counter()
+    contacts = draw_contacts(setup.scenario, setup.timeline, seed=seed, replication=replication)
+    draw_s = time.perf_counter() - t_start
+    for i, plan in enumerate(setup.rosters):
+        result = simulate_plan(setup, plan, contacts, replication=replication, engine=simulate)
+        yield replace(result, draw_s=draw_s) if i == 0 else result
