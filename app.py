@@ -10,64 +10,60 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import compare, cost, downloads, hours, sidebar
-from coverage.app import charts, levers
-from coverage.errors import ScenarioError
+from app_pages import calibrate, compare, cost, downloads, hours, sidebar
+from coverage.app import boundary, charts, levers
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
-from coverage.simulation.replications import default_workers, run_scenario
-
-APP_MAX_CONTACTS = 300_000  # expected per replication; bigger runs belong in coverage-sim batch
 
 st.set_page_config(page_title="Coverage planner", layout="wide")
 
 
 @st.cache_data(show_spinner="Simulating every plan…", max_entries=24)
 def simulate(scenario_yaml: str, base_dir: str | None, seed: int, replications: int, engine: str):
-    """Run every plan of the scenario text; cached on these hashable primitives."""
+    """Run every plan of the scenario text; cached on these hashable primitives.
+
+    In this process and within the app's budget (`boundary.run_in_app`): no pool is forked
+    from the Streamlit server.
+    """
     scenario = scenario_from_text(scenario_yaml, base_dir=base_dir)
-    workers = min(2, default_workers()) if replications >= 4 else 1
-    result = run_scenario(
-        scenario,
-        replications=replications,
-        seed=seed,
-        engine=engine,
-        workers=workers,
-        max_contacts=APP_MAX_CONTACTS,
-    )
+    result = boundary.run_in_app(scenario, replications=replications, seed=seed, engine=engine)
     return result, channels_table(result), hourly_table(result), charts.agents_table(result)
 
 
 st.sidebar.title("Coverage planner")
-try:
+with boundary.page_boundary():  # every exception below becomes one line on the page
     base = sidebar.choose_scenario()
     sc = levers.apply_levers(base, sidebar.read_levers(base))
     result, channels, hourly, agents = simulate(
         dump_scenario_yaml(sc), sc.base_dir, sc.seed, sc.replications, sidebar.choose_engine()
     )
-except ScenarioError as exc:
-    st.error(str(exc))
-    st.stop()
 
-st.title(f"{sc.name}: {' vs '.join(result.plans)}")
-st.caption(
-    f"{sc.description}  \n{result.replications} replications · seed {result.seed} · engine "
-    f"{result.engine} · {result.timeline.window_s / 3600:g} measured hours from "
-    f"{result.timeline.start_utc:%Y-%m-%d %H:%M} UTC · intervals are 95% over replications"
-)
-page = st.navigation(
-    [
-        st.Page(
-            lambda: compare.show(result), title="Compare plans", url_path="compare", default=True
-        ),
-        st.Page(lambda: hours.show(result, hourly, agents), title="Hour of week", url_path="hours"),
-        st.Page(lambda: cost.show(result), title="Cost", url_path="cost"),
-        st.Page(
-            lambda: downloads.show(result, channels, hourly),
-            title="Downloads",
-            url_path="downloads",
-        ),
-    ],
-    position="top",
-)
-page.run()
+with boundary.page_boundary():  # pages inherit it: their errors are one line too
+    st.title(f"{sc.name}: {' vs '.join(result.plans)}")
+    st.caption(
+        f"{sc.description}  \n{result.replications} replications · seed {result.seed} · engine "
+        f"{result.engine} · {result.timeline.window_s / 3600:g} measured hours from "
+        f"{result.timeline.start_utc:%Y-%m-%d %H:%M} UTC · intervals are 95% over replications"
+    )
+    page = st.navigation(
+        [
+            st.Page(
+                lambda: compare.show(result),
+                title="Compare plans",
+                url_path="compare",
+                default=True,
+            ),
+            st.Page(
+                lambda: hours.show(result, hourly, agents), title="Hour of week", url_path="hours"
+            ),
+            st.Page(lambda: cost.show(result), title="Cost", url_path="cost"),
+            st.Page(
+                lambda: downloads.show(result, channels, hourly),
+                title="Downloads",
+                url_path="downloads",
+            ),
+            st.Page(calibrate.show, title="Calibrate", url_path="calibrate"),
+        ],
+        position="top",
+    )
+    page.run()

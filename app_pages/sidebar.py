@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from coverage.app import levers
+from coverage.app import boundary, levers
+from coverage.app.calibration import CALIBRATED_KEY
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
 from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
@@ -17,8 +18,14 @@ DEFAULT_REPLICATIONS = 10
 
 
 def choose_scenario() -> Scenario:
-    """A bundled scenario, or the uploaded one when it is valid (else its error is shown)."""
+    """A bundled scenario, or the uploaded one when it is valid (else its error is shown).
+
+    Once the Calibrate page has made a calibrated scenario, it is offered first.
+    """
     side = st.sidebar
+    calibrated = st.session_state.get(CALIBRATED_KEY)
+    if calibrated and side.checkbox("Use the calibrated scenario", True, key="use_calibrated"):
+        return levers.scenario_from_upload(calibrated.encode(), "calibrated.yaml")
     bundled = levers.bundled_scenarios(SCENARIOS)
     names = list(bundled)
     index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0
@@ -78,7 +85,7 @@ def _site_levers(sc: Scenario, k: str) -> dict[str, dict]:
                 out["hourly_cost"][key] = st.number_input(
                     f"{sname}: hourly cost [{sc.currency}/paid h]",
                     0.0,
-                    1e4,
+                    levers.MAX_MONEY,  # the model's bound: any valid file shows its own value
                     site.hourly_cost,
                     key=f"{k}cost:{key}",
                 )
@@ -86,7 +93,7 @@ def _site_levers(sc: Scenario, k: str) -> dict[str, dict]:
                 out["night_premium"][key] = st.number_input(
                     f"{sname}: night premium [share of hourly cost]",
                     0.0,
-                    5.0,
+                    levers.MAX_PREMIUM,
                     night,
                     0.05,
                     key=f"{k}night:{key}",
@@ -96,7 +103,7 @@ def _site_levers(sc: Scenario, k: str) -> dict[str, dict]:
 
 def read_levers(sc: Scenario) -> levers.Levers:
     """Draw the levers for `sc` and return what they say (only UI state is kept)."""
-    k = f"{sc.name}:"  # a scenario's levers start from its own values
+    k = boundary.content_key(sc)  # keyed by content: a scenario's levers start from its values
     with st.sidebar.expander("Demand, bot and patience", expanded=True):
         demand = _demand_levers(sc, k)
     sites = _site_levers(sc, k)
@@ -108,13 +115,14 @@ def read_levers(sc: Scenario) -> levers.Levers:
     reps = st.sidebar.slider(
         "Replications", 1, levers.MAX_APP_REPLICATIONS, DEFAULT_REPLICATIONS, key="replications"
     )
-    seed = st.sidebar.number_input("Seed", 0, 2**31 - 1, sc.seed, key=f"{k}seed")
+    # text, not a number widget: a seed may be up to 2**63 - 1, beyond what a browser's numbers hold
+    seed = levers.parse_seed(st.sidebar.text_input("Seed", str(sc.seed), key=f"{k}seed"))
     return levers.Levers(
         **demand,
         **sites,
         shift_agents=levers.shift_agents_changes(shifts, edited),
         replications=int(reps),
-        seed=int(seed),
+        seed=seed,
     )
 
 

@@ -15,13 +15,15 @@ import yaml
 from conftest import TINY
 from streamlit.testing.v1 import AppTest
 
+from coverage.app.boundary import content_key
 from coverage.errors import ScenarioError
-from coverage.scenario.model import scenario_from_text
+from coverage.scenario.model import load_scenario, scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 TIMEOUT_S = 60
-CHAT_DEFLECTION = "global-saas:defl:chat"
+# widget keys carry a hash of the scenario's content (an upload of the same name is another key)
+CHAT_DEFLECTION = f"{content_key(load_scenario(ROOT / 'scenarios' / 'global-saas.yaml'))}defl:chat"
 
 
 def _app(replications: int = 2) -> AppTest:

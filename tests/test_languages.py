@@ -139,7 +139,7 @@ def test_region_breakdown_adds_up_to_the_channel_figures(tmp_path: Path) -> None
     for plan, figures in result.plans.items():
         mine = table[(table["plan"] == plan) & (table["channel"] != "all")]
         for channel, row in figures.channels.items():
-            assert mine.loc[mine["channel"] == channel, "offered"].sum() == row["offered"]
+            assert mine.loc[mine["channel"] == channel, "offered"].sum() == row.offered
     assert set(table["region"]) == {"here", "there"}
 
 

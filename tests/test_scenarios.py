@@ -139,18 +139,18 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
         verdicts = [v for v in channel_verdicts(result, plan) if v.meets is not None]
         return f"{sum(bool(v.meets) for v in verdicts)}/{len(verdicts)} meet"
     if row == "sustainable":
-        bad = [e for e in result.plans[plan].sustainability if not e["sustainable"]]
+        bad = [e for e in result.plans[plan].sustainability if not e.sustainable]
         if not bad:
             return "yes"
-        return "no: " + ", ".join(f"{'/'.join(e['channels'])} {e['ratio']:.2f}×" for e in bad)
+        return "no: " + ", ".join(f"{'/'.join(e.channels)} {e.ratio:.2f}×" for e in bad)
     money = {
         "cost per month": "per_month", "automation cost": "automation", "premiums": "premiums",
         "paid hours": "paid_hours",
     }  # fmt: skip
     if row in money:
-        return f"{cost[money[row]]:,.0f}"
+        return f"{getattr(cost, money[row]):,.0f}"
     if row == "cost per contact":
-        return f"{cost['per_contact']:,.2f}"
+        return f"{cost.per_contact:,.2f}"
     words = row.split()
     if words[0] in ("language", "segment"):
         if words[2:] == ["hours", "uncovered"]:
@@ -165,7 +165,7 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
         "offered": "offered", "deflected": "deflected", "service level": "service_level",
         "abandon rate": "abandon_rate", "ASA": "asa_s", "occupancy": "occupancy",
     }[metric]  # fmt: skip
-    return _figure(result.plans[plan].channels[channel][key], key)
+    return _figure(getattr(result.plans[plan].channels[channel], key), key)
 
 
 def _figure(value: float | None, key: str) -> str:

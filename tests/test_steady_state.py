@@ -117,7 +117,8 @@ def test_sustainability_flags_the_overloaded_crew_and_not_the_stable_one_functio
     # 168 h, within 4 % — Poisson noise of ~2000 contacts × exponential handle times over 8
     # replications is ~1 %), available time exact: agents × 168 h × 0.65.
     for agents, sustainable in ((2, False), (4, True)):
-        out = result_dict(run_scenario(parse_scenario(_email(agents, warmup_weeks=1)), workers=1))
+        result = run_scenario(parse_scenario(_email(agents, warmup_weeks=1)), workers=1)
+        out = result_dict(result)
         (entry,) = out["plans"]["crew"]["sustainability"]
         assert set(entry) >= {
             "site",
@@ -133,7 +134,7 @@ def test_sustainability_flags_the_overloaded_crew_and_not_the_stable_one_functio
         assert entry["workload_hours"] == pytest.approx(1.6 * 168, rel=0.04)
         assert entry["ratio"] == pytest.approx(entry["workload_hours"] / entry["available_hours"])
         assert entry["sustainable"] is sustainable
-        warning = sustainability_warning(entry, "crew")
+        warning = sustainability_warning(result.plans["crew"].sustainability[0], "crew")
         assert (warning is None) == sustainable
         if not sustainable:
             # deficit 0.3 agent-hours per hour ≈ 380 emails a week, less the overtime of the

@@ -80,8 +80,8 @@ def test_explanation_names_the_cost_gap_and_the_hours_that_differ_functional(
     result = run_scenario(parse_scenario(_two_plans(tiny_raw, agents_b=2)), workers=1)
     lines = explain(result, "full", "cut")
     full, cut = result.plans["full"].cost, result.plans["cut"].cost
-    assert cut["labor"] == pytest.approx(full["labor"] * 2 / 7, rel=1e-9)
-    gap = full["per_month"] - cut["per_month"]
+    assert cut.labor == pytest.approx(full.labor * 2 / 7, rel=1e-9)
+    gap = full.per_month - cut.per_month
     assert lines[0].startswith(f"Cost: cut costs {format_money(gap, 'USD')} a month less")
     assert any(line.startswith("Service, phone:") for line in lines)
     hours = next(line for line in lines if line.startswith("Hours that differ most:"))

@@ -23,6 +23,7 @@ log at all, because an upload must never make the server open a path.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ import pandas as pd
 
 from coverage.errors import ScenarioError, join_path
 from coverage.scenario.model import (
+    MAX_MONEY,
+    MAX_PREMIUM,
     WEEKDAYS,
     Scenario,
     load_scenario,
@@ -42,6 +45,7 @@ from coverage.scenario.yaml_loader import read_yaml_text
 
 MAX_UPLOAD_BYTES = 1_000_000  # an uploaded scenario is a few kilobytes
 MAX_APP_REPLICATIONS = 50
+MAX_SEED = 2**63 - 1  # the model's bound
 DEFAULT_NIGHT = ("22:00", "06:00")  # night window given to a site that had no night premium
 _NAMED_DAYS = {(0, 1, 2, 3, 4, 5, 6): "all", (0, 1, 2, 3, 4): "weekdays", (5, 6): "weekends"}
 
@@ -161,13 +165,13 @@ def _set_shift_agents(data: dict[str, Any], key: ShiftKey, agents: int) -> None:
 
 def _set_hourly_cost(data: dict[str, Any], key: SiteKey, cost: float) -> None:
     path = join_path("levers", "hourly_cost", *key)
-    _site(data, path, key)["hourly_cost"] = _number(path, cost, hi=1e6)
+    _site(data, path, key)["hourly_cost"] = _number(path, cost, hi=MAX_MONEY)
 
 
 def _set_night_premium(data: dict[str, Any], key: SiteKey, rate: float) -> None:
     path = join_path("levers", "night_premium", *key)
     site = _site(data, path, key)
-    rate = _number(path, rate, hi=10.0)
+    rate = _number(path, rate, hi=MAX_PREMIUM)
     if "night_premium" in site:
         site["night_premium"]["rate"] = rate
     elif rate > 0:
@@ -201,6 +205,16 @@ def _set_patience_mean(data: dict[str, Any], channel: str, mean_s: float) -> Non
     if "samples_s" in patience:
         raise ScenarioError(path, "an empirical patience has no mean to set; use the multiplier")
     patience["mean_s"] = _number(path, mean_s, hi=1e7)
+
+
+def parse_seed(text: str) -> int:
+    """A seed typed as text: a whole number from 0 to 2**63 − 1 (ScenarioError ``levers.seed``)."""
+    cleaned = text.strip().replace("_", "").replace(",", "")
+    if not re.fullmatch(r"[0-9]{1,20}", cleaned) or int(cleaned) > MAX_SEED:
+        raise ScenarioError(
+            "levers.seed", f"must be a whole number from 0 to {MAX_SEED:,}, got {text[:40]!r}"
+        )
+    return int(cleaned)
 
 
 def apply_levers(scenario: Scenario, levers: Levers) -> Scenario:

@@ -58,9 +58,10 @@ def explain(result: RunResult, a: str, b: str) -> list[str]:
     ca, cb = result.plans[a].cost, result.plans[b].cost
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
     out = []
-    diff = cb["per_month"] - ca["per_month"]
+    diff = cb.per_month - ca.per_month
     parts = sorted(
-        ((k, (cb[k] - ca[k]) * to_month) for k in COMPONENTS), key=lambda kv: -abs(kv[1])
+        ((k, (getattr(cb, k) - getattr(ca, k)) * to_month) for k in COMPONENTS),
+        key=lambda kv: -abs(kv[1]),
     )
     named = [f"{k} {'+' if v >= 0 else '-'}{format_money(abs(v), cur)}" for k, v in parts if v]
     word = "more" if diff >= 0 else "less"
@@ -75,8 +76,8 @@ def explain(result: RunResult, a: str, b: str) -> list[str]:
     gaps = []
     for name in result.scenario.channels:
         la, lb = va[name].service_level, vb[name].service_level
-        fa = result.plans[a].channels[name]["asa_s"]
-        fb = result.plans[b].channels[name]["asa_s"]
+        fa = result.plans[a].channels[name].asa_s
+        fb = result.plans[b].channels[name].asa_s
         if la is None or lb is None:
             continue
         gaps.append((abs(la - lb), abs((fa or 0) - (fb or 0)), name, la, lb, fa, fb))
@@ -101,13 +102,13 @@ def explain(result: RunResult, a: str, b: str) -> list[str]:
     out += _language_lines(result, a, b)
     for plan in (a, b):
         for e in result.plans[plan].sustainability:
-            if not e["sustainable"]:
+            if not e.sustainable:
                 out.append(
-                    f"Sustainability: {plan}'s {'/'.join(e['channels'])} crew ({e['site']}) has "
-                    f"{e['ratio']:.2f}× its available time in work; its backlog goes "
-                    f"{e['backlog_start']:,.0f} → {e['backlog_end']:,.0f} over the window."
-                    if e["ratio"] is not None
-                    else f"Sustainability: {plan}'s {'/'.join(e['channels'])} crew has no time."
+                    f"Sustainability: {plan}'s {'/'.join(e.channels)} crew ({e.site}) has "
+                    f"{e.ratio:.2f}× its available time in work; its backlog goes "
+                    f"{e.backlog_start:,.0f} → {e.backlog_end:,.0f} over the window."
+                    if e.ratio is not None
+                    else f"Sustainability: {plan}'s {'/'.join(e.channels)} crew has no time."
                 )
     return out
 
@@ -119,8 +120,10 @@ def _premium_and_seat_lines(result: RunResult, a: str, b: str) -> list[str]:
     for kind in ("premiums", "seats"):
         bits = []
         for plan in (a, b):
-            sites = result.plans[plan].cost["by_site"]
-            paid = [(s, f[kind] * to_month) for s, f in sites.items() if f[kind] > 0]
+            sites = result.plans[plan].cost.by_site
+            paid = [
+                (s, getattr(f, kind) * to_month) for s, f in sites.items() if getattr(f, kind) > 0
+            ]
             if paid:
                 where = ", ".join(f"{s} {format_money(v, cur)}" for s, v in paid)
                 bits.append(f"{plan}: {where}")

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline
+from coverage.results.figures import CrewGroupSustainability
 from coverage.results.metrics import ci95
 from coverage.scenario.model import Plan, Scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
@@ -152,7 +153,7 @@ def summarize_sustainability(
     roster: Roster,
     timeline: Timeline,
     reps: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
+) -> list[CrewGroupSustainability]:
     """The JSON `sustainability` list of a plan from its replications' `replication_backlog`."""
     names = list(scenario.channels)
     weeks = timeline.window_s / SECONDS_PER_WEEK
@@ -171,45 +172,47 @@ def summarize_sustainability(
         grows = has_async and mean_growth > GROWTH_MIN_SHARE * contacts and significant
         overloaded = has_async and (ratio is None or ratio >= 1.0) and workload_hours > 0
         out.append(
-            {
-                "site": " + ".join(group.sites),
-                "channels": [names[c] for c in group.channels],
-                "workload_hours": workload_hours,
-                "available_hours": avail,
-                "ratio": ratio,
-                "sustainable": not (overloaded or grows),
-                "backlog_start": float(np.mean([r["backlog_start"] for r in rows])),
-                "backlog_end": float(np.mean([r["backlog_end"] for r in rows])),
-                "backlog_growth_per_week": mean_growth / weeks if weeks > 0 else None,
-            }
+            CrewGroupSustainability(
+                site=" + ".join(group.sites),
+                channels=[names[c] for c in group.channels],
+                workload_hours=workload_hours,
+                available_hours=avail,
+                ratio=ratio,
+                sustainable=not (overloaded or grows),
+                backlog_start=float(np.mean([r["backlog_start"] for r in rows])),
+                backlog_end=float(np.mean([r["backlog_end"] for r in rows])),
+                backlog_growth_per_week=mean_growth / weeks if weeks > 0 else None,
+            )
         )
     return out
 
 
-def channel_backlogs(scenario: Scenario, reps: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def channel_backlogs(
+    scenario: Scenario, reps: list[dict[str, Any]]
+) -> dict[str, tuple[float, float]]:
     """Mean backlog per channel at the start and the end of the window, over replications."""
     return {
-        name: {
-            "backlog_start": float(np.mean([rep["channel_start"][c] for rep in reps])),
-            "backlog_end": float(np.mean([rep["channel_end"][c] for rep in reps])),
-        }
+        name: (
+            float(np.mean([rep["channel_start"][c] for rep in reps])),
+            float(np.mean([rep["channel_end"][c] for rep in reps])),
+        )
         for c, name in enumerate(scenario.channels)
     }
 
 
-def sustainability_warning(entry: dict[str, Any], plan: str) -> str | None:
+def sustainability_warning(entry: CrewGroupSustainability, plan: str) -> str | None:
     """One line for an unsustainable group, e.g. "email/social at single-site (austin): workload
     1.05× available time — backlog grows ~420 contacts a week"; None when it is sustainable."""
-    if entry["sustainable"]:
+    if entry.sustainable:
         return None
-    ratio = entry["ratio"]
+    ratio = entry.ratio
     load = "no available time" if ratio is None else f"workload {ratio:.2f}× available time"
-    growth = entry["backlog_growth_per_week"]
+    growth = entry.backlog_growth_per_week
     trend = ""
     if growth is not None and not math.isnan(growth):
         trend = (
             f" — backlog grows ~{growth:,.0f} contacts a week"
             if growth > 0
-            else f" — backlog {entry['backlog_end']:,.0f} contacts at the end of the window"
+            else f" — backlog {entry.backlog_end:,.0f} contacts at the end of the window"
         )
-    return f"{'/'.join(entry['channels'])} at {plan} ({entry['site']}): {load}{trend}"
+    return f"{'/'.join(entry.channels)} at {plan} ({entry.site}): {load}{trend}"

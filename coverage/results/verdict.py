@@ -16,7 +16,6 @@ Rules (docs/verdicts.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from coverage.formatting import format_money, format_share, format_target
 from coverage.results.sustainability import sustainability_warning
@@ -45,9 +44,9 @@ def channel_verdicts(result: RunResult, plan: str) -> list[ChannelVerdict]:
     """The verdict of every channel of `plan`, in scenario order."""
     out = []
     for name, channel in result.scenario.channels.items():
-        fig: dict[str, Any] = result.plans[plan].channels[name]
-        level = fig["service_level"]
-        bounds = fig["ci95"]["service_level"]
+        fig = result.plans[plan].channels[name]
+        level = fig.service_level
+        bounds = fig.ci95.service_level
         share = channel.target.share
         interval = (bounds[0], bounds[1]) if bounds else None
         out.append(
@@ -80,18 +79,18 @@ def plan_is_sound(result: RunResult, plan: str) -> bool:
     """Every channel with contacts meets its target and every crew group is sustainable."""
     misses = [v for v in channel_verdicts(result, plan) if v.meets is False]
     groups = result.plans[plan].sustainability
-    return not misses and all(entry["sustainable"] for entry in groups)
+    return not misses and all(entry.sustainable for entry in groups)
 
 
 def shortfalls(result: RunResult, plan: str) -> int:
     """Targets missed plus crew groups that are not sustainable."""
     n = sum(v.meets is False for v in channel_verdicts(result, plan))
-    return n + sum(not e["sustainable"] for e in result.plans[plan].sustainability)
+    return n + sum(not e.sustainable for e in result.plans[plan].sustainability)
 
 
 def recommended_plan(result: RunResult) -> str:
     """The cheapest sound plan per month; if none is sound, the fewest shortfalls, then cheapest."""
-    cost = {p: result.plans[p].cost["per_month"] for p in result.plans}
+    cost = {p: result.plans[p].cost.per_month for p in result.plans}
     return min(result.plans, key=lambda p: (shortfalls(result, p), cost[p]))
 
 
@@ -99,7 +98,7 @@ def recommendation(result: RunResult) -> str:
     """One line: the cheapest plan that meets every target sustainably, and by how much."""
     cur = result.scenario.currency
     plans = list(result.plans)
-    cost = {p: result.plans[p].cost["per_month"] for p in plans}
+    cost = {p: result.plans[p].cost.per_month for p in plans}
     sound = sorted((p for p in plans if plan_is_sound(result, p)), key=lambda p: cost[p])
     if len(plans) == 1:
         p = plans[0]
@@ -139,8 +138,8 @@ def verdict_lines(result: RunResult) -> list[str]:
     for plan in result.plans:
         cost = result.plans[plan].cost
         lines.append(
-            f"  {plan}: {format_money(cost['per_month'], cur)} a month, "
-            f"{format_money(cost['per_contact'], cur, cents=True)} per contact"
+            f"  {plan}: {format_money(cost.per_month, cur)} a month, "
+            f"{format_money(cost.per_contact, cur, cents=True)} per contact"
         )
         for v in channel_verdicts(result, plan):
             mark = "✗" if v.meets is False else ("✓" if v.meets else " ")

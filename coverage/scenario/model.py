@@ -25,6 +25,8 @@ from pydantic import (
 )
 
 from coverage.errors import ScenarioError
+from coverage.scenario.capacity import Capacity, check_capacity_sites
+from coverage.scenario.capacity import CapacitySite as CapacitySite  # re-exported: a scenario model
 from coverage.scenario.fields import (
     WEEKDAYS,
     FieldError,
@@ -42,12 +44,21 @@ from coverage.units import clock_to_s, hours_to_s
 MAX_NESTING = 40
 MAX_SIGMA = 10.0  # lognormal sigma (of ln): sigma**2 must not overflow; 3 is already extreme
 MAX_CV = 10.0  # busyness_cv: 1/cv**2 is a gamma shape; larger values only overflow
+# Money and premiums are bounded so that every cost total is finite: at most 1e12 per hour,
+# contact or seat-month and premiums of 100 (10,000 %), a plan's total stays below 1e30.
+MAX_MONEY = 1e12
+MAX_PREMIUM = 100.0
 DEFAULT_START = dt.date(2026, 1, 5)  # a Monday
+# horizons start in these years: time zones and holiday calendars are known there, and every
+# instant of the horizon and its drain fits pandas' nanosecond timestamps (1677–2262)
+FIRST_START, LAST_START = dt.date(1970, 1, 1), dt.date(2200, 12, 31)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
+Premium = Annotated[float, Field(ge=0.0, le=MAX_PREMIUM)]
 
 
 class _Model(BaseModel):
@@ -339,8 +350,8 @@ class Automation(_Model):
         0.0,
         description="bot conversation before a contact joins the agent queue [s]; ≥ 0; default 0",
     )
-    cost_per_contact: NonNegative = Field(
-        0.0, description="bot cost per conversation [currency/contact]; ≥ 0; default 0"
+    cost_per_contact: Money = Field(
+        0.0, description="bot cost per conversation [currency/contact]; 0 to 1e12; default 0"
     )
 
 
@@ -354,8 +365,9 @@ class NightPremium(_Model):
     to: str = Field(
         description='end of the window, site-local "HH:MM"; may be earlier than from (wraps)'
     )
-    rate: NonNegative = Field(
-        description="share added to hourly_cost inside the window [0–1 typical]; ≥ 0; required"
+    rate: Premium = Field(
+        description="share added to hourly_cost inside the window [0–1 typical]; ≥ 0, ≤ 100; "
+        "required"
     )
 
     _clock = field_validator("from_", "to", mode="before")(check_clock)
@@ -429,20 +441,23 @@ class Site(_Model):
     """A place where agents work, in its own time zone, with its pay rules."""
 
     time_zone: str = Field(description="IANA time zone of the site (shift clocks); required")
-    hourly_cost: NonNegative = Field(
-        description="fully loaded cost per paid agent hour [currency/h]; ≥ 0; required"
+    hourly_cost: Money = Field(
+        description="fully loaded cost per paid agent hour [currency/h]; 0 to 1e12; required"
     )
     night_premium: NightPremium | None = Field(
         None, description="pay premium inside a local clock window; default none"
     )
-    weekend_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost on local Sat and Sun [0–1 typical]; default 0"
+    weekend_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost on local Sat and Sun; ≤ 100; default 0",
     )
-    holiday_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost on the site's public holidays; default 0"
+    holiday_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost on the site's public holidays; ≤ 100; default 0",
     )
-    overtime_premium: NonNegative = Field(
-        0.0, description="share added to hourly_cost for overtime past a shift's end; default 0"
+    overtime_premium: Premium = Field(
+        0.0,
+        description="share added to hourly_cost for overtime past a shift's end; ≤ 100; default 0",
     )
     holidays: str | None = Field(
         None, description="public-holiday calendar of the site (US, DE-BY, PH, …); default none"
@@ -453,8 +468,9 @@ class Site(_Model):
         lt=1.0,
         description="share of paid time not available for contacts [0–1); default 0",
     )
-    seat_cost_per_month: NonNegative = Field(
-        0.0, description="cost per seat (peak agents on duty) per month [currency]; default 0"
+    seat_cost_per_month: Money = Field(
+        0.0,
+        description="cost per seat (peak agents on duty) per month [currency, ≤ 1e12]; default 0",
     )
     shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
 
@@ -492,11 +508,16 @@ class Horizon(_Model):
     def _date(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
+                value = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
         if isinstance(value, dt.datetime):
             raise ValueError("give a date (YYYY-MM-DD), not a date and time")
+        if isinstance(value, dt.date) and not FIRST_START <= value <= LAST_START:
+            raise ValueError(
+                f"{value.isoformat()} is outside the supported years "
+                f"{FIRST_START.year}–{LAST_START.year}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -573,6 +594,11 @@ class Scenario(_Model):
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
     )
+    capacity: Capacity | None = Field(
+        None,
+        description="a plan over months: demand growth and seasons, hiring, training and "
+        "attrition per site (docs/capacity.md); absent = no capacity plan",
+    )
     base_dir: str | None = Field(
         None, exclude=True, description="folder of the file (set by the loader, not by users)"
     )
@@ -613,7 +639,18 @@ class Scenario(_Model):
                                 ("plans", pname, "sites", sname, "shifts", j, "channels", c),
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
+        if self.capacity is not None:
+            self._check_capacity(self.capacity)
         return self
+
+    def _check_capacity(self, capacity: Capacity) -> None:
+        check_capacity_sites(capacity, {p: list(plan.sites) for p, plan in self.plans.items()})
+        for i, entry in enumerate(self.demand):
+            if entry.kind != "rates":
+                raise FieldError(
+                    ("demand", i, entry.kind),
+                    "a capacity plan scales demand by month: give rates (per_hour) here",
+                )
 
     def _check_languages(self) -> None:
         """A language on a shift that no contact can need is a typo (a log may name any)."""

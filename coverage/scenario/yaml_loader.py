@@ -69,6 +69,23 @@ class _YamlTooBigError(Exception):
     """Raised while composing: the document has more values than MAX_YAML_NODES."""
 
 
+class _BadScalarError(Exception):
+    """Raised while constructing: a scalar YAML resolves to a type it cannot hold (a date)."""
+
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+        self.message = message
+
+
+def _construct_timestamp(loader: Any, node: yaml.Node) -> Any:
+    """An unquoted date or timestamp; an impossible one (2026-02-30) is an input error."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as exc:
+        raise _BadScalarError(node, f"{node.value!r} is not a valid date ({exc})") from None
+
+
 class _NodeBudget:
     """Loader mixin: stop composing once a document has more than MAX_YAML_NODES values."""
 
@@ -116,6 +133,9 @@ if HAVE_LIBYAML:
     _LOADER: type = _FastStrictLoader
 else:  # pragma: no cover
     _LOADER = StrictSafeLoader
+StrictSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+if HAVE_LIBYAML:
+    _FastStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -214,6 +234,9 @@ def _strict_load(text: str, *, file: str | None) -> Any:
         duplicate = find_duplicate_key(node)
         if duplicate:
             raise ScenarioError(duplicate[0], duplicate[1], file=file)
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except _BadScalarError as exc:
+            raise ScenarioError(f"line {exc.line}", exc.message, file=file) from None
     finally:
         loader.dispose()
