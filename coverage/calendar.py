@@ -140,6 +140,11 @@ def holidays_for(calendar_code: str | None, timeline: Timeline) -> frozenset[int
     return holiday_ordinals(calendar_code, first, last)
 
 
+def is_holiday(date_ordinals: np.ndarray, calendar_code: str, timeline: Timeline) -> np.ndarray:
+    """Whether each local date (``date.toordinal()``) is a public holiday of `calendar_code`."""
+    return np.isin(date_ordinals, list(holidays_for(calendar_code, timeline)))
+
+
 def local_dates(time_zone: str, timeline: Timeline, *, margin_days: int = 1) -> list[dt.date]:
     """Every local date the timeline touches in `time_zone`, plus `margin_days` on each side."""
     tz = ZoneInfo(time_zone)
