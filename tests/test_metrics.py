@@ -382,6 +382,8 @@ def test_summarize_channel_means_nulls_and_p_miss_target_unit():
         "frt_p90_s",
         "frt_max_s",
         "occupancy",
+        "backlog_start",  # extension: set by the run from the contact log (None here)
+        "backlog_end",
         "ci95",
     ]
 
