@@ -152,6 +152,7 @@ def test_weekday_factors_scale_each_local_weekday_unit_and_validation():
     factors = [1.0, 2.0, 0.5, 0.0, 1.0, 1.5, 0.25]
     sc = _scenario(
         horizon={"start": "2026-01-05", "days": 7},
+        warmup_weeks=0,  # one week of timeline, reshaped by weekday below
         demand=[{"channel": "phone", "region": "utc", "per_hour": 10, "weekday_factors": factors}],
     )
     timeline = build_timeline(sc)

@@ -221,9 +221,11 @@ def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) 
 
             total += logs.expected_contacts(entry, k, scenario, timeline)
     if total > limit:
+        weeks = scenario.burn_in_weeks
+        burn_in = f" (burn-in weeks included: {weeks})" if weeks else ""
         raise ScenarioError(
             "demand",
-            f"about {total:,.0f} contacts per replication; the limit is {limit:,} "
+            f"about {total:,.0f} contacts per replication{burn_in}; the limit is {limit:,} "
             "(raise it with --max-contacts if you mean it)",
         )
     return total
