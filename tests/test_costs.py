@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from coverage.calendar import build_timeline
-from coverage.demand.arrivals import scenario_languages
 from coverage.demand.automation import BotOutcome
+from coverage.demand.codes import scenario_languages
 from coverage.results.costs import (
     peak_on_duty,
     plan_costs,

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from coverage.calendar import build_timeline, local_to_timeline_s
-from coverage.demand.arrivals import scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.results.report import breakdown_table, comparison_text, language_gaps_table
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED

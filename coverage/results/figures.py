@@ -130,6 +130,20 @@ class ChannelFigures:
         label="occupancy",
         style=SHARE,
     )
+    backlog_start: float | None = _figure(
+        "contacts waiting for an agent at the start of the measured window, mean per "
+        "replication (None in one replication's figures) [contacts]",
+        label="backlog at start",
+        style=COUNT,
+        default=None,
+    )
+    backlog_end: float | None = _figure(
+        "contacts waiting for an agent at the end of the measured window, mean per "
+        "replication (None in one replication's figures) [contacts]",
+        label="backlog at end",
+        style=COUNT,
+        default=None,
+    )
     ci95: ChannelCI95 = _figure(
         "95% confidence intervals over replications (all None for one replication's figures)",
         default=ChannelCI95(),
@@ -147,6 +161,33 @@ class ReplicationFigures:
     channels: dict[str, ChannelFigures] = _figure("figures per channel name, in scenario order")
     occupancy: float | None = _figure(
         "handling time in the window / available time of all the plan's agents [0–1]"
+    )
+
+
+@dataclass(frozen=True)
+class CrewGroupSustainability:
+    """Can a crew group clear its work? One entry of a plan's ``sustainability`` list
+    (`coverage.results.sustainability`; docs/verdicts.md)."""
+
+    site: str = _figure("the group's sites in file order, joined by ' + '")
+    channels: list[str] = _figure("the channels the group serves, in scenario order")
+    workload_hours: float = _figure(
+        "Σ handle time ÷ concurrency of the window's contacts of its channels that reached a "
+        "queue without abandoning, mean per replication [h]"
+    )
+    available_hours: float = _figure("paid time of its shifts in the window × (1 − shrinkage) [h]")
+    ratio: float | None = _figure("workload_hours / available_hours [ratio]")
+    sustainable: bool = _figure(
+        "false when it serves an async channel and ratio ≥ 1, or its backlog grows [bool]"
+    )
+    backlog_start: float = _figure(
+        "contacts of its channels waiting at the start of the window, mean [contacts]"
+    )
+    backlog_end: float = _figure(
+        "contacts of its channels waiting at the end of the window, mean [contacts]"
+    )
+    backlog_growth_per_week: float | None = _figure(
+        "(backlog_end − backlog_start) per week of window [contacts/week]"
     )
 
 

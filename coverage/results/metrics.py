@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, utc_hour_of_week
-from coverage.demand.arrivals import Contacts, scenario_languages
+from coverage.demand.arrivals import Contacts
 from coverage.demand.automation import BotOutcome
+from coverage.demand.codes import scenario_languages
 from coverage.results.figures import (
     CI_FIELDS,
     COUNT_FIELDS,

@@ -10,6 +10,17 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import utc_hour_of_week
+from coverage.formatting import (
+    format_count,
+    format_duration_s,
+    format_hours,
+    format_money,
+    format_money_delta,
+    format_points,
+    format_share,
+    format_target,
+)
+from coverage.results.explain import explanation_lines
 from coverage.results.figures import (
     COUNT_FIELDS,
     ChannelFigures,
@@ -25,6 +36,7 @@ from coverage.results.metrics import (
     breakdown_labels,
     breakdown_rates,
 )
+from coverage.results.verdict import verdict_lines
 from coverage.simulation.replications import RunResult
 from coverage.simulation.roster import agents_on_duty
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -54,6 +66,7 @@ def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
                 "channels": {c: to_dict(fig) for c, fig in plan.channels.items()},
                 "cost": to_dict(plan.cost),
                 "occupancy": plan.occupancy,
+                "sustainability": [to_dict(group) for group in plan.sustainability],
             }
             for name, plan in result.plans.items()
         },
@@ -163,41 +176,34 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def format_duration_s(value: float) -> str:
-    """A duration for people: seconds below a minute, then minutes, then hours."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value < 10:
-        return f"{sign}{value:.1f} s"
-    if value < 120:
-        return f"{sign}{value:.0f} s"
-    if value < 7200:
-        return f"{sign}{value / 60:.0f} min"
-    return f"{sign}{value / 3600:.1f} h"
-
-
 def _fmt(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "pct":
-        return f"{100 * value:5.1f}%"
+        return format_share(value)
     if kind == "pp":
-        return f"{100 * value:+5.1f} pp"
+        return format_points(value)
     if kind == "s":
         return format_duration_s(value)
     if kind == "ds":
         return ("+" if value >= 0 else "") + format_duration_s(value)
     if kind == "dn":
         return f"{value:+,.0f}"
-    return f"{value:,.0f}"
+    return format_count(value)
 
 
 def comparison_text(result: RunResult) -> str:
     """A plain-text comparison of the plans, channel by channel, then costs."""
     sc = result.scenario
+    burn_in = sc.burn_in_weeks
     lines = [
         f"{sc.name}: {result.replications} replications, seed {result.seed}, "
-        f"{result.timeline.window_s / 3600:g} measured hours, engine {result.engine}"
+        f"{format_duration_s(result.timeline.window_s)} measured"
+        + (f" after {burn_in} burn-in week(s)" if burn_in else "")
+        + f", engine {result.engine}",
+        "",
+        *verdict_lines(result),
+        *explanation_lines(result),
     ]
     plans = list(result.plans)
     width = max(14, *(len(p) + 2 for p in plans))
@@ -208,8 +214,8 @@ def comparison_text(result: RunResult) -> str:
     for cname, channel in sc.channels.items():
         lines += [
             "",
-            f"{cname} (target {channel.target.share:.0%} within "
-            f"{format_duration_s(channel.target.answer_within_s)})",
+            f"{cname} (target "
+            f"{format_target(channel.target.answer_within_s, channel.target.share)})",
             header,
         ]
         for key, label, kind in labelled_fields(ChannelFigures):
@@ -220,18 +226,41 @@ def comparison_text(result: RunResult) -> str:
                 vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
             lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     lines += breakdown_lines(result, header, width, delta)
-    lines += ["", f"cost ({sc.currency}, measured window)", header]
+    lines += ["", f"cost ({sc.currency}, measured window; per month × 730.5 h / window)", header]
     for key, label, _ in labelled_fields(PlanCost):
         raw = [getattr(result.plans[p].cost, key) for p in plans]
         if delta:
             raw.append(None if None in raw else raw[1] - raw[0])
         vals = []
         for i, v in enumerate(raw):
-            sign = "+" if i == len(plans) and v is not None and v >= 0 else ""
-            number = "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
-            vals.append(sign + number)
+            if key == "paid_hours":
+                vals.append(
+                    ("+" if i == len(plans) and v is not None and v >= 0 else "") + format_hours(v)
+                )
+            elif i == len(plans):
+                vals.append(format_money_delta(v, sc.currency, cents=key == "per_contact"))
+            else:
+                vals.append(format_money(v, sc.currency, cents=key == "per_contact"))
         lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    lines += sustainability_lines(result)
     return "\n".join(lines)
+
+
+def sustainability_lines(result: RunResult) -> list[str]:
+    """Per plan and crew group: workload against available time and the backlog trend."""
+    out = ["", "sustainability (crew groups: shifts sharing a channel, pooled across sites)"]
+    for pname, plan in result.plans.items():
+        for e in plan.sustainability:
+            ratio = "—" if e.ratio is None else f"{e.ratio:.2f}×"
+            flag = "ok" if e.sustainable else "NOT SUSTAINABLE"
+            out.append(
+                f"  {pname}: {'/'.join(e.channels)} at {e.site}: workload "
+                f"{format_hours(e.workload_hours)} / available "
+                f"{format_hours(e.available_hours)} = {ratio}; "
+                f"backlog {format_count(e.backlog_start)} → "
+                f"{format_count(e.backlog_end)}  {flag}"
+            )
+    return out
 
 
 # --- breakdowns by language, segment and region ----------------------------------------------

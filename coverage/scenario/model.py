@@ -593,6 +593,16 @@ class Scenario(_Model):
             "the horizon; default 0"
         ),
     )
+    warmup_weeks: int | None = Field(
+        None,
+        ge=0,
+        le=8,
+        description=(
+            "whole weeks simulated before the horizon and not measured (burn-in) [weeks]; 0–8; "
+            "default 1 when a channel is async, the horizon is a week or more and demand is not "
+            "only replayed logs, else 0"
+        ),
+    )
     replications: int = Field(
         20, ge=1, le=10_000, description="independent runs averaged [runs]; 1–10000; default 20"
     )
@@ -719,8 +729,21 @@ class Scenario(_Model):
 
     @property
     def warmup_s(self) -> float:
-        """Warm-up [s]."""
+        """Warm-up inside the horizon [s] (after the burn-in weeks)."""
         return hours_to_s(self.warmup_hours)
+
+    @property
+    def burn_in_weeks(self) -> int:
+        """Weeks simulated before the horizon starts: `warmup_weeks`, by default 1 when any
+        channel is async (its backlog carries over from week to week) and the horizon lasts a
+        week or more, else 0 (a shorter run is a what-if of hours or days, not a steady state).
+        Also 0 when every demand entry replays a log: a log's timestamps are used as they are,
+        so a burn-in week before them would be empty."""
+        if self.warmup_weeks is not None:
+            return self.warmup_weeks
+        has_async = any(ch.mode == "async" for ch in self.channels.values())
+        drawn = any(entry.replay is None for entry in self.demand)
+        return int(has_async and drawn and self.horizon.length_s >= hours_to_s(7 * 24))
 
     def automation_for(self, plan: str) -> dict[str, Automation]:
         """The automation block in force for `plan` (its own, else the top-level one)."""

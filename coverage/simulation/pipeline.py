@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.arrivals import Contacts, draw_contacts
 from coverage.demand.automation import BotOutcome, apply_automation
+from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
 from coverage.results.costs import plan_costs
 from coverage.results.figures import PlanCost, ReplicationFigures

@@ -10,6 +10,7 @@ identical to a serial run because each replication depends only on (seed, r).
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -28,12 +29,18 @@ from coverage.errors import ScenarioError
 from coverage.results.costs import summarize_costs
 from coverage.results.figures import (
     ChannelFigures,
+    CrewGroupSustainability,
     PlanCost,
     ReplicationFigures,
     channel_row,
     cost_row,
 )
 from coverage.results.metrics import summarize_channel
+from coverage.results.sustainability import (
+    channel_backlogs,
+    replication_backlog,
+    summarize_sustainability,
+)
 from coverage.scenario.model import Scenario
 from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
@@ -84,6 +91,7 @@ class PlanResult:
     per_replication: pd.DataFrame
     cost_per_replication: pd.DataFrame
     hourly: pd.DataFrame
+    sustainability: list[CrewGroupSustainability] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class _Measured:
     figures: ReplicationFigures
     cost: PlanCost
     hourly: pd.DataFrame
+    backlog: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,9 @@ def _replication(
     out: dict[str, _Measured] = {}
     timing = {"draw_s": 0.0, "simulate_s": 0.0, "metrics_s": 0.0}
     for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
-        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.hourly)
+        plan = setup.scenario.plans[rep.plan]
+        backlog = replication_backlog(setup.scenario, plan, setup.timeline, rep.log)
+        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.hourly, backlog)
         timing["draw_s"] += rep.draw_s
         timing["simulate_s"] += rep.simulate_s
         timing["metrics_s"] += rep.metrics_s
@@ -228,7 +239,10 @@ def run_scenario(
         key: float(sum(t[key] for _, t in results)) for key in ("draw_s", "simulate_s", "metrics_s")
     }
     plan_results = {
-        name: _combine(scenario, name, [res[name] for res, _ in results]) for name in names
+        name: _combine(
+            scenario, name, [res[name] for res, _ in results], setup.rosters[name], setup.timeline
+        )
+        for name in names
     }
     timing["total_s"] = time.perf_counter() - start
     return RunResult(
@@ -243,12 +257,18 @@ def run_scenario(
     )
 
 
-def _combine(scenario: Scenario, name: str, reps: list[_Measured]) -> PlanResult:
+def _combine(
+    scenario: Scenario, name: str, reps: list[_Measured], roster: Roster, timeline: Timeline
+) -> PlanResult:
     channels = {}
     rows: list[dict[str, Any]] = []
+    backlogs = channel_backlogs(scenario, [rep.backlog for rep in reps])
     for ch_name in scenario.channels:
         per_rep = [rep.figures.channels[ch_name] for rep in reps]
-        channels[ch_name] = summarize_channel(per_rep)
+        start, end = backlogs[ch_name]
+        channels[ch_name] = dataclasses.replace(
+            summarize_channel(per_rep), backlog_start=start, backlog_end=end
+        )
         rows.extend(
             {"rep": r, "channel": ch_name, **channel_row(fig, ci95=False)}
             for r, fig in enumerate(per_rep)
@@ -267,4 +287,7 @@ def _combine(scenario: Scenario, name: str, reps: list[_Measured]) -> PlanResult
         per_replication=pd.DataFrame(rows),
         cost_per_replication=pd.DataFrame(cost_rows),
         hourly=hourly,
+        sustainability=summarize_sustainability(
+            scenario, scenario.plans[name], roster, timeline, [rep.backlog for rep in reps]
+        ),
     )
