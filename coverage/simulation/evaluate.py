@@ -98,6 +98,7 @@ def _empty_roster(n_channels: int, n_languages: int) -> Roster:
         window_end_s=floats,
         window_paid_end=np.zeros(0, bool),
         paid_site=ints,
+        paid_shift=ints,
         paid_start_s=floats,
         paid_end_s=floats,
         paid_agents=np.zeros(0, np.int64),
