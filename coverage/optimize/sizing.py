@@ -29,7 +29,9 @@ from coverage.simulation.replications import RunResult, run_scenario
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 Progress = Callable[[str], None]
-SAME_DEMAND_FIELDS = ("horizon", "warmup_hours", "regions", "segments", "demand", "automation")
+SAME_DEMAND_FIELDS = (
+    "horizon", "warmup_hours", "warmup_weeks", "regions", "segments", "demand", "automation",
+)  # fmt: skip
 TARGET_FIELDS = {"target", "max_abandon_rate"}  # may differ: sized plans can aim elsewhere
 
 
@@ -90,11 +92,14 @@ def _window_months(result: RunResult) -> float:
     return result.timeline.window_s / SECONDS_PER_HOUR / HOURS_PER_MONTH
 
 
-def _hand_figures(scenario: Scenario, names: list[str], replications: int, seed: int) -> dict:
-    if scenario.hand_plans is None or scenario.base_dir is None:
-        return {}
-    path = Path(scenario.hand_plans)
-    hand = load_scenario(path if path.is_absolute() else Path(scenario.base_dir) / path)
+def _hand_figures(
+    scenario: Scenario, hand: Scenario | None, names: list[str], replications: int, seed: int
+) -> dict:
+    if hand is None:
+        if scenario.hand_plans is None or scenario.base_dir is None:
+            return {}
+        path = Path(scenario.hand_plans)
+        hand = load_scenario(path if path.is_absolute() else Path(scenario.base_dir) / path)
     differ = [key for key in SAME_DEMAND_FIELDS if getattr(hand, key) != getattr(scenario, key)]
     if {n: c.model_dump(exclude=TARGET_FIELDS) for n, c in hand.channels.items()} != {
         n: c.model_dump(exclude=TARGET_FIELDS) for n, c in scenario.channels.items()
@@ -129,6 +134,7 @@ def size_plans(
     max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Progress | None = None,
     starts: dict[str, np.ndarray] | None = None,
+    hand: Scenario | None = None,
 ) -> SizingResult:
     """Choose the cheapest crews for every `auto` shift so each plan meets its targets.
 
@@ -146,6 +152,8 @@ def size_plans(
         Called with one line of text at each step of the search.
     starts : dict, optional
         Plan → crews to start trimming from (skips the program; they must meet the targets).
+    hand : Scenario, optional
+        Hand-written plans to compare with (same demand); default: the scenario's `hand_plans`.
 
     Returns
     -------
@@ -227,12 +235,12 @@ def size_plans(
             mip_gap=found.mip_gap,
             stop=found.stop,
         )
-    hand = _hand_figures(scenario, names, n_reps, seed)
+    hand_figures = _hand_figures(scenario, hand, names, n_reps, seed)
     simulations = sum(p.evaluations for p in out.values()) * n_reps + 3 * len(names) * n_reps
     return SizingResult(
         scenario=sized,
         plans=out,
-        hand=hand,
+        hand=hand_figures,
         replications=n_reps,
         seed=seed,
         confirm_seed=confirm_seed,
