@@ -9,7 +9,7 @@ import pytest
 
 from coverage.optimize.columns import positions, sized_plan
 from coverage.scenario.model import load_scenario
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import evaluate_roster, evaluation_pool, prepare_plan
 from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +57,15 @@ def test_candidates_share_the_drawn_contacts(scenario):
     more[0] += 3  # the weekday day phone crew
     bigger = evaluate_roster(prepared, sized_plan(plan, where, more))
     assert bigger.service_level()[:, 0].mean() > first.service_level()[:, 0].mean()
+
+
+def test_a_worker_pool_gives_the_same_counts(scenario):
+    # Functional: replications spread over forked workers give exactly the serial counts.
+    prepared = prepare_plan(scenario, "follow-the-sun", replications=3, seed=5)
+    plan = scenario.plans["follow-the-sun"]
+    serial = evaluate_roster(prepared, plan)
+    with evaluation_pool(prepared, 2) as pool:
+        assert pool is not None
+        pooled = evaluate_roster(prepared, plan, pool=pool)
+    for name in ("within", "base", "abandoned"):
+        assert np.array_equal(getattr(serial, name), getattr(pooled, name)), name

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -104,8 +105,13 @@ def search_plan(
     start: np.ndarray | None = None,
     progress: Progress | None = None,
     time_limit_s: float = 30.0,
+    pool: Pool | None = None,
 ) -> PlanSearch:
-    """Size the prepared plan (see the module docstring); `start` skips to trimming from it."""
+    """Size the prepared plan (see the module docstring); `start` skips to trimming from it.
+
+    `pool` (`coverage.simulation.evaluate.evaluation_pool` of `prepared`) spreads each
+    candidate's replications over worker processes; the result does not depend on it.
+    """
     scenario = prepared.scenario
     plan = scenario.plans[prepared.plan]
     columns, seat_cost, where = shift_columns(prepared, max_agents)
@@ -116,7 +122,7 @@ def search_plan(
     def failures_of(agents: np.ndarray) -> list[Failure]:
         nonlocal evaluations
         evaluations += 1
-        evaluation = evaluate_roster(prepared, sized_plan(plan, where, agents))
+        evaluation = evaluate_roster(prepared, sized_plan(plan, where, agents), pool=pool)
         return judge(scenario, evaluation, margin_se=MARGIN_SE, hour_margin_se=HOUR_MARGIN_SE)
 
     need = build_requirement(prepared)

@@ -24,7 +24,7 @@ from coverage.optimize.search import PlanSearch, search_plan
 from coverage.results.figures import to_dict
 from coverage.scenario.model import Scenario, dump_scenario_yaml, load_scenario, scenario_from_text
 from coverage.settings import DEFAULT_ENGINE, MAX_AGENTS_PER_PLAN
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import evaluate_roster, evaluation_pool, prepare_plan
 from coverage.simulation.replications import RunResult, run_scenario
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
@@ -147,7 +147,9 @@ def size_plans(
     replications, seed : int, optional
         Default: the scenario's. The confirmation uses ``seed + 1``.
     workers : int
-        Processes for the confirmation runs (the search itself runs in this process).
+        Processes: each candidate's replications are spread over them (forked workers that
+        inherit the drawn contacts), as are the confirmation runs. The result does not depend
+        on it.
     progress : callable, optional
         Called with one line of text at each step of the search.
     starts : dict, optional
@@ -174,12 +176,14 @@ def size_plans(
         if progress:
             progress(f"{name}: drawing {n_reps} replications (seed {seed})")
         prepared = prepare_plan(scenario, name, replications=n_reps, seed=seed, engine=engine)
-        searches[name] = search_plan(
-            prepared,
-            max_agents=max_agents,
-            start=(starts or {}).get(name),
-            progress=progress,
-        )
+        with evaluation_pool(prepared, workers) as pool:
+            searches[name] = search_plan(
+                prepared,
+                max_agents=max_agents,
+                start=(starts or {}).get(name),
+                progress=progress,
+                pool=pool,
+            )
     sized = scenario.model_copy(
         update={
             "plans": {
