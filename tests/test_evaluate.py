@@ -69,3 +69,23 @@ def test_a_worker_pool_gives_the_same_counts(scenario):
         pooled = evaluate_roster(prepared, plan, pool=pool)
     for name in ("within", "base", "abandoned"):
         assert np.array_equal(getattr(serial, name), getattr(pooled, name)), name
+
+
+def test_workload_and_backlog_equal_run_sustainability(scenario):
+    # Functional: per crew group, workload hours and backlog at the window's start and end
+    # counted from the engine output equal `run`'s sustainability figures (same contacts).
+    from coverage.results.sustainability import crew_groups
+
+    plan = scenario.plans["single-site"]
+    result = run_scenario(scenario, replications=2, seed=5, plans=["single-site"])
+    evaluation = evaluate_roster(prepare_plan(scenario, "single-site", replications=2, seed=5),
+                                 plan)  # fmt: skip
+    groups = crew_groups(scenario, plan)
+    entries = result.plans["single-site"].sustainability
+    assert len(groups) == len(entries)
+    for group, entry in zip(groups, entries, strict=True):
+        c = list(group.channels)
+        work_h = evaluation.work_s[:, c].sum(axis=1).mean() / 3600.0
+        assert work_h == pytest.approx(entry.workload_hours, rel=1e-12)
+        assert evaluation.backlog_start[:, c].sum(axis=1).mean() == entry.backlog_start
+        assert evaluation.backlog_end[:, c].sum(axis=1).mean() == entry.backlog_end

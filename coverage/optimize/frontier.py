@@ -94,7 +94,8 @@ def frontier(
             start = found.agents if found.meets else None
             plan = sized_plan(sc.plans[name], found.positions, found.agents)
             sized = sc.model_copy(update={"plans": {name: plan}})
-            meets = not judge(sized, evaluate_roster(prepared, plan))
+            evaluation = evaluate_roster(prepared, plan)
+            meets = not judge(sized, evaluation, plan=plan, timeline=prepared.timeline)
             result = run_scenario(sized, replications=replications, seed=seed, engine=engine)
             figures = result.plans[name]
             rows.append(

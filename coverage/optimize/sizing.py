@@ -205,7 +205,12 @@ def size_plans(
     for name in names:
         found = searches[name]
         prepared = prepare_plan(sized, name, replications=n_reps, seed=confirm_seed, engine=engine)
-        confirm = judge(sized, evaluate_roster(prepared, sized.plans[name]))
+        confirm = judge(
+            sized,
+            evaluate_roster(prepared, sized.plans[name]),
+            plan=sized.plans[name],
+            timeline=prepared.timeline,
+        )
         months = _window_months(runs[seed])
         channels = {
             c: {

@@ -50,6 +50,8 @@ class PreparedReplication:
     threshold_s: np.ndarray  # float per queued contact: its target's answer_within_s [s]
     short_s: np.ndarray  # float per queued contact: its channel's short_abandon_s [s]
     queued: np.ndarray  # int64 (n_channels × 168,) measured contacts that reached the queue
+    channel: np.ndarray  # int64 per queued contact
+    work_s: np.ndarray  # float per queued contact: handle time ÷ its channel's concurrency [s]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class Evaluation:
     within: np.ndarray
     base: np.ndarray
     abandoned: np.ndarray  # abandoned − short abandoned
+    # per (replication, channel), for sustainability (coverage.results.sustainability):
+    work_s: np.ndarray  # handle time ÷ concurrency of window contacts answered or unfinished [s]
+    backlog_start: np.ndarray  # contacts waiting in queue at the start of the window
+    backlog_end: np.ndarray  # … and at its end
+    roster: Roster  # the evaluated roster
 
     def service_level(self) -> np.ndarray:
         """Window service level per (replication, channel); nan where nothing was offered."""
@@ -129,6 +136,7 @@ def prepare_plan(
     automation = scenario.automation_for(plan)
     target_s = np.array([c.target.answer_within_s for c in channels])
     short_s = np.array([c.short_abandon_s for c in channels])
+    concurrency = np.array([c.concurrency for c in channels], dtype=float)
     segment_target_s = [
         (s, seg.target.answer_within_s)
         for s, seg in enumerate(scenario.segments.values())
@@ -160,6 +168,8 @@ def prepare_plan(
                 threshold_s=threshold,
                 short_s=short_s[channel],
                 queued=np.bincount(key[measured], minlength=n_channels * HOURS_PER_WEEK),
+                channel=channel,
+                work_s=base.handle_s / concurrency[channel],
             )
         )
     return PreparedPlan(
@@ -193,10 +203,13 @@ def engine_input_for(prep: PreparedReplication, roster: Roster) -> EngineInput:
 
 def _counts(
     prepared: PreparedPlan, roster: Roster, reps: list[int]
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(within, base, abandoned) by channel × hour of week for replications `reps`."""
+) -> list[tuple[np.ndarray, ...]]:
+    """(within, base, abandoned) by channel × hour of week, then (work_s, backlog_start,
+    backlog_end) by channel, for replications `reps`."""
     simulate = engine_function(prepared.engine)
-    size = len(prepared.scenario.channels) * HOURS_PER_WEEK
+    n_channels = len(prepared.scenario.channels)
+    size = n_channels * HOURS_PER_WEEK
+    timeline = prepared.timeline
     out_rows = []
     for r in reps:
         prep = prepared.replications[r]
@@ -207,11 +220,21 @@ def _counts(
         ok = answered & (out.started_at_s - joined <= prep.threshold_s) & prep.measured
         short = left & (out.left_at_s - joined <= prep.short_s) & prep.measured
         long_left = left & ~short & prep.measured
+        left_queue_s = np.where(answered, out.started_at_s, np.where(left, out.left_at_s, np.inf))
+        handled = prep.measured & ~left
+        backlog = [
+            np.bincount(prep.channel[(joined <= t) & (left_queue_s > t)], minlength=n_channels)
+            for t in (timeline.warmup_s, timeline.horizon_s)
+        ]
         out_rows.append(
             (
                 np.bincount(prep.key[ok], minlength=size),
                 prep.queued - np.bincount(prep.key[short], minlength=size),
                 np.bincount(prep.key[long_left], minlength=size),
+                np.bincount(
+                    prep.channel[handled], weights=prep.work_s[handled], minlength=n_channels
+                ),
+                *backlog,
             )
         )
     return out_rows
@@ -285,4 +308,8 @@ def evaluate_roster(prepared: PreparedPlan, plan: Plan, *, pool: Pool | None = N
         within=np.asarray([r[0] for r in rows], dtype=np.int64).reshape(shape),
         base=np.asarray([r[1] for r in rows], dtype=np.int64).reshape(shape),
         abandoned=np.asarray([r[2] for r in rows], dtype=np.int64).reshape(shape),
+        work_s=np.asarray([r[3] for r in rows], dtype=float),
+        backlog_start=np.asarray([r[4] for r in rows], dtype=np.int64),
+        backlog_end=np.asarray([r[5] for r in rows], dtype=np.int64),
+        roster=roster,
     )
