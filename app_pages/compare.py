@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coverage.app import charts
+from coverage.app import charts, tables
 from coverage.simulation.replications import RunResult
 
 
@@ -51,12 +51,12 @@ def _formats(table) -> dict:
 
 def show(result: RunResult) -> None:
     plans = list(result.plans)
-    head = charts.headline_table(result)
+    head = tables.headline_table(result)
     _plan_cards(result, head)
     st.markdown("**Per plan and channel** (counts per replication over the measured window)")
     st.dataframe(head, hide_index=True, column_config=_formats(head))
     if len(plans) > 1:
         st.markdown(f"**Difference from {plans[0]}** (paired over the same replications)")
-        delta = charts.delta_table(result)
+        delta = tables.delta_table(result)
         st.dataframe(delta, hide_index=True, column_config=_formats(delta))
     st.plotly_chart(charts.p_miss_figure(result))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coverage.app import charts
+from coverage.app import charts, tables
 from coverage.simulation.replications import RunResult
 
 
 def show(result: RunResult) -> None:
     currency = result.scenario.currency
     st.markdown(f"**Cost per plan** [{currency}] — the window is the measured period")
-    table = charts.cost_table(result)
+    table = tables.cost_table(result)
     formats = {
         c: st.column_config.NumberColumn(format="%.2f" if "contact" in c else "%.0f")
         for c in table.columns
@@ -19,5 +19,5 @@ def show(result: RunResult) -> None:
     }
     st.dataframe(table, hide_index=True, column_config=formats)
     left, right = st.columns(2)
-    left.plotly_chart(charts.cost_breakdown_figure(charts.cost_components(result), currency))
+    left.plotly_chart(charts.cost_breakdown_figure(tables.cost_components(result), currency))
     right.plotly_chart(charts.cost_vs_service_figure(result))
