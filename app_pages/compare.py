@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coverage.app import charts, views
+from coverage.app import charts, tables, views
 from coverage.formatting import format_money
 from coverage.results.explain import explain
 from coverage.results.sustainability import sustainability_warning
@@ -76,12 +76,12 @@ def show(result: RunResult) -> None:
             if other != best:
                 with st.expander(f"Why {best} over {other}", expanded=True):
                     st.markdown("\n".join(f"- {line}" for line in explain(result, best, other)))
-    head = charts.headline_table(result)
+    head = tables.headline_table(result)
     st.markdown("**Per plan and channel** (counts per replication over the measured window)")
     st.dataframe(head, hide_index=True, column_config=_formats(head), column_order=HEAD_COLUMNS)
     if len(plans) > 1:
         st.markdown(f"**Difference from {plans[0]}** (paired over the same replications)")
-        delta = charts.delta_table(result)
+        delta = tables.delta_table(result)
         st.dataframe(
             delta, hide_index=True, column_config=_formats(delta), column_order=DELTA_COLUMNS
         )

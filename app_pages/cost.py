@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coverage.app import charts, views
+from coverage.app import charts, tables, views
 from coverage.simulation.replications import RunResult
 
 INTERVAL_COLUMNS = ("plan", "cost per month", "cost per month 95% CI", "cost per contact",
@@ -17,7 +17,7 @@ def show(result: RunResult) -> None:
     st.markdown(f"**Cost a month by component and premium type** [{currency}]")
     st.dataframe(views.cost_type_table(result), hide_index=True)
     st.markdown("**With 95% intervals over replications** (the window is the measured period)")
-    table = charts.cost_table(result)
+    table = tables.cost_table(result)
     formats = {
         c: st.column_config.NumberColumn(format="%.2f" if "contact" in c else "%.0f")
         for c in table.columns

@@ -1,9 +1,12 @@
 """Invariants: facts every simulated run must satisfy, checked independently of how it was made.
 
-A reusable checker for tests, the fuzzer and anyone adding an engine. It looks at one
-(plan, replication) contact by contact, and at a whole
-:class:`~coverage.simulation.replications.RunResult`
-figure by figure, and reports every violation it finds (never just the first):
+Its role: a verifier, not a stage of the pipeline — no run calls it. Tests
+(tests/test_invariants.py), the fuzzer (tests/test_fuzz.py) and anyone adding an engine or a
+metric call it to check their output. `check_scenario` runs the same per-replication pipeline as
+`run_scenario` (`coverage.simulation.pipeline.simulate_replication`) keeping every per-contact
+piece, and `check_replication` looks at one (plan, replication) contact by contact;
+`check_result` looks at a whole :class:`~coverage.simulation.replications.RunResult` figure by
+figure. Each reports every violation it finds (never just the first):
 
 * conservation: offered = deflected + answered + abandoned + unfinished, per channel and
   replication (and the counts agree with a recount from the contact log);

@@ -42,6 +42,7 @@ from coverage.results.sustainability import (
     summarize_sustainability,
 )
 from coverage.scenario.model import Scenario
+from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
 from coverage.simulation.pipeline import (
     RunSetup,
@@ -191,6 +192,13 @@ def run_scenario(
         raise ScenarioError("replications", f"must be at least 1, got {n_reps}")
     names = plan_names(scenario, plans)
     engine_function(engine)  # fail early on an unknown engine
+    unsized = unsized_shift_paths(scenario, names)
+    if unsized:
+        raise ScenarioError(
+            unsized[0],
+            "still auto (or bounds): size the plan with `coverage-sim optimize` first "
+            "(its --out writes optimized.yaml, which runs)",
+        )
     start = time.perf_counter()
     timeline = build_timeline(scenario)
     check_contact_budget(scenario, timeline, limit=max_contacts)
