@@ -33,7 +33,21 @@ from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
 
 def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
-    """Share added to the hourly cost in each UTC minute by night, weekend and holiday rules."""
+    """Share added to the hourly cost in each UTC minute by the night, weekend and holiday premiums.
+
+    Parameters
+    ----------
+    site : Site
+        Its time zone, premiums and holiday calendar.
+    timeline : Timeline
+        The UTC minutes of the run.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per UTC minute, the sum of the premiums in force on the site's local clock [0–…, share of
+        hourly_cost].
+    """
     grid = local_minute_grid(site.time_zone, timeline.start_utc, timeline.n_minutes)
     share = np.zeros(timeline.n_minutes)
     night = site.night_premium
@@ -57,7 +71,20 @@ def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
 
 
 def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
-    """Largest number of rostered agents on duty at once over the given intervals."""
+    """Largest number of rostered agents on duty at once over the given intervals.
+
+    Parameters
+    ----------
+    start_s, end_s : numpy.ndarray
+        Start and end of each paid shift instance [s].
+    crew : numpy.ndarray
+        Agents on each instance [agents].
+
+    Returns
+    -------
+    int
+        Peak agents on duty [agents] (at a tie, a leaving crew leaves before one arrives).
+    """
     if not len(start_s):
         return 0
     times = np.concatenate([end_s, start_s])
