@@ -50,5 +50,7 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
     )
     st.caption(
         "Columns follow the CLI's `--out` tables: counts are means per replication over the "
-        "measured window; times in seconds; shares 0–1; hour_of_week is UTC, Monday 00:00 = 0."
+        "measured window; times in seconds; shares 0–1; hour_of_week is UTC, Monday 00:00 = 0; "
+        "hourly has a row for every hour of the window, quiet hours included, with "
+        "hours_in_window and the plan's staff cost in those hours (docs/verdicts.md)."
     )

@@ -241,6 +241,18 @@ class SiteCost:
         "seat_cost_per_month × peak agents on duty × window hours / 730.5 [currency]"
     )
     peak_agents: float = _figure("most agents on duty at once in the window [agents]")
+    night_premium: float = _figure(
+        "the part of premiums from the night premium [currency]", default=0.0
+    )
+    weekend_premium: float = _figure(
+        "the part of premiums from the weekend premium [currency]", default=0.0
+    )
+    holiday_premium: float = _figure(
+        "the part of premiums from the holiday premium [currency]", default=0.0
+    )
+    overtime_premium: float = _figure(
+        "the part of premiums from the overtime premium [currency]", default=0.0
+    )
 
 
 @dataclass(frozen=True)

@@ -209,12 +209,22 @@ HOURLY_COLUMNS = [
     "service_level",
     "asa_s",
     "agents_on_duty",
+    "hours_in_window",
+    "plan_staff_cost",
 ]
 
 
 def hourly_table(result: RunResult) -> pd.DataFrame:
-    """Per plan, channel, region and UTC hour of week: mean counts per replication and rates
-    (``hourly.csv``).
+    """Per plan, channel, region and UTC hour of week (``hourly.csv``): a row for every hour of the
+    week that the measured window contains, hours without demand included (counts 0, rates empty).
+
+    Aggregation over weeks: counts are means per replication summed over every occurrence of
+    that hour of the week in the window (`hours_in_window` of them, e.g. 2 in a two-week window);
+    service_level and asa_s pool those occurrences; agents_on_duty is the mean available agents
+    serving the channel over them; plan_staff_cost is the plan's rostered staff cost (labor and
+    premiums, all sites, overtime and seats left out) in those hours — a plan-wide figure repeated
+    on each channel and region row of the hour, so sum it over the hours of one channel and region,
+    never over all rows.
 
     Parameters
     ----------
@@ -224,15 +234,31 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``HOURLY_COLUMNS``: counts [contacts per replication], service_level [0–1] and
-        asa_s [s] pooled over replications, agents_on_duty [agents].
+        Columns ``HOURLY_COLUMNS``: counts [contacts per replication], service_level [0–1], asa_s
+        [s], agents_on_duty [agents], hours_in_window [h], plan_staff_cost [currency].
     """
-    channels = list(result.scenario.channels)
-    regions = list(result.scenario.regions)
+    from coverage.results.costs import staff_cost_by_hour_of_week
+
+    sc = result.scenario
+    channels = list(sc.channels)
+    regions = list(sc.regions)
     n = result.replications
+    tl = result.timeline
+    minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
+    in_window = np.bincount(utc_hour_of_week(minutes, tl.start_utc), minlength=168) / 60.0
+    hours = np.flatnonzero(in_window > 0)
+    grid = pd.MultiIndex.from_product(
+        [range(len(channels)), range(len(regions)), hours],
+        names=["channel", "region", "hour_of_week"],
+    )
     frames = []
     for pname, plan in result.plans.items():
-        h = plan.hourly.copy()
+        counts = [*COUNT_FIELDS, "wait_answered_s"]
+        h = (
+            plan.hourly.set_index(["channel", "region", "hour_of_week"])[counts]
+            .reindex(grid, fill_value=0)
+            .reset_index()
+        )
         h["channel"] = [channels[i] for i in h["channel"]]
         h["region"] = [regions[i] for i in h["region"]]
         base = h["offered"] - h["deflected"] - h["short_abandoned"]
@@ -246,6 +272,9 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
             h[key] = h[key] / n
         agents = agents_by_hour_of_week(result, pname)
         h = h.merge(agents, on=["channel", "hour_of_week"], how="left")
+        h["hours_in_window"] = in_window[h["hour_of_week"].to_numpy()]
+        cost = staff_cost_by_hour_of_week(sc.plans[pname], result.rosters[pname], tl)
+        h["plan_staff_cost"] = cost[h["hour_of_week"].to_numpy()]
         h.insert(0, "plan", pname)
         frames.append(h[HOURLY_COLUMNS])
     return pd.concat(frames, ignore_index=True)
