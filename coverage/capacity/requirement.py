@@ -2,9 +2,11 @@
 
 This is the only place the capacity planner calls the optimizer (`coverage.optimize`). For month
 m the scenario's week is taken with every demand rate × the month's factor (growth ×
-seasonality); ``size_plans`` chooses the cheapest crews for its ``auto`` / ``{min, max}``
-shifts that meet every target (fixed crews stay as written), and the sized roster's paid hours
-per week ÷ ``hours_per_week`` is the productive FTE each site needs (`coverage.capacity.needs`).
+seasonality) and every crew open to sizing (a fixed crew becomes ``auto``: the plan's shifts are
+the pattern, the month's demand decides their size; ``{min, max}`` bounds are kept);
+``size_plans`` chooses the cheapest crews meeting every target, and the sized roster's paid
+hours per week ÷ ``hours_per_week`` is the productive FTE each site needs
+(`coverage.capacity.needs`).
 
 **Reuse.** Months with the same factor share one sizing. With ``levels`` set, only that many
 demand levels are sized — the smallest and largest factor and evenly spaced ones between — and
@@ -74,7 +76,7 @@ def size_levels(
     for i, factor in enumerate(factors, start=1):
         if progress:
             progress(f"sizing demand level {i}/{len(factors)} (x{factor:.3f})")
-        month = scaled_scenario(scenario, factor)
+        month = scaled_scenario(scenario, factor, auto_crews=True)
         sizing = size_plans(month, list(plans), replications=replications, seed=seed, engine=engine)
         for name in plans:
             found = sizing.plans[name]
