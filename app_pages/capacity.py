@@ -33,8 +33,8 @@ def show(scenario: Scenario) -> None:
     capacity = scenario.capacity
     if capacity is None:
         st.info(
-            "This scenario has no `capacity` block. Pick **global-saas-capacity** in the sidebar "
-            "or upload a scenario with one (docs/capacity.md)."
+            "This scenario has no `capacity` block. Upload one that has, such as "
+            "`scenarios/capacity/global-saas-capacity.yaml` (docs/capacity.md)."
         )
         return
     st.markdown(

@@ -298,3 +298,17 @@ def test_json_and_table_hold_the_contract_functional(cap_scenario):
     assert isinstance(table, pd.DataFrame)
     assert len(table) == 6
     assert list(table[["plan", "month", "site"]].iloc[0]) == ["one", "2026-01", "berlin"]
+
+
+def test_headcount_per_plan_unit(cap_raw):
+    # Unit: a headcount per plan name; a missing plan or an unknown one names the field.
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"one": 7}
+    site = parse_scenario(cap_raw).capacity.sites["berlin"]
+    assert site.headcount_for("one") == 7
+    assert site.for_plan("one").headcount == 7
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"two": 7}
+    with pytest.raises(ScenarioError, match=r"capacity\.sites\.berlin\.headcount: no headcount"):
+        parse_scenario(cap_raw)
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"one": 7, "two": 3}
+    with pytest.raises(ScenarioError, match=r"capacity\.sites\.berlin\.headcount\.two: plan"):
+        parse_scenario(cap_raw)

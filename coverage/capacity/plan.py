@@ -85,7 +85,7 @@ def plan_one(scenario: Scenario, name: str, needs: list[MonthNeed]) -> PlanCapac
     sites: dict[str, SiteHiringPlan] = {}
     costs: dict[str, dict[str, np.ndarray]] = {}
     for site_name, site in plan.sites.items():
-        people = capacity.sites[site_name]
+        people = capacity.sites[site_name].for_plan(name)
         salary = salary_per_person_month(people.hours_per_week, site.hourly_cost)
         premium = np.array([n.premium_share_by_site.get(site_name, 0.0) for n in needs])
         required = np.array([n.required_fte_by_site.get(site_name, 0.0) for n in needs])
