@@ -9,7 +9,10 @@ prints how far the interpolated required FTE is from it, per plan and site.
 Printed, never asserted: docs/capacity.md has the figures of the last run.
 
     .venv/bin/python benchmarks/bench_capacity.py [--levels 3] [--replications 5] [--workers 2]
-        [--check-month 5]
+        [--check-month 5] [--out DIR]
+
+With ``--levels 0 --out DIR`` it writes exactly what ``coverage-sim capacity FILE
+--replications 5 --out DIR`` writes (the same function; the worker count does not change it).
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=5, help="replications per sizing")
     parser.add_argument("--workers", type=int, default=2, help="processes sizing levels")
     parser.add_argument("--check-month", type=int, help="size this month exactly and compare")
+    parser.add_argument(
+        "--out", help="also write what `coverage-sim capacity --out` writes, and capacity.txt"
+    )
     args = parser.parse_args()
 
     from coverage.capacity.cli import run_capacity
@@ -70,6 +76,14 @@ def main() -> None:
         f"  load average before {load_before[0]:.2f} / {load_before[1]:.2f}, "
         f"after {load_after[0]:.2f} / {load_after[1]:.2f} (1 / 5 min; {os.cpu_count()} cores)"
     )
+    if args.out:
+        from coverage.capacity.report import capacity_json, capacity_table, capacity_text
+        from coverage.outputs import atomic_write_text, write_table
+
+        out = Path(args.out)
+        write_table(capacity_table(result), out, "capacity")
+        atomic_write_text(out / "capacity.json", capacity_json(result, scenario=scenario.name))
+        atomic_write_text(out / "capacity.txt", capacity_text(result, scenario=scenario.name))
     for name, plan in result.plans.items():
         hires = sum(int(s.hires.sum()) for s in plan.sites.values())
         print(
