@@ -138,9 +138,11 @@ def capacity_text(result: CapacityResult, *, scenario: str) -> str:
         f"{scenario}: capacity plan {result.months[0]} .. {result.months[-1]} "
         f"({len(result.months)} months, {result.currency})",
         "required and productive in FTE, summed over sites; paid = headcount at the month's "
-        "start + hires; shortfall = sum over sites of max(0, required - productive); < = short",
+        "start + hires; shortfall = sum over sites of max(0, required - productive); "
+        "< = a site short by half an FTE or more",
     ]
     for name, plan in result.plans.items():
+        short_months = set(plan.shortfall_months())
         lines.append("")
         lines.append(name)
         lines.append(
@@ -155,7 +157,7 @@ def capacity_text(result: CapacityResult, *, scenario: str) -> str:
             hires = sum(int(h.hires[m]) for h in sites)
             leavers = sum(int(h.leavers[m]) for h in sites)
             short = sum(float(h.shortfall_fte[m]) for h in sites)
-            mark = "  <" if short > 0 else ""
+            mark = "  <" if m in short_months else ""
             lines.append(
                 f"  {label:<8}{result.demand_factors[m]:>8.3f}{req:>10.1f}{prod:>11.1f}"
                 f"{head:>10}{hires:>7}{leavers:>8}{short:>10.1f}{plan.cost_by_month[m]:>13,.0f}"
