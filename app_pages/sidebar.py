@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from coverage.app import boundary, levers
+from coverage.app import boundary, files, levers
+from coverage.app.calibration import CALIBRATED_KEY
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
 from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
@@ -17,9 +18,15 @@ DEFAULT_REPLICATIONS = 10
 
 
 def choose_scenario() -> Scenario:
-    """A bundled scenario, or the uploaded one when it is valid (else its error is shown)."""
+    """A bundled scenario, or the uploaded one when it is valid (else its error is shown).
+
+    Once the Calibrate page has made a calibrated scenario, it is offered first.
+    """
     side = st.sidebar
-    bundled = levers.bundled_scenarios(SCENARIOS)
+    calibrated = st.session_state.get(CALIBRATED_KEY)
+    if calibrated and side.checkbox("Use the calibrated scenario", True, key="use_calibrated"):
+        return files.scenario_from_upload(calibrated.encode(), "calibrated.yaml")
+    bundled = files.bundled_scenarios(SCENARIOS)
     names = list(bundled)
     index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0
     name = side.selectbox("Bundled scenario", names, index=index)
@@ -28,11 +35,11 @@ def choose_scenario() -> Scenario:
     )
     if upload is not None:
         try:
-            return levers.scenario_from_upload(upload.getvalue(), upload.name)
+            return files.scenario_from_upload(upload.getvalue(), upload.name)
         except ScenarioError as exc:
             st.error(str(exc))
             st.caption(f"The upload was not used; showing the bundled scenario {name}.")
-    return levers.load_bundled(bundled[name], SCENARIOS)
+    return files.load_bundled(bundled[name], SCENARIOS)
 
 
 def _demand_levers(sc: Scenario, k: str) -> dict[str, dict]:

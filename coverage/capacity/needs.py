@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from coverage.results.figures import to_dict
 from coverage.scenario.model import Plan, Scenario, parse_scenario, scenario_to_dict
 from coverage.units import HOURS_PER_MONTH
 
@@ -149,18 +150,18 @@ def need_from_run(scenario: Scenario, name: str, run: Any, *, demand_factor: flo
     """A month's need from a simulation (`RunResult`) of a roster taken as sized."""
     result = run.plans[name]
     meets = all(
-        fig["service_level"] is not None
-        and fig["service_level"] >= run.scenario.channels[ch].target.share
+        fig.service_level is not None
+        and fig.service_level >= run.scenario.channels[ch].target.share
         for ch, fig in result.channels.items()
-        if fig["offered"] > 0
+        if fig.offered > 0
     )
     return month_need(
         scenario,
         run.scenario.plans[name],
-        cost=result.cost,
-        service_level_by_channel={ch: f["service_level"] for ch, f in result.channels.items()},
+        cost=to_dict(result.cost),  # the JSON form, as month_need takes it
+        service_level_by_channel={ch: f.service_level for ch, f in result.channels.items()},
         meets_targets=meets,
         window_hours=run.timeline.window_s / 3600.0,
-        contacts_per_window=sum(ch["offered"] for ch in result.channels.values()),
+        contacts_per_window=sum(ch.offered for ch in result.channels.values()),
         demand_factor=demand_factor,
     )

@@ -68,6 +68,6 @@ def shortfall_service(
             )
             run = run_scenario(month, replications=replications, seed=seed, engine=engine)
             channels = run.plans[name].channels
-            service[m] = {ch: fig["service_level"] for ch, fig in channels.items()}
+            service[m] = {ch: fig.service_level for ch, fig in channels.items()}
         plans[name] = replace(plan, service_in_shortfall=service)
     return replace(result, plans=plans)
