@@ -14,7 +14,7 @@ from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_SCENARIO = "global-saas.yaml"
-DEFAULT_REPLICATIONS = 10
+DEFAULT_REPLICATIONS_CAP = 20  # the app's first run uses the file's replications, at most this
 
 
 def choose_scenario() -> Scenario:
@@ -112,9 +112,16 @@ def read_levers(sc: Scenario) -> levers.Levers:
         edited = st.data_editor(
             shifts, disabled=list(shifts.columns[:-1]), hide_index=True, key=f"{k}shifts"
         )
+    default_reps = min(sc.replications, DEFAULT_REPLICATIONS_CAP)
     reps = st.sidebar.slider(
-        "Replications", 1, levers.MAX_APP_REPLICATIONS, DEFAULT_REPLICATIONS, key="replications"
+        "Replications", 1, levers.MAX_APP_REPLICATIONS, default_reps, key="replications"
     )
+    if int(reps) != sc.replications:
+        capped = " (capped for the app)" if sc.replications > DEFAULT_REPLICATIONS_CAP else ""
+        st.sidebar.caption(
+            f"The file asks for {sc.replications} replications{capped}; `coverage-sim run` uses "
+            f"{sc.replications}, so figures differ from the CLI's by up to their intervals."
+        )
     # text, not a number widget: a seed may be up to 2**63 - 1, beyond what a browser's numbers hold
     seed = levers.parse_seed(st.sidebar.text_input("Seed", str(sc.seed), key=f"{k}seed"))
     return levers.Levers(

@@ -63,3 +63,30 @@ def test_sustainability_flag_for_the_overloaded_crew_only() -> None:
     at.run()
     assert not at.exception
     assert _flags(at) == []
+
+
+def _levers_of_tiny(replications: int) -> None:
+    """Draw the sidebar levers for the tiny scenario with `replications` (inside AppTest)."""
+    import copy
+
+    import streamlit as st
+    from conftest import TINY
+
+    from app_pages import sidebar
+    from coverage.scenario.model import parse_scenario
+
+    raw = copy.deepcopy(TINY)
+    raw["replications"] = replications
+    st.write(f"replications={sidebar.read_levers(parse_scenario(raw)).replications}")
+
+
+def test_app_replications_default_to_the_files_capped_with_a_note() -> None:
+    # Functional: the first run uses the file's replications (the CLI's), at most 20.
+    for file_reps, shown, note in ((3, 3, False), (500, 20, True)):
+        at = AppTest.from_function(_levers_of_tiny, args=(file_reps,), default_timeout=60).run()
+        assert not at.exception
+        assert f"replications={shown}" in [m.value for m in at.markdown]
+        captions = [c.value for c in at.caption if "replications" in c.value]
+        assert bool(captions) is note
+        if note:
+            assert captions[0].startswith("The file asks for 500 replications (capped for the app)")
