@@ -99,4 +99,5 @@ def test_module_docstring_examples_unit(name: str, monkeypatch):
     # Unit: the Examples sections of the scenario and calendar modules' docstrings.
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0

@@ -71,6 +71,13 @@ def type_text(node: dict[str, Any]) -> str:
 
     Unions (``anyOf``/``oneOf``) are joined with "or"; ``null`` is left out (a null field is
     simply optional, which the Default column shows).
+
+    Examples
+    --------
+    >>> type_text({"anyOf": [{"type": "integer", "minimum": 0}, {"const": "auto"}]})
+    'whole number ≥ 0 or `"auto"`'
+    >>> type_text({"type": "number", "minimum": 0, "maximum": 1})
+    'number 0 to 1'
     """
     if "$ref" in node:
         name = _ref_name(node["$ref"])
