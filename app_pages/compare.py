@@ -16,14 +16,14 @@ def _plan_cards(result: RunResult, head) -> None:
     ):
         col.subheader(pname)
         money = col.columns(2)
-        diff = plan.cost["per_month"] - baseline.cost["per_month"]
+        diff = plan.cost.per_month - baseline.cost.per_month
         money[0].metric(
             f"cost per month [{sc.currency}]",
-            f"{plan.cost['per_month']:,.0f}",
+            f"{plan.cost.per_month:,.0f}",
             None if pname == plans[0] else f"{diff:+,.0f} vs {plans[0]}",
             delta_color="inverse",
         )
-        per_contact = plan.cost["per_contact"]
+        per_contact = plan.cost.per_contact
         money[1].metric(
             f"cost per contact [{sc.currency}]",
             "—" if per_contact is None else f"{per_contact:,.2f}",

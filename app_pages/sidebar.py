@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from coverage.app import boundary, levers
+from coverage.app.calibration import CALIBRATED_KEY
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
 from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
@@ -17,8 +18,14 @@ DEFAULT_REPLICATIONS = 10
 
 
 def choose_scenario() -> Scenario:
-    """A bundled scenario, or the uploaded one when it is valid (else its error is shown)."""
+    """A bundled scenario, or the uploaded one when it is valid (else its error is shown).
+
+    Once the Calibrate page has made a calibrated scenario, it is offered first.
+    """
     side = st.sidebar
+    calibrated = st.session_state.get(CALIBRATED_KEY)
+    if calibrated and side.checkbox("Use the calibrated scenario", True, key="use_calibrated"):
+        return levers.scenario_from_upload(calibrated.encode(), "calibrated.yaml")
     bundled = levers.bundled_scenarios(SCENARIOS)
     names = list(bundled)
     index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0

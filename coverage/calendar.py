@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.scenario.model import Scenario
-from coverage.units import DRAIN_S, SECONDS_PER_DAY, SECONDS_PER_MINUTE
+from coverage.units import DRAIN_S, SECONDS_PER_DAY, SECONDS_PER_MINUTE, SECONDS_PER_WEEK
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,12 @@ class Timeline:
 
 
 def build_timeline(scenario: Scenario) -> Timeline:
-    """The scenario's horizon, warm-up and drain on the UTC timeline.
+    """The scenario's burn-in, horizon, warm-up and drain on the UTC timeline.
+
+    The burn-in weeks (`Scenario.burn_in_weeks`) come before the horizon's start: the timeline
+    starts that many whole weeks earlier (so UTC hours of the week are unchanged) and they are
+    simulated like the rest but never measured; `warmup_hours` then counts from the horizon's
+    start. The measured window is [burn-in + warm-up, burn-in + horizon).
 
     Parameters
     ----------
@@ -69,8 +74,9 @@ def build_timeline(scenario: Scenario) -> Timeline:
     Returns
     -------
     Timeline
-        ``horizon_s`` = horizon length [s], ``warmup_s`` [s], ``end_s`` = horizon + the 24 h
-        drain [s], all from ``start_utc`` (00:00 UTC of the first day).
+        ``start_utc`` (00:00 UTC of the first simulated day), ``horizon_s`` = burn-in +
+        horizon length [s], ``warmup_s`` = burn-in + warm-up [s], ``end_s`` = horizon + the
+        24 h drain [s], all from ``start_utc``.
 
     Examples
     --------
@@ -79,11 +85,12 @@ def build_timeline(scenario: Scenario) -> Timeline:
     >>> timeline.start_utc.isoformat(), timeline.horizon_s / 3600, timeline.end_s / 3600
     ('2026-01-05T00:00:00+00:00', 168.0, 192.0)
     """
-    horizon_s = scenario.horizon.length_s
+    burn_in_s = scenario.burn_in_weeks * SECONDS_PER_WEEK
+    horizon_s = burn_in_s + scenario.horizon.length_s
     return Timeline(
-        start_utc=scenario.horizon.start_utc,
+        start_utc=scenario.horizon.start_utc - dt.timedelta(seconds=burn_in_s),
         horizon_s=horizon_s,
-        warmup_s=scenario.warmup_s,
+        warmup_s=burn_in_s + scenario.warmup_s,
         end_s=horizon_s + DRAIN_S,
     )
 
@@ -204,6 +211,11 @@ def holidays_for(calendar_code: str | None, timeline: Timeline) -> frozenset[int
     first = (timeline.start_utc - dt.timedelta(days=2)).year
     last = (timeline.start_utc + dt.timedelta(seconds=timeline.end_s + 2 * SECONDS_PER_DAY)).year
     return holiday_ordinals(calendar_code, first, last)
+
+
+def is_holiday(date_ordinals: np.ndarray, calendar_code: str, timeline: Timeline) -> np.ndarray:
+    """Whether each local date (``date.toordinal()``) is a public holiday of `calendar_code`."""
+    return np.isin(date_ordinals, list(holidays_for(calendar_code, timeline)))
 
 
 def local_dates(time_zone: str, timeline: Timeline, *, margin_days: int = 1) -> list[dt.date]:

@@ -276,8 +276,8 @@ def test_calibrated_scenario_runs_and_reproduces_the_log(exp_cal: Any, tmp_path:
     result = run_scenario(scenario, replications=3)
     phone = result.plans["as-observed"].channels["phone"]
     observed = calibration_dict(exp_cal)["observed"]
-    assert phone["offered"] == pytest.approx(observed["offered"], rel=0.05)
-    assert phone["abandon_rate"] == pytest.approx(observed["abandon_rate"], rel=0.15)
+    assert phone.offered == pytest.approx(observed["offered"], rel=0.05)
+    assert phone.abandon_rate == pytest.approx(observed["abandon_rate"], rel=0.15)
     assert scenario.plans["as-observed"].sites["observed"].shrinkage == pytest.approx(
         1 - exp_cal.availability, abs=1e-4
     )

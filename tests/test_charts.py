@@ -113,7 +113,7 @@ def test_cost_breakdown_adds_up_to_cost_per_month(run):
     parts = charts.cost_components(result)
     for plan, part in parts.groupby("plan"):
         assert part["per_month"].sum() == pytest.approx(
-            result.plans[plan].cost["per_month"], rel=1e-9
+            result.plans[plan].cost.per_month, rel=1e-9
         )
     assert set(parts["component"]) == {"labor: berlin", "premiums", "automation", "seats"}
     fig = charts.cost_breakdown_figure(parts, "USD")
@@ -126,12 +126,12 @@ def test_cost_vs_service_and_p_miss(run):
     day_phone = next(
         t for t in fig.data if t.name == "day" and t.hovertemplate.endswith("phone</extra>")
     )
-    assert day_phone.x[0] == pytest.approx(result.plans["day"].cost["per_month"], rel=1e-12)
-    sl = result.plans["day"].channels["phone"]["service_level"]
+    assert day_phone.x[0] == pytest.approx(result.plans["day"].cost.per_month, rel=1e-12)
+    sl = result.plans["day"].channels["phone"].service_level
     assert day_phone.y[0] == pytest.approx(100 * sl, rel=1e-12)
     assert fig.layout.xaxis.title.text == "cost [USD/month]"
     bars = charts.p_miss_figure(result)
-    expected = [100 * result.plans["day"].channels[c]["p_miss_target"] for c in ("phone", "email")]
+    expected = [100 * result.plans["day"].channels[c].p_miss_target for c in ("phone", "email")]
     assert list(bars.data[0].y) == pytest.approx(expected, abs=1e-12)
     assert bars.layout.yaxis.title.text == "replications missing the target [%]"
 
@@ -141,21 +141,21 @@ def test_headline_delta_and_cost_tables(run):
     head = charts.headline_table(result).set_index(["plan", "channel"])
     fig = result.plans["day"].channels["phone"]
     assert head.loc[("day", "phone"), "service level [%]"] == pytest.approx(
-        100 * fig["service_level"], rel=1e-12
+        100 * fig.service_level, rel=1e-12
     )
     assert head.loc[("day", "phone"), "to agents [contacts]"] == pytest.approx(
-        fig["offered"] - fig["deflected"], rel=1e-12
+        fig.offered - fig.deflected, rel=1e-12
     )
     delta = charts.delta_table(result).set_index("channel")
     other = result.plans["round-the-clock"].channels["phone"]
     # no empty replication here, so the mean of paired differences is the difference of means
     assert delta.loc["phone", "service level [pp]"] == pytest.approx(
-        100 * (other["service_level"] - fig["service_level"]), abs=1e-9
+        100 * (other.service_level - fig.service_level), abs=1e-9
     )
     costs = charts.cost_table(result).set_index("plan")
     assert costs.loc["day", "Δ per month vs day"] == pytest.approx(0.0, abs=1e-9)
     assert costs.loc["round-the-clock", "cost per month"] == pytest.approx(
-        result.plans["round-the-clock"].cost["per_month"], rel=1e-12
+        result.plans["round-the-clock"].cost.per_month, rel=1e-12
     )
 
 

@@ -322,7 +322,7 @@ def test_fresh_process_imports_and_runs_fast_engine():
         "from coverage.simulation.replications import run_scenario\n"
         f"sc = load_scenario({str(ROOT / 'scenarios' / 'erlang-a-example.yaml')!r})\n"
         "r = run_scenario(sc, replications=1, engine='fast')\n"
-        "print(r.plans['fourteen-agents'].channels['voice']['offered'])\n"
+        "print(r.plans['fourteen-agents'].channels['voice'].offered)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/"
@@ -341,7 +341,7 @@ def test_spawned_pool_worker_imports_fast_engine(monkeypatch: pytest.MonkeyPatch
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         remote = pool.submit(_replication_chunk, args).result(timeout=120)
     local = _replication_chunk(args)
-    assert remote[0][0]["fourteen-agents"]["figures"] == local[0][0]["fourteen-agents"]["figures"]
+    assert remote[0][0]["fourteen-agents"].figures == local[0][0]["fourteen-agents"].figures
 
 
 def test_pool_run_identical_to_serial_with_fast_engine():

@@ -43,6 +43,8 @@ def _write(tmp_path: Path, raw: dict[str, Any], name: str = "limit.yaml") -> Pat
 def _huge_demand(raw: dict[str, Any]) -> dict[str, Any]:
     raw = copy.deepcopy(raw)
     raw["horizon"] = {"start": "2026-01-05", "days": 7}
+    raw["warmup_weeks"] = 0  # the figures below are of the horizon alone (no burn-in week)
+    raw["warmup_weeks"] = 0  # the figures below are of the horizon alone (no burn-in week)
     raw["demand"][0]["per_hour"] = 1_000_000  # 168 million contacts a week
     return raw
 

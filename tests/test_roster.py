@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.roster import Roster, agents_on_duty, build_roster, split_shrinkage
 

@@ -300,7 +300,7 @@ def _interval(values: Sequence[Any] | pd.Series, scale: float = 1.0) -> list[flo
     return None if bounds is None else [b * scale for b in bounds]
 
 
-def _fmt_interval(bounds: list[float] | None, digits: int = 1) -> str:
+def _fmt_interval(bounds: Sequence[float] | None, digits: int = 1) -> str:
     return "—" if bounds is None else f"{bounds[0]:.{digits}f} – {bounds[1]:.{digits}f}"
 
 
@@ -308,7 +308,7 @@ def _pct(value: Any) -> float | None:
     return None if value is None else 100.0 * value
 
 
-def _pct_interval(bounds: list[float] | None) -> str:
+def _pct_interval(bounds: Sequence[float] | None) -> str:
     """A share's interval in % for display, clipped to 0–100 (the t interval may overshoot)."""
     return _fmt_interval(
         None if bounds is None else [min(max(100 * b, 0.0), 100.0) for b in bounds]
@@ -326,23 +326,23 @@ def headline_table(result: RunResult) -> pd.DataFrame:
         reps = plan.per_replication
         for cname, fig in plan.channels.items():
             r = reps[reps["channel"] == cname]
-            ci = fig["ci95"]
+            ci = fig.ci95
             rows.append(
                 {
                     "plan": pname,
                     "channel": cname,
-                    "offered [contacts]": fig["offered"],
-                    "deflected by bot [contacts]": fig["deflected"],
-                    "to agents [contacts]": fig["offered"] - fig["deflected"],
-                    "service level [%]": _pct(fig["service_level"]),
-                    "service level 95% CI [%]": _pct_interval(ci["service_level"]),
-                    "abandoned [%]": _pct(fig["abandon_rate"]),
-                    "abandoned 95% CI [%]": _pct_interval(ci["abandon_rate"]),
-                    "FRT p50 [s]": fig["frt_p50_s"],
+                    "offered [contacts]": fig.offered,
+                    "deflected by bot [contacts]": fig.deflected,
+                    "to agents [contacts]": fig.offered - fig.deflected,
+                    "service level [%]": _pct(fig.service_level),
+                    "service level 95% CI [%]": _pct_interval(ci.service_level),
+                    "abandoned [%]": _pct(fig.abandon_rate),
+                    "abandoned 95% CI [%]": _pct_interval(ci.abandon_rate),
+                    "FRT p50 [s]": fig.frt_p50_s,
                     "FRT p50 95% CI [s]": _fmt_interval(_interval(r["frt_p50_s"]), 0),
-                    "FRT p90 [s]": fig["frt_p90_s"],
+                    "FRT p90 [s]": fig.frt_p90_s,
                     "FRT p90 95% CI [s]": _fmt_interval(_interval(r["frt_p90_s"]), 0),
-                    "P(miss target) [%]": _pct(fig["p_miss_target"]),
+                    "P(miss target) [%]": _pct(fig.p_miss_target),
                 }
             )
     return pd.DataFrame(rows)
@@ -366,17 +366,17 @@ def cost_table(result: RunResult, baseline: str | None = None) -> pd.DataFrame:
         rows.append(
             {
                 "plan": pname,
-                "cost per month": c["per_month"],
+                "cost per month": c.per_month,
                 "cost per month 95% CI": _fmt_interval(_interval(per_rep["per_month"]), 0),
                 f"Δ per month vs {baseline}": float(diff.mean()),
                 f"Δ per month vs {baseline} 95% CI": _fmt_interval(_interval(diff), 0),
-                "cost per contact": c["per_contact"],
+                "cost per contact": c.per_contact,
                 "cost per contact 95% CI": _fmt_interval(_interval(per_contact), 2),
-                "labor (window)": c["labor"],
-                "premiums (window)": c["premiums"],
-                "automation (window)": c["automation"],
-                "seats (window)": c["seats"],
-                "paid hours (window) [h]": c["paid_hours"],
+                "labor (window)": c.labor,
+                "premiums (window)": c.premiums,
+                "automation (window)": c.automation,
+                "seats (window)": c.seats,
+                "paid hours (window) [h]": c.paid_hours,
             }
         )
     return pd.DataFrame(rows)
@@ -421,16 +421,18 @@ def cost_components(result: RunResult) -> pd.DataFrame:
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
     rows = []
     for pname, plan in result.plans.items():
-        for site, figures in plan.cost["by_site"].items():
+        for site, figures in plan.cost.by_site.items():
             rows.append(
                 {
                     "plan": pname,
                     "component": f"labor: {site}",
-                    "per_month": figures["labor"] * to_month,
+                    "per_month": figures.labor * to_month,
                 }
             )
         for key in ("premiums", "automation", "seats"):
-            rows.append({"plan": pname, "component": key, "per_month": plan.cost[key] * to_month})
+            rows.append(
+                {"plan": pname, "component": key, "per_month": getattr(plan.cost, key) * to_month}
+            )
     return pd.DataFrame(rows)
 
 
@@ -470,13 +472,13 @@ def cost_vs_service_figure(result: RunResult) -> go.Figure:
         month = plan.cost_per_replication["per_month"]
         m_ci = _interval(month) or [month.mean()] * 2
         for j, cname in enumerate(channels):
-            sl = plan.channels[cname]["service_level"]
+            sl = plan.channels[cname].service_level
             if sl is None:
                 continue
-            s_ci = plan.channels[cname]["ci95"]["service_level"] or [sl, sl]
+            s_ci = plan.channels[cname].ci95.service_level or [sl, sl]
             fig.add_trace(
                 go.Scatter(
-                    x=[plan.cost["per_month"]],
+                    x=[plan.cost.per_month],
                     y=[100 * sl],
                     mode="markers",
                     name=pname,
@@ -486,8 +488,8 @@ def cost_vs_service_figure(result: RunResult) -> go.Figure:
                     error_x={
                         "type": "data",
                         "symmetric": False,
-                        "array": [m_ci[1] - plan.cost["per_month"]],
-                        "arrayminus": [plan.cost["per_month"] - m_ci[0]],
+                        "array": [m_ci[1] - plan.cost.per_month],
+                        "arrayminus": [plan.cost.per_month - m_ci[0]],
                     },
                     error_y={
                         "type": "data",
@@ -529,7 +531,7 @@ def p_miss_figure(result: RunResult) -> go.Figure:
     ]
     fig = go.Figure()
     for i, (pname, plan) in enumerate(result.plans.items()):
-        values = [_pct(plan.channels[c]["p_miss_target"]) for c in sc.channels]
+        values = [_pct(plan.channels[c].p_miss_target) for c in sc.channels]
         fig.add_trace(
             go.Bar(
                 x=labels,

@@ -25,7 +25,7 @@ from scipy.optimize import minimize_scalar
 
 from coverage.calibrate.outcomes import Observed, Period
 from coverage.calibrate.staffing import availability_windows
-from coverage.demand.arrivals import sample_durations
+from coverage.demand.streams import sample_durations
 from coverage.scenario.model import Distribution
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput
 from coverage.units import SECONDS_PER_HOUR

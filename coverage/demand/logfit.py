@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coverage.calendar import Timeline, holidays_for, local_minute_grid
+from coverage.calendar import Timeline, is_holiday, local_minute_grid
+from coverage.demand.streams import day_multiplier, horizon_minutes, poisson_arrival_times
 from coverage.scenario.model import WEEKDAYS as WEEKDAY_NAMES
 from coverage.scenario.model import Scenario
+from coverage.units import SECONDS_PER_HOUR
 
 NS_PER_S = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_S
@@ -204,15 +206,19 @@ class FittedGroup:
 def group_minutes(
     group: FittedGroup, scenario: Scenario, timeline: Timeline
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per UTC minute of the horizon: local weekday, hour, date, and expected-arrival scale."""
-    n_min = int(np.ceil(timeline.horizon_s / 60.0))
+    """Per UTC minute of the horizon: local weekday, hour, date, and expected-arrival scale.
+
+    The scale is the minute's length in hours [h], times the region's holiday_factor on its
+    public holidays: expected arrivals = rate [contacts/h] × scale × G.
+    """
     grid = local_minute_grid(group.time_zone, timeline.start_utc, timeline.n_minutes)
-    lengths = np.minimum(60.0, timeline.horizon_s - np.arange(n_min) * 60.0)
-    scale = lengths / 3600.0
+    _, lengths = horizon_minutes(timeline)
+    n_min = len(lengths)
+    scale = lengths / SECONDS_PER_HOUR
     region = list(scenario.regions.values())[group.region]
     dates = grid.date_ordinal[:n_min]
     if region.holidays and region.holiday_factor != 1.0:
-        holiday = np.isin(dates, list(holidays_for(region.holidays, timeline)))
+        holiday = is_holiday(dates, region.holidays, timeline)
         scale = np.where(holiday, scale * region.holiday_factor, scale)
     return grid.weekday[:n_min], grid.hour[:n_min], dates, scale
 
@@ -225,26 +231,44 @@ def draw_fitted(
     busy_rng: np.random.Generator,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Fresh NHPP arrivals (exact per UTC minute, as in `coverage.demand.arrivals`) of fitted
-    groups."""
-    n_min = int(np.ceil(timeline.horizon_s / 60.0))
-    starts = np.arange(n_min) * 60.0
-    lengths = np.minimum(60.0, timeline.horizon_s - starts)
+    """Fresh arrivals of fitted groups, drawn with the rules of rate entries.
+
+    Per group, a Gamma day multiplier (`coverage.demand.streams.day_multiplier`), then per
+    (segment, language) cell an exact Poisson process per UTC minute
+    (`coverage.demand.streams.poisson_arrival_times`).
+
+    Parameters
+    ----------
+    groups : tuple of FittedGroup
+        The fitted (channel, region) groups of a `fit` entry.
+    scenario : Scenario
+        For the regions' holidays.
+    timeline : Timeline
+        Arrivals fall in [0, horizon) [s].
+    busy_rng, rng : numpy.random.Generator
+        The entry's busyness and arrivals streams.
+
+    Returns
+    -------
+    (numpy.ndarray, dict)
+        Arrival instants [s], sorted (stable), and the int16 codes ``channel``, ``region``,
+        ``segment``, ``language`` of each.
+    """
+    starts, lengths = horizon_minutes(timeline)
     times: list[np.ndarray] = []
     cols: dict[str, list[np.ndarray]] = {
         key: [] for key in ("channel", "region", "segment", "language")
     }
     for g in groups:
         weekday, hour, dates, scale = group_minutes(g, scenario, timeline)
-        if g.busyness_cv > 0:
-            uniq, day = np.unique(dates, return_inverse=True)
-            cv2 = g.busyness_cv**2
-            scale = scale * busy_rng.gamma(1.0 / cv2, cv2, len(uniq))[day]
+        busy = day_multiplier(g.busyness_cv, dates, rng=busy_rng)
+        if busy is not None:
+            scale = scale * busy
         for s, lang, rates in g.cells:
-            counts = rng.poisson(rates[weekday, hour] * scale)
-            minute = np.repeat(np.arange(n_min), counts)
-            times.append(starts[minute] + rng.random(len(minute)) * lengths[minute])
-            n = len(minute)
+            times.append(
+                poisson_arrival_times(rates[weekday, hour] * scale, starts, lengths, rng=rng)
+            )
+            n = len(times[-1])
             for key, value in (("channel", g.channel), ("region", g.region)):
                 cols[key].append(np.full(n, value, np.int16))
             cols["segment"].append(np.full(n, s, np.int16))

@@ -13,7 +13,7 @@ chosen where the contract is silent are in docs/contact-logs.md). Reading happen
 3. `replay` uses those instants as they are; `fit` estimates rates per local weekday × hour and
    a day-to-day overdispersion per (channel, region) — :func:`estimate_rates`,
    :func:`estimate_busyness_cv` — and draws a fresh non-homogeneous Poisson process per
-   replication from the streams of :func:`coverage.demand.arrivals.entry_rng`.
+   replication from the streams of :func:`coverage.demand.streams.entry_rng`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, holiday_ordinals
-from coverage.demand.arrivals import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng, scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.demand.log_outcomes import OUTCOME_COLUMNS, outcome_columns, seconds_column
 from coverage.demand.logfit import (
     NS_PER_DAY,
@@ -45,6 +45,7 @@ from coverage.demand.logfit import (
     profile_tables,
     weekday_of,
 )
+from coverage.demand.streams import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Demand, Scenario
 

@@ -19,12 +19,13 @@ whole minute), and integrated exactly through its cumulative sum.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import numpy as np
 
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
 from coverage.demand.automation import BotOutcome
+from coverage.results.figures import PlanCost, SiteCost
 from coverage.scenario.model import Plan, Site
 from coverage.simulation.dispatch import EngineOutput
 from coverage.simulation.roster import Roster
@@ -72,11 +73,32 @@ def plan_costs(
     bot: BotOutcome,
     arrived_at_s: np.ndarray,
     timeline: Timeline,
-) -> dict[str, Any]:
-    """Cost of one plan in one replication, by component and by site."""
+) -> PlanCost:
+    """Cost of one plan in one replication, by component and by site.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan (its sites' rates and premiums).
+    roster : Roster
+        Its rostered paid shift instances [s].
+    out : EngineOutput
+        Overtime stretches from the engine [s].
+    bot : BotOutcome
+        Bot conversations and their cost [currency].
+    arrived_at_s : numpy.ndarray
+        Arrival instants of the replication's contacts [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    PlanCost
+        Money [currency], hours [h]; ``per_contact`` = total / contacts offered in the window.
+    """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     window_hours = timeline.window_s / SECONDS_PER_HOUR
-    by_site: dict[str, dict[str, float]] = {}
+    by_site: dict[str, SiteCost] = {}
     for s_idx, (name, site) in enumerate(plan.sites.items()):
         share = premium_share_by_minute(site, timeline)
         cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
@@ -96,51 +118,64 @@ def plan_costs(
         premium_s += float(np.sum(_integral(cumulative, ot_end) - _integral(cumulative, ot_start)))
         paid_hours = (paid_s + overtime_s) / SECONDS_PER_HOUR
         peak = peak_on_duty(start[end > start], end[end > start], crew[end > start])
-        by_site[name] = {
-            "labor": paid_hours * site.hourly_cost,
-            "premiums": premium_s / SECONDS_PER_HOUR * site.hourly_cost,
-            "paid_hours": paid_hours,
-            "overtime_hours": overtime_s / SECONDS_PER_HOUR,
-            "seats": site.seat_cost_per_month * peak * window_hours / HOURS_PER_MONTH,
-            "peak_agents": float(peak),
-        }
+        by_site[name] = SiteCost(
+            labor=paid_hours * site.hourly_cost,
+            premiums=premium_s / SECONDS_PER_HOUR * site.hourly_cost,
+            paid_hours=paid_hours,
+            overtime_hours=overtime_s / SECONDS_PER_HOUR,
+            seats=site.seat_cost_per_month * peak * window_hours / HOURS_PER_MONTH,
+            peak_agents=float(peak),
+        )
     in_window = (arrived_at_s >= lo) & (arrived_at_s < hi)
     automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
-    labor = sum(s["labor"] for s in by_site.values())
-    premiums = sum(s["premiums"] for s in by_site.values())
-    seats = sum(s["seats"] for s in by_site.values())
+    labor = sum(s.labor for s in by_site.values())
+    premiums = sum(s.premiums for s in by_site.values())
+    seats = sum(s.seats for s in by_site.values())
     total = labor + premiums + automation + seats
-    return {
-        "total": total,
-        "labor": labor,
-        "premiums": premiums,
-        "automation": automation,
-        "seats": seats,
-        "paid_hours": sum(s["paid_hours"] for s in by_site.values()),
-        "per_month": total * HOURS_PER_MONTH / window_hours,
-        "by_site": by_site,
-    }
+    offered = int(np.sum(in_window))
+    return PlanCost(
+        total=total,
+        labor=labor,
+        premiums=premiums,
+        automation=automation,
+        seats=seats,
+        per_contact=total / offered if offered else None,
+        per_month=total * HOURS_PER_MONTH / window_hours,
+        paid_hours=sum(s.paid_hours for s in by_site.values()),
+        by_site=by_site,
+    )
 
 
-def summarize_costs(rows: list[dict[str, Any]], mean_offered: float) -> dict[str, Any]:
-    """Mean cost over replications; per_contact = mean total / mean offered (None if none)."""
-    keys = ("total", "labor", "premiums", "automation", "seats", "per_month", "paid_hours")
-    out: dict[str, Any] = {k: float(np.mean([r[k] for r in rows])) for k in keys}
-    out["per_contact"] = out["total"] / mean_offered if mean_offered > 0 else None
-    sites = rows[0]["by_site"]
-    out["by_site"] = {
-        name: {k: float(np.mean([r["by_site"][name][k] for r in rows])) for k in sites[name]}
-        for name in sites
+def summarize_costs(rows: list[PlanCost], mean_offered: float) -> PlanCost:
+    """A plan's cost as means over replications.
+
+    Parameters
+    ----------
+    rows : list of PlanCost
+        One per replication (the same sites in each).
+    mean_offered : float
+        Mean contacts offered per replication, all channels [contacts].
+
+    Returns
+    -------
+    PlanCost
+        Every figure (and every site's) the mean over replications [currency, h, agents],
+        except ``per_contact`` = mean total / mean offered [currency] (None when nothing was
+        offered).
+    """
+    means = {
+        f.name: float(np.mean([getattr(r, f.name) for r in rows]))
+        for f in dataclasses.fields(PlanCost)
+        if f.name not in ("per_contact", "by_site")
     }
-    order = [
-        "total",
-        "labor",
-        "premiums",
-        "automation",
-        "seats",
-        "per_contact",
-        "per_month",
-        "paid_hours",
-        "by_site",
-    ]
-    return {k: out[k] for k in order}
+    by_site = {
+        name: SiteCost(
+            **{
+                f.name: float(np.mean([getattr(r.by_site[name], f.name) for r in rows]))
+                for f in dataclasses.fields(SiteCost)
+            }
+        )
+        for name in rows[0].by_site
+    }
+    per_contact = means["total"] / mean_offered if mean_offered > 0 else None
+    return PlanCost(**means, per_contact=per_contact, by_site=by_site)

@@ -4,20 +4,39 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coverage.calendar import utc_hour_of_week
+from coverage.formatting import (
+    format_count,
+    format_duration_s,
+    format_hours,
+    format_money,
+    format_money_delta,
+    format_points,
+    format_share,
+    format_target,
+)
+from coverage.results.explain import explanation_lines
+from coverage.results.figures import (
+    COUNT_FIELDS,
+    ChannelFigures,
+    PlanCost,
+    channel_row,
+    cost_row,
+    labelled_fields,
+    to_dict,
+)
 from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
-    COUNT_FIELDS,
     breakdown_column,
     breakdown_labels,
     breakdown_rates,
 )
+from coverage.results.verdict import verdict_lines
 from coverage.simulation.replications import RunResult
 from coverage.simulation.roster import agents_on_duty
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -43,7 +62,12 @@ def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
         "replications": result.replications,
         "seed": result.seed,
         "plans": {
-            name: {"channels": plan.channels, "cost": plan.cost, "occupancy": plan.occupancy}
+            name: {
+                "channels": {c: to_dict(fig) for c, fig in plan.channels.items()},
+                "cost": to_dict(plan.cost),
+                "occupancy": plan.occupancy,
+                "sustainability": [to_dict(group) for group in plan.sustainability],
+            }
             for name, plan in result.plans.items()
         },
     }
@@ -60,70 +84,39 @@ def result_json(result: RunResult, *, timing: bool = False) -> str:
 def channels_table(result: RunResult) -> pd.DataFrame:
     """One row per plan × channel with the JSON fields (ci95 as *_ci95_lo / *_ci95_hi)."""
     rows = [
-        {"plan": pname, "channel": cname, **channel_fields(fig)}
+        {"plan": pname, "channel": cname, **channel_row(fig)}
         for pname, plan in result.plans.items()
         for cname, fig in plan.channels.items()
     ]
     return pd.DataFrame(rows)
 
 
-def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
-    """A channel's JSON figures as flat columns (ci95 as *_ci95_lo / *_ci95_hi)."""
-    row: dict[str, Any] = {}
-    for key, value in figures.items():
-        if key == "ci95":
-            for metric, bounds in value.items():
-                row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
-                row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
-        else:
-            row[key] = value
-    return row
-
-
 def costs_table(result: RunResult) -> pd.DataFrame:
     """Costs for finance: per plan, one row per site and a row "all sites" with the plan's totals.
 
+    Columns: plan, site, currency, the `PlanCost` fields (a site's ``total`` = labor + premiums +
+    seats, bots being plan-wide; ``automation`` and ``per_contact`` only on the plan's row), then
+    the `SiteCost` fields the plan's row lacks (overtime_hours, peak_agents; site rows only).
     Money in the scenario's currency over the measured window (means over replications), plus
-    per month (× 730.5 / window hours) and per contact for the plan rows; hours in hours.
+    per month (× 730.5 / window hours); hours in hours.
     """
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
+    plan_columns = list(cost_row(next(iter(result.plans.values())).cost))
     rows = []
     for pname, plan in result.plans.items():
-        cost = plan.cost
-        for site, fig in cost["by_site"].items():
-            site_total = fig["labor"] + fig["premiums"] + fig["seats"]  # bots are plan-wide
+        for site, fig in plan.cost.by_site.items():
+            site_total = fig.labor + fig.premiums + fig.seats  # bots are plan-wide
             rows.append(
                 {
                     "plan": pname,
                     "site": site,
-                    "labor": fig["labor"],
-                    "premiums": fig["premiums"],
-                    "automation": None,
-                    "seats": fig["seats"],
+                    **dict.fromkeys(plan_columns),
                     "total": site_total,
                     "per_month": site_total * to_month,
-                    "per_contact": None,
-                    "paid_hours": fig["paid_hours"],
-                    "overtime_hours": fig["overtime_hours"],
-                    "peak_agents": fig["peak_agents"],
+                    **to_dict(fig),
                 }
             )
-        rows.append(
-            {
-                "plan": pname,
-                "site": "all sites",
-                "labor": cost["labor"],
-                "premiums": cost["premiums"],
-                "automation": cost["automation"],
-                "seats": cost["seats"],
-                "total": cost["total"],
-                "per_month": cost["per_month"],
-                "per_contact": cost["per_contact"],
-                "paid_hours": cost["paid_hours"],
-                "overtime_hours": None,
-                "peak_agents": None,
-            }
-        )
+        rows.append({"plan": pname, "site": "all sites", **cost_row(plan.cost)})
     frame = pd.DataFrame(rows)
     frame.insert(2, "currency", result.scenario.currency)
     return frame
@@ -142,6 +135,19 @@ def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
         frame = frame.groupby("hour_of_week", as_index=False)["agents_on_duty"].mean()
         frames.append(frame.assign(channel=name))
     return pd.concat(frames, ignore_index=True)
+
+
+# hourly.csv (DESIGN.md, "Command line"): unfinished contacts are followed per channel only
+HOURLY_COLUMNS = [
+    "plan",
+    "channel",
+    "region",
+    "hour_of_week",
+    *(name for name in COUNT_FIELDS if name != "unfinished"),
+    "service_level",
+    "asa_s",
+    "agents_on_duty",
+]
 
 
 def hourly_table(result: RunResult) -> pd.DataFrame:
@@ -166,63 +172,38 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
         agents = agents_by_hour_of_week(result, pname)
         h = h.merge(agents, on=["channel", "hour_of_week"], how="left")
         h.insert(0, "plan", pname)
-        frames.append(
-            h[
-                [
-                    "plan",
-                    "channel",
-                    "region",
-                    "hour_of_week",
-                    "offered",
-                    "deflected",
-                    "answered",
-                    "answered_within_target",
-                    "abandoned",
-                    "short_abandoned",
-                    "service_level",
-                    "asa_s",
-                    "agents_on_duty",
-                ]
-            ]
-        )
+        frames.append(h[HOURLY_COLUMNS])
     return pd.concat(frames, ignore_index=True)
-
-
-def format_duration_s(value: float) -> str:
-    """A duration for people: seconds below a minute, then minutes, then hours."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value < 10:
-        return f"{sign}{value:.1f} s"
-    if value < 120:
-        return f"{sign}{value:.0f} s"
-    if value < 7200:
-        return f"{sign}{value / 60:.0f} min"
-    return f"{sign}{value / 3600:.1f} h"
 
 
 def _fmt(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "pct":
-        return f"{100 * value:5.1f}%"
+        return format_share(value)
     if kind == "pp":
-        return f"{100 * value:+5.1f} pp"
+        return format_points(value)
     if kind == "s":
         return format_duration_s(value)
     if kind == "ds":
         return ("+" if value >= 0 else "") + format_duration_s(value)
     if kind == "dn":
         return f"{value:+,.0f}"
-    return f"{value:,.0f}"
+    return format_count(value)
 
 
 def comparison_text(result: RunResult) -> str:
     """A plain-text comparison of the plans, channel by channel, then costs."""
     sc = result.scenario
+    burn_in = sc.burn_in_weeks
     lines = [
         f"{sc.name}: {result.replications} replications, seed {result.seed}, "
-        f"{result.timeline.window_s / 3600:g} measured hours, engine {result.engine}"
+        f"{format_duration_s(result.timeline.window_s)} measured"
+        + (f" after {burn_in} burn-in week(s)" if burn_in else "")
+        + f", engine {result.engine}",
+        "",
+        *verdict_lines(result),
+        *explanation_lines(result),
     ]
     plans = list(result.plans)
     width = max(14, *(len(p) + 2 for p in plans))
@@ -233,50 +214,53 @@ def comparison_text(result: RunResult) -> str:
     for cname, channel in sc.channels.items():
         lines += [
             "",
-            f"{cname} (target {channel.target.share:.0%} within "
-            f"{format_duration_s(channel.target.answer_within_s)})",
+            f"{cname} (target "
+            f"{format_target(channel.target.answer_within_s, channel.target.share)})",
             header,
         ]
-        rows = [
-            ("offered / replication", "offered", "n"),
-            ("deflected by bot", "deflected", "n"),
-            ("service level", "service_level", "pct"),
-            ("abandon rate", "abandon_rate", "pct"),
-            ("ASA", "asa_s", "s"),
-            ("FRT p50", "frt_p50_s", "s"),
-            ("FRT p90", "frt_p90_s", "s"),
-            ("P(miss target)", "p_miss_target", "pct"),
-            ("occupancy", "occupancy", "pct"),
-        ]
-        for label, key, kind in rows:
-            raw = [result.plans[p].channels[cname][key] for p in plans]
+        for key, label, kind in labelled_fields(ChannelFigures):
+            raw = [getattr(result.plans[p].channels[cname], key) for p in plans]
             vals = [_fmt(v, kind) for v in raw]
             if delta:
                 both = None if None in raw else raw[1] - raw[0]
                 vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
             lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     lines += breakdown_lines(result, header, width, delta)
-    lines += ["", f"cost ({sc.currency}, measured window)", header]
-    for label, key in (
-        ("total", "total"),
-        ("labor", "labor"),
-        ("premiums", "premiums"),
-        ("automation", "automation"),
-        ("seats", "seats"),
-        ("per month", "per_month"),
-        ("per contact", "per_contact"),
-        ("paid hours", "paid_hours"),
-    ):
-        raw = [result.plans[p].cost[key] for p in plans]
+    lines += ["", f"cost ({sc.currency}, measured window; per month × 730.5 h / window)", header]
+    for key, label, _ in labelled_fields(PlanCost):
+        raw = [getattr(result.plans[p].cost, key) for p in plans]
         if delta:
             raw.append(None if None in raw else raw[1] - raw[0])
         vals = []
         for i, v in enumerate(raw):
-            sign = "+" if i == len(plans) and v is not None and v >= 0 else ""
-            number = "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
-            vals.append(sign + number)
+            if key == "paid_hours":
+                vals.append(
+                    ("+" if i == len(plans) and v is not None and v >= 0 else "") + format_hours(v)
+                )
+            elif i == len(plans):
+                vals.append(format_money_delta(v, sc.currency, cents=key == "per_contact"))
+            else:
+                vals.append(format_money(v, sc.currency, cents=key == "per_contact"))
         lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    lines += sustainability_lines(result)
     return "\n".join(lines)
+
+
+def sustainability_lines(result: RunResult) -> list[str]:
+    """Per plan and crew group: workload against available time and the backlog trend."""
+    out = ["", "sustainability (crew groups: shifts sharing a channel, pooled across sites)"]
+    for pname, plan in result.plans.items():
+        for e in plan.sustainability:
+            ratio = "—" if e.ratio is None else f"{e.ratio:.2f}×"
+            flag = "ok" if e.sustainable else "NOT SUSTAINABLE"
+            out.append(
+                f"  {pname}: {'/'.join(e.channels)} at {e.site}: workload "
+                f"{format_hours(e.workload_hours)} / available "
+                f"{format_hours(e.available_hours)} = {ratio}; "
+                f"backlog {format_count(e.backlog_start)} → "
+                f"{format_count(e.backlog_end)}  {flag}"
+            )
+    return out
 
 
 # --- breakdowns by language, segment and region ----------------------------------------------

@@ -26,6 +26,8 @@ from pydantic import (
 )
 
 from coverage.errors import ScenarioError
+from coverage.scenario.capacity import Capacity, check_capacity_sites
+from coverage.scenario.capacity import CapacitySite as CapacitySite  # re-exported: a scenario model
 from coverage.scenario.fields import (
     WEEKDAYS,
     FieldError,
@@ -554,6 +556,16 @@ class Scenario(_Model):
             "the horizon; default 0"
         ),
     )
+    warmup_weeks: int | None = Field(
+        None,
+        ge=0,
+        le=8,
+        description=(
+            "whole weeks simulated before the horizon and not measured (burn-in) [weeks]; 0–8; "
+            "default 1 when a channel is async, the horizon is a week or more and demand is not "
+            "only replayed logs, else 0"
+        ),
+    )
     replications: int = Field(
         20, ge=1, le=10_000, description="independent runs averaged [runs]; 1–10000; default 20"
     )
@@ -582,6 +594,11 @@ class Scenario(_Model):
     )
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
+    )
+    capacity: Capacity | None = Field(
+        None,
+        description="a plan over months: demand growth and seasons, hiring, training and "
+        "attrition per site (docs/capacity.md); absent = no capacity plan",
     )
     base_dir: str | None = Field(
         None, exclude=True, description="folder of the file (set by the loader, not by users)"
@@ -623,7 +640,18 @@ class Scenario(_Model):
                                 ("plans", pname, "sites", sname, "shifts", j, "channels", c),
                                 f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
                             )
+        if self.capacity is not None:
+            self._check_capacity(self.capacity)
         return self
+
+    def _check_capacity(self, capacity: Capacity) -> None:
+        check_capacity_sites(capacity, {p: list(plan.sites) for p, plan in self.plans.items()})
+        for i, entry in enumerate(self.demand):
+            if entry.kind != "rates":
+                raise FieldError(
+                    ("demand", i, entry.kind),
+                    "a capacity plan scales demand by month: give rates (per_hour) here",
+                )
 
     def _check_languages(self) -> None:
         """A language on a shift that no contact can need is a typo (a log may name any)."""
@@ -651,8 +679,21 @@ class Scenario(_Model):
 
     @property
     def warmup_s(self) -> float:
-        """Warm-up [s]."""
+        """Warm-up inside the horizon [s] (after the burn-in weeks)."""
         return hours_to_s(self.warmup_hours)
+
+    @property
+    def burn_in_weeks(self) -> int:
+        """Weeks simulated before the horizon starts: `warmup_weeks`, by default 1 when any
+        channel is async (its backlog carries over from week to week) and the horizon lasts a
+        week or more, else 0 (a shorter run is a what-if of hours or days, not a steady state).
+        Also 0 when every demand entry replays a log: a log's timestamps are used as they are,
+        so a burn-in week before them would be empty."""
+        if self.warmup_weeks is not None:
+            return self.warmup_weeks
+        has_async = any(ch.mode == "async" for ch in self.channels.values())
+        drawn = any(entry.replay is None for entry in self.demand)
+        return int(has_async and drawn and self.horizon.length_s >= hours_to_s(7 * 24))
 
     def automation_for(self, plan: str) -> dict[str, Automation]:
         """The automation block in force for `plan` (its own, else the top-level one)."""

@@ -27,14 +27,21 @@ relative `REL_TOL`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline
-from coverage.results.metrics import COUNT_FIELDS, DEFLECTED
+from coverage.results.figures import (
+    COUNT_FIELDS,
+    ChannelFigures,
+    cost_row_fields,
+    fields_in,
+    to_dict,
+)
+from coverage.results.metrics import DEFLECTED
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
@@ -45,8 +52,10 @@ from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 TIME_TOL_S = 1e-6  # event-clock rounding [s]
 REL_TOL = 1e-9  # money and shares, relative to the larger magnitude
-SHARE_FIELDS = ("service_level", "abandon_rate", "p_wait", "p_miss_target", "occupancy")
-COST_FIELDS = ("total", "labor", "premiums", "automation", "seats", "paid_hours", "per_month")
+SHARE_FIELDS = fields_in(ChannelFigures, "0–1")
+WAIT_FIELDS = fields_in(ChannelFigures, "s")
+# every cost figure but per_contact (None when nothing was offered) and by_site
+COST_FIELDS = tuple(name for name in cost_row_fields() if name != "per_contact")
 
 
 def _close(a: float, b: float, rel: float = REL_TOL, abs_: float = 1e-9) -> bool:
@@ -71,8 +80,9 @@ def _where(plan: str, rep: int | None, channel: str | None = None) -> str:
     return ", ".join(parts)
 
 
-def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
-    """Checks on one channel's figures (one replication, or means across replications)."""
+def check_counts(where: str, fig: Mapping[str, Any]) -> list[str]:
+    """Checks on one channel's figures (one replication, or means across replications), as a
+    mapping: `coverage.results.figures.to_dict` of `ChannelFigures`, or a per-replication row."""
     bad: list[str] = []
     lhs = fig["offered"]
     rhs = fig["deflected"] + fig["answered"] + fig["abandoned"] + fig["unfinished"]
@@ -97,7 +107,7 @@ def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
     for key in SHARE_FIELDS:
         if key in fig and not _share_ok(fig[key]):
             bad.append(f"{where}: {key} = {fig[key]} is outside [0, 1]")
-    for key in ("asa_s", "mean_wait_all_s", "frt_p50_s", "frt_p90_s", "frt_max_s"):
+    for key in WAIT_FIELDS:
         value: Any = fig.get(key)
         if not _absent(value) and not value >= -TIME_TOL_S:
             bad.append(f"{where}: {key} = {value} is negative")
@@ -107,8 +117,9 @@ def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
     return bad
 
 
-def check_cost(where: str, cost: dict[str, Any], scenario: Scenario, plan: str) -> list[str]:
-    """Checks on one cost block (one replication, or means across replications)."""
+def check_cost(where: str, cost: Mapping[str, Any], scenario: Scenario, plan: str) -> list[str]:
+    """Checks on one cost block (one replication, or means across replications), as a mapping
+    (`coverage.results.figures.to_dict` of `PlanCost`)."""
     bad: list[str] = []
     for key in COST_FIELDS:
         value = cost.get(key)
@@ -297,16 +308,16 @@ def check_replication(scenario: Scenario, timeline: Timeline, rep: PlanReplicati
 
     recount = _recount(scenario, timeline, log)
     for name in names:
-        fig = rep.figures[name]
+        fig = to_dict(rep.figures.channels[name])
         bad += check_counts(f"{where}, channel {name}", fig)
         for key, value in recount[name].items():
             if fig[key] != value:
                 bad.append(
                     f"{where}, channel {name}: {key} = {fig[key]} but the contact log has {value}"
                 )
-    if not _share_ok(rep.figures["_plan"]["occupancy"]):
-        bad.append(f"{where}: plan occupancy {rep.figures['_plan']['occupancy']} outside [0, 1]")
-    bad += check_cost(where, rep.cost, scenario, rep.plan)
+    if not _share_ok(rep.figures.occupancy):
+        bad.append(f"{where}: plan occupancy {rep.figures.occupancy} outside [0, 1]")
+    bad += check_cost(where, to_dict(rep.cost), scenario, rep.plan)
     bad += _check_paid_hours(where, scenario, timeline, rep)
     return bad
 
@@ -326,7 +337,7 @@ def _check_paid_hours(
         ot = roster.agent_site[out.overtime_agent] == s_idx
         overtime_h = float(np.sum(out.overtime_end_s[ot] - out.overtime_start_s[ot]))
         overtime_h /= SECONDS_PER_HOUR
-        paid_h = rep.cost["by_site"][name]["paid_hours"]
+        paid_h = rep.cost.by_site[name].paid_hours
         if paid_h < rostered_h * (1 - REL_TOL) - 1e-9:
             bad.append(
                 f"{where}, site {name}: paid hours {paid_h} below the rostered "
@@ -340,11 +351,10 @@ def _check_paid_hours(
     if np.any(out.overtime_end_s < out.overtime_start_s - TIME_TOL_S):
         bad.append(f"{where}: an overtime stretch ends before it starts")
     window_h = timeline.window_s / SECONDS_PER_HOUR
-    expected = rep.cost["total"] * HOURS_PER_MONTH / window_h
-    if not _close(rep.cost["per_month"], expected):
+    expected = rep.cost.total * HOURS_PER_MONTH / window_h
+    if not _close(rep.cost.per_month, expected):
         bad.append(
-            f"{where}: per_month {rep.cost['per_month']} != total × 730.5 / window "
-            f"hours = {expected}"
+            f"{where}: per_month {rep.cost.per_month} != total × 730.5 / window hours = {expected}"
         )
     return bad
 
@@ -357,7 +367,8 @@ def check_result(result: RunResult) -> list[str]:
         frame = plan.per_replication
         for row in frame.to_dict("records"):
             bad += check_counts(_where(pname, int(row["rep"]), row["channel"]), row)
-        for cname, fig in plan.channels.items():
+        for cname, figures in plan.channels.items():
+            fig = to_dict(figures)
             bad += check_counts(_where(pname, None, cname) + " (mean)", fig)
             for key, bounds in fig["ci95"].items():
                 if bounds is not None and not bounds[0] <= bounds[1] + 1e-12:
@@ -368,8 +379,8 @@ def check_result(result: RunResult) -> list[str]:
             for key in COST_FIELDS:
                 if key in row and not (math.isfinite(row[key]) and row[key] >= 0):
                     bad.append(f"plan {pname}, rep {row['rep']}: cost {key} = {row[key]}")
-        bad += check_cost(f"plan {pname} (mean)", plan.cost, scenario, pname)
-        per_contact = plan.cost["per_contact"]
+        bad += check_cost(f"plan {pname} (mean)", to_dict(plan.cost), scenario, pname)
+        per_contact = plan.cost.per_contact
         if per_contact is not None and not (math.isfinite(per_contact) and per_contact >= 0):
             bad.append(f"plan {pname}: per_contact {per_contact}")
     return bad

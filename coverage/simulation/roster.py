@@ -46,6 +46,7 @@ class Roster:
     window_paid_end : bool array, the window ends at a paid shift end (overtime after it is paid)
     paid_site, paid_start_s, paid_end_s, paid_agents : arrays (n_instances,) rostered shift
         instances: site, [start, end) [s] and crew size paid
+    paid_shift : int array (n_instances,), the instance's shift index within its site
     """
 
     site_names: list[str]
@@ -62,6 +63,7 @@ class Roster:
     paid_start_s: np.ndarray
     paid_end_s: np.ndarray
     paid_agents: np.ndarray
+    paid_shift: np.ndarray
 
     @property
     def n_agents(self) -> int:
@@ -131,7 +133,7 @@ def build_roster(
     chan_rows: list[np.ndarray] = []
     lang_rows: list[np.ndarray] = []
     win: list[tuple[int, float, float, bool]] = []
-    paid: list[tuple[int, float, float, int]] = []
+    paid: list[tuple[int, float, float, int, int]] = []
     for s_idx, (site_name, site) in enumerate(plan.sites.items()):
         holidays = holidays_for(site.holidays, timeline)
         for j, shift in enumerate(site.shifts):
@@ -149,7 +151,7 @@ def build_roster(
                 )
                 if end <= 0 or start >= timeline.end_s or crew == 0:
                     continue
-                paid.append((s_idx, start, end, crew))
+                paid.append((s_idx, start, end, crew, j))
                 whole, frac = split_shrinkage(crew, site.shrinkage)
                 for i in range(whole):
                     per_agent[i].append((start, end, True))
@@ -193,6 +195,7 @@ def build_roster(
         paid_start_s=np.asarray([p[1] for p in paid], dtype=np.float64),
         paid_end_s=np.asarray([p[2] for p in paid], dtype=np.float64),
         paid_agents=np.asarray([p[3] for p in paid], dtype=np.int64),
+        paid_shift=np.asarray([p[4] for p in paid], dtype=np.int32),
     )
 
 

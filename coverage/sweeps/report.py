@@ -2,7 +2,7 @@
 
 `summary_rows` flattens one variant's JSON result into one row per plan × channel (the JSON
 contract's fields, ``ci95`` as ``*_ci95_lo``/``*_ci95_hi`` as in
-:func:`coverage.results.report.channels_table`, the plan's ``cost.*`` as ``cost_*``). A (variant,
+:func:`coverage.results.figures.channel_row`, the plan's ``cost.*`` as ``cost_*``). A (variant,
 plan)
 **meets its targets** when every channel's service level is at least the channel's target share;
 a channel without eligible contacts (service level null) cannot miss. The best variants of a plan
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.results.report import channel_fields
+from coverage.results.figures import channel_figures_from_dict, channel_row
 
 ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
 
@@ -46,7 +46,7 @@ def summary_rows(meta: Mapping[str, Any], result: Mapping[str, Any]) -> list[dic
                     "channel": channel,
                     "target_answer_within_s": within_s,
                     "target_share": share,
-                    **channel_fields(figures),
+                    **channel_row(channel_figures_from_dict(figures)),
                     "plan_occupancy": plan["occupancy"],
                     **cost,
                 }
