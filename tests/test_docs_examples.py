@@ -30,6 +30,7 @@ DOCTEST_MODULES = (
     "coverage.scenario.model",
     "coverage.scenario.reference",
     "coverage.scenario.yaml_loader",
+    "coverage.results.reference",
 )
 
 
