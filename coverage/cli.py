@@ -283,6 +283,7 @@ def _load_extra_commands() -> None:
         "coverage.demand.profile_cli",
         "coverage.calibrate.cli",
         "coverage.capacity.cli",
+        "coverage.optimize.cli",
     ):
         try:
             importlib.import_module(module)

@@ -206,8 +206,10 @@ def test_check_result_catches_summary_violations(tiny_scenario: Scenario) -> Non
     cost = dataclasses.replace(plan.cost, total=plan.cost.total + 1.0)
     broken = dataclasses.replace(
         result,
-        plans={**result.plans, "day": dataclasses.replace(
-            plan, per_replication=frame, channels=channels, cost=cost)},
+        plans={
+            **result.plans,
+            "day": dataclasses.replace(plan, per_replication=frame, channels=channels, cost=cost),
+        },
     )
     bad = check_result(broken)
     assert any("rep 0" in v and "conservation broken" in v for v in bad)

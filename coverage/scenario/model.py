@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from coverage.errors import ScenarioError
 from coverage.scenario.capacity import Capacity, check_capacity_sites
@@ -38,6 +39,14 @@ from coverage.scenario.fields import (
     first_error,
     nesting_depth,
     parse_days,
+)
+from coverage.scenario.sizing import (
+    AGENTS_JSON_SCHEMA,
+    AgentBounds,
+    CandidateShifts,
+    agents_field,
+    expand_candidates,
+    split_agents,
 )
 from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
 from coverage.units import clock_to_s, hours_to_s
@@ -132,6 +141,11 @@ class Target(_Model):
         description="threshold: a contact answered within this wait is in target [s]; > 0"
     )
     share: Share = Field(description="share of contacts to answer within answer_within_s [0–1]")
+    scope: Literal["window", "hour"] | None = Field(
+        None,
+        description="what the optimizer sizes for: window (absent) = the channel's service level "
+        "over the measured window; hour = also every UTC hour of the week with demand",
+    )
 
 
 class Channel(_Model):
@@ -167,8 +181,11 @@ class Channel(_Model):
         description="queue priority, lower is served first; -1000–1000; default 1",
     )
     target: Target = Field(
-        default_factory=lambda: Target(answer_within_s=20.0, share=0.8),
+        default_factory=lambda: Target(answer_within_s=20.0, share=0.8, scope=None),
         description="service-level target; default 80% answered within 20 s",
+    )
+    max_abandon_rate: Share | None = Field(
+        None, description="highest abandon rate the optimizer may accept [0–1]"
     )
 
     @model_validator(mode="after")
@@ -404,8 +421,11 @@ class Shift(_Model):
             ]
         },
     )
-    agents: int = Field(
-        ge=0, le=100_000, description="crew size [agents], the same people each day; required"
+    agents: Annotated[int, WithJsonSchema(AGENTS_JSON_SCHEMA)] = Field(
+        ge=0,
+        le=100_000,
+        description="crew size [agents], the same people each day; or auto / {min, max} "
+        "for the optimizer to size; required",
     )
     channels: list[Name] | None = Field(
         None, description="channels the crew serves (keys of channels); absent = all"
@@ -419,8 +439,14 @@ class Shift(_Model):
         le=100_000,
         description="crew size on the site's public holidays [agents]; default agents; 0 = off",
     )
+    sizing: SkipJsonSchema[AgentBounds | None] = Field(
+        None,
+        exclude=True,  # written back as `agents` by scenario_to_dict
+        description="bounds of a crew the optimizer sizes (set from agents: auto / {min, max})",
+    )
 
     _clock = field_validator("start", mode="before")(check_clock)
+    _auto = model_validator(mode="before")(split_agents)
 
     @field_validator("days", mode="before")
     @classmethod
@@ -473,10 +499,22 @@ class Site(_Model):
         0.0,
         description="cost per seat (peak agents on duty) per month [currency, ≤ 1e12]; default 0",
     )
-    shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
+    shifts: list[Shift] = Field(
+        default_factory=list, description="the site's crews; at least one (or candidate_shifts)"
+    )
+    candidate_shifts: list[CandidateShifts] = Field(
+        default_factory=list,
+        description="shifts offered to the optimizer, expanded after `shifts`; default none",
+    )
 
     _tz = field_validator("time_zone", mode="before")(check_time_zone)
     _hol = field_validator("holidays", mode="before")(check_holidays)
+
+    @model_validator(mode="after")
+    def _has_shifts(self) -> Site:
+        if not self.shifts and not self.candidate_shifts:
+            raise FieldError("shifts", "a site needs at least 1 shift (or candidate_shifts)")
+        return self
 
 
 class Plan(_Model):
@@ -595,6 +633,11 @@ class Scenario(_Model):
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
     )
+    hand_plans: str | None = Field(
+        None,
+        description="scenario file (relative to this one) whose plans of the same names the "
+        "optimizer compares its sized plans with; default none",
+    )
     capacity: Capacity | None = Field(
         None,
         description="a plan over months: demand growth and seasons, hiring, training and "
@@ -633,13 +676,21 @@ class Scenario(_Model):
             if plan.automation is not None:
                 self._check_automation(plan.automation, ("plans", pname, "automation"))
             for sname, site in plan.sites.items():
-                for j, shift in enumerate(site.shifts):
-                    for c, ch in enumerate(shift.channels or ()):
-                        if ch not in self.channels:
-                            raise FieldError(
-                                ("plans", pname, "sites", sname, "shifts", j, "channels", c),
-                                f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
-                            )
+                crews: list[tuple[str, list[Any]]] = [
+                    ("shifts", site.shifts),
+                    ("candidate_shifts", site.candidate_shifts),
+                ]
+                for key, items in crews:
+                    for j, shift in enumerate(items):
+                        for c, ch in enumerate(shift.channels or ()):
+                            if ch not in self.channels:
+                                raise FieldError(
+                                    ("plans", pname, "sites", sname, key, j, "channels", c),
+                                    f"{ch!r} is not a channel "
+                                    f"(defined: {', '.join(self.channels)})",
+                                )
+        if self.hand_plans is not None and not self.hand_plans.endswith((".yaml", ".yml")):
+            raise FieldError("hand_plans", f"{self.hand_plans!r} is not a scenario (.yaml) file")
         if self.capacity is not None:
             self._check_capacity(self.capacity)
         return self
@@ -768,6 +819,12 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         raise first_error(exc, root=Scenario) from None
+    expanded = expand_candidates(scenario_to_dict(scenario))
+    if expanded is not None:  # candidate shifts become ordinary shifts after the site's own
+        try:
+            scenario = Scenario.model_validate({**expanded, "base_dir": base_dir})
+        except ValidationError as exc:
+            raise first_error(exc, root=Scenario) from None
     return scenario
 
 
@@ -827,10 +884,20 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     flat `per_hour` one number again.
     """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for pname, plan in scenario.plans.items():  # crews still to size: agents auto / {min, max}
+        for sname, site in plan.sites.items():
+            for j, shift in enumerate(site.shifts):
+                if shift.sizing is not None:
+                    bounds = shift.sizing.model_dump()
+                    data["plans"][pname]["sites"][sname]["shifts"][j]["agents"] = agents_field(
+                        bounds
+                    )
     for plan in data.get("plans", {}).values():
         for site in plan["sites"].values():
             for shift in site["shifts"]:
                 shift["days"] = [WEEKDAYS[d] for d in shift["days"]]
+            if not site.get("candidate_shifts"):
+                site.pop("candidate_shifts", None)
     for entry in data.get("demand", []):
         if isinstance(entry.get("per_hour"), list) and len(set(entry["per_hour"])) == 1:
             entry["per_hour"] = entry["per_hour"][0]
