@@ -358,3 +358,14 @@ def test_generator_reproduces_the_shipped_logs(tmp_path: Path) -> None:
         frame = GEN.generate_log(dt.date.fromisoformat(first), days, seed=2026 + k)
         path = _write(tmp_path / "month.csv", frame)
         assert path.read_bytes() == (DATA / f"example-calls-{first[:7]}.csv").read_bytes()
+
+
+def test_calibrate_without_out_writes_calibrated_yaml_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    # Functional: the contract's "writes calibrated.yaml" holds without --out too.
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["calibrate", str(APRIL), "--time-zone", ZONE, "--replications", "2"]) == 0
+    assert "wrote calibrated.yaml" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["calibrated.yaml"]
+    load_scenario(tmp_path / "calibrated.yaml")
