@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import calibrate, compare, cost, downloads, hours, sidebar, sizing
-from coverage.app import boundary, charts, levers
+from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
+from coverage.app import boundary, levers, tables
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
 
@@ -27,7 +27,7 @@ def simulate(scenario_yaml: str, base_dir: str | None, seed: int, replications: 
     """
     scenario = scenario_from_text(scenario_yaml, base_dir=base_dir)
     result = boundary.run_in_app(scenario, replications=replications, seed=seed, engine=engine)
-    return result, channels_table(result), hourly_table(result), charts.agents_table(result)
+    return result, channels_table(result), hourly_table(result), tables.agents_table(result)
 
 
 st.sidebar.title("Coverage planner")
@@ -63,6 +63,7 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
                 url_path="downloads",
             ),
             st.Page(calibrate.show, title="Calibrate", url_path="calibrate"),
+            st.Page(lambda: capacity.show(sc), title="Capacity", url_path="capacity"),
             st.Page(lambda: sizing.show(sc), title="Size plans to targets", url_path="size"),
         ],
         position="top",

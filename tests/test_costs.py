@@ -240,6 +240,12 @@ def test_premiums_are_additive_on_overtime_at_night_unit():
     costs = _costs(sc, overtime=[(0, 22 * H, 23 * H, True)])
     assert costs.paid_hours == pytest.approx(9.0, rel=REL)
     assert costs.premiums == pytest.approx(1 * 10.0 * (0.1 + 0.25), rel=REL)
+    # split by premium type (cost table): the night hour and the overtime share, adding up
+    site_cost = costs.by_site["s"]
+    assert site_cost.night_premium == pytest.approx(1 * 10.0 * 0.1, rel=REL)
+    assert site_cost.overtime_premium == pytest.approx(1 * 10.0 * 0.25, rel=REL)
+    assert site_cost.weekend_premium == pytest.approx(0.0, abs=0)
+    assert site_cost.holiday_premium == pytest.approx(0.0, abs=0)
 
 
 def test_overtime_before_warmup_is_not_counted_unit():
