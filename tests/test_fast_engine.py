@@ -85,6 +85,7 @@ def assert_same_outputs(
 # --- functional: bundled scenarios -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_scenario_outcomes_identical(path: Path):
     # functional: two replications of every plan, contact by contact
