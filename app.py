@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import calibrate, compare, cost, downloads, hours, sidebar
+from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar
 from coverage.app import boundary, levers, tables, views
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
@@ -64,6 +64,7 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
                 url_path="downloads",
             ),
             st.Page(calibrate.show, title="Calibrate", url_path="calibrate"),
+            st.Page(lambda: capacity.show(sc), title="Capacity", url_path="capacity"),
         ],
         position="top",
     )

@@ -298,3 +298,77 @@ def test_json_and_table_hold_the_contract_functional(cap_scenario):
     assert isinstance(table, pd.DataFrame)
     assert len(table) == 6
     assert list(table[["plan", "month", "site"]].iloc[0]) == ["one", "2026-01", "berlin"]
+
+
+def test_headcount_per_plan_unit(cap_raw):
+    # Unit: a headcount per plan name; a missing plan or an unknown one names the field.
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"one": 7}
+    site = parse_scenario(cap_raw).capacity.sites["berlin"]
+    assert site.headcount_for("one") == 7
+    assert site.for_plan("one").headcount == 7
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"two": 7}
+    with pytest.raises(ScenarioError, match=r"capacity\.sites\.berlin\.headcount: no headcount"):
+        parse_scenario(cap_raw)
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = {"one": 7, "two": 3}
+    with pytest.raises(ScenarioError, match=r"capacity\.sites\.berlin\.headcount\.two: plan"):
+        parse_scenario(cap_raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# The requirement step (levels, interpolation) and the optimizer end to end
+
+
+def test_levels_span_the_factors_unit():
+    from coverage.capacity.requirement import _level_factors
+
+    factors = [1.04**m for m in range(12)]
+    assert _level_factors(factors, None) == sorted(round(f, 9) for f in factors)
+    three = _level_factors(factors, 3)
+    assert three[0] == pytest.approx(1.0, abs=1e-9)
+    assert three[-1] == pytest.approx(1.04**11, abs=1e-9)
+    assert three[1] == pytest.approx((1.0 + 1.04**11) / 2, abs=1e-9)
+    assert _level_factors([1.0, 1.0, 1.1], 3) == [1.0, 1.1]  # equal months share a sizing
+
+
+def test_interpolation_is_linear_in_the_factor_validation(cap_scenario):
+    # Validation (hand-computed): halfway between levels 1.0 and 1.2, required FTE, premium
+    # share, automation and contacts are the means; the roster is the upper level's.
+    from dataclasses import replace
+
+    from coverage.capacity.requirement import _interpolate
+
+    low, _ = _needs(cap_scenario, 1)
+    high = replace(
+        low,
+        demand_factor=1.2,
+        required_fte_by_site={"berlin": 30.0},
+        automation_per_month=100.0,
+        contacts_per_month=low.contacts_per_month * 1.2,
+    )
+    mid = _interpolate(replace(low, automation_per_month=50.0), high, 1.1)
+    assert mid.required_fte_by_site["berlin"] == pytest.approx(25.0, abs=1e-9)
+    assert mid.automation_per_month == pytest.approx(75.0, abs=1e-9)
+    assert mid.contacts_per_month == pytest.approx(low.contacts_per_month * 1.1, rel=1e-9)
+    assert mid.roster_fte_by_site == {"berlin": 30.0}
+    assert mid.plan is high.plan
+
+
+def test_capacity_with_the_optimizer_end_to_end_functional(cap_raw):
+    # Functional: months sized by the optimizer (the crew is opened to sizing), 10% growth a
+    # month; required FTE never falls as demand grows (within one agent of sizing noise), the
+    # balance holds and every site-month is in the JSON.
+    pytest.importorskip("coverage.optimize.sizing")
+    from coverage.capacity.cli import run_capacity
+
+    cap_raw["capacity"].update(months=3, demand_growth_per_month=0.1)
+    scenario = parse_scenario(cap_raw)
+    result = run_capacity(scenario, replications=3, service_replications=2)
+    berlin = result.plans["one"].sites["berlin"]
+    required = berlin.required_fte
+    assert np.all(np.diff(required) >= -168 / 42 - 1e-9)  # one agent 24/7 = 4 FTE at 42 h
+    assert required[0] > 0
+    np.testing.assert_array_equal(
+        berlin.headcount_end, berlin.headcount_start + berlin.hires - berlin.leavers
+    )
+    data = capacity_dict(result, scenario=scenario.name)
+    assert len(data["plans"]["one"]["months"]) == 3

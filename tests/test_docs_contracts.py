@@ -15,6 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from coverage.results.reference import RESULT_BLOCKS
+from coverage.scenario.reference import update_page
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results.md"
 FULL = ROOT / "docs" / "examples" / "full.yaml"
@@ -54,6 +57,17 @@ def test_results_page_defines_every_json_field_and_table_column(cli, tmp_path):
         assert not undocumented, f"{table}.csv columns not in docs/results.md: {undocumented}"
         assert f"`{table}.csv`" in page
     assert json.loads((out / "result.json").read_text()) == json.loads(proc.stdout)
+
+
+def test_results_page_tables_match_the_result_classes_functional():
+    # Functional: the generated tables of docs/results.md equal what the typed result classes
+    # say today (each field's description and unit).
+    text = RESULTS.read_text(encoding="utf-8")
+    assert update_page(text, root=ROOT, blocks=RESULT_BLOCKS) == text, (
+        "docs/results.md is stale; run: .venv/bin/python scripts/gen_docs.py"
+    )
+    for key in RESULT_BLOCKS:
+        assert f"<!-- BEGIN GENERATED: {key} -->" in text, key
 
 
 def test_domain_page_lists_sources_for_the_scenarios_figures():

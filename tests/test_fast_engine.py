@@ -185,6 +185,17 @@ def random_scenario(seed: int) -> dict[str, Any]:
                 "shifts": shifts,
             }
         plans[f"plan{p}"] = {"sites": sites}
+    # a shift may only list a language some contact needs (else the scenario is refused as a
+    # typo): fixed after all draws, so the random stream of the other choices is unchanged
+    needed = sorted({e["language"] for e in [*regions.values(), *demand] if "language" in e})
+    for plan in plans.values():
+        for site in plan["sites"].values():
+            for shift in site["shifts"]:
+                if "languages" in shift and shift["languages"][0] not in needed:
+                    if needed:
+                        shift["languages"] = [needed[0]]
+                    else:
+                        del shift["languages"]
     # short horizons, some across the 8 March 2026 US DST change
     start = str(rng.choice(["2026-01-05", "2026-03-07", "2026-12-24"]))
     return {

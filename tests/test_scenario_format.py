@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "scenario-format.md"
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
 EXAMPLES = ROOT / "docs" / "examples"
-REGENERATE = "run: .venv/bin/python scripts/gen_scenario_format.py"
+REGENERATE = "run: .venv/bin/python scripts/gen_docs.py"
 
 
 def _all_models() -> list[type[BaseModel]]:

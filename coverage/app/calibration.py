@@ -24,7 +24,7 @@ from coverage.demand.logs import read_log
 from coverage.errors import ScenarioError
 from coverage.scenario.fields import check_time_zone
 
-APP_MAX_LOG_BYTES = 20_000_000
+APP_MAX_LOG_BYTES = 1_000_000  # the server caps uploads at 1 MB (.streamlit/config.toml)
 APP_MAX_LOG_ROWS = 100_000
 APP_REPLICATIONS = 10
 CALIBRATED_KEY = "calibrated_yaml"  # session state: the calibrated scenario the sidebar offers

@@ -43,7 +43,6 @@ class Period:
     file, channel, time_zone : where it comes from; `channel` is the log's text (or "all")
     start_ns : first local midnight [ns since 1970 UTC]
     arrival_s : float64 sorted arrival instants [s from `start_ns`]
-    handle_s : float64 recorded handle time of each arrival [s], nan when blank
     present_by_hour : int64 (n_hours,) distinct agents seen working in each hour bin
     local_hour, weekday : int64 (n_hours,) local hour of day and weekday (Mon = 0) of each bin
     skipped : bad rows left out (only with `skip_bad`)
@@ -54,7 +53,6 @@ class Period:
     time_zone: str
     start_ns: int
     arrival_s: np.ndarray
-    handle_s: np.ndarray
     present_by_hour: np.ndarray
     local_hour: np.ndarray
     weekday: np.ndarray
@@ -81,12 +79,14 @@ class Observed:
     """What happened to each arrival of a :class:`Period` (aligned with `arrival_s`).
 
     `wait_s` [s] is the time queued before answer or abandonment; `answered` and `abandoned`
-    are masks (a row with neither has no recorded outcome).
+    are masks (a row with neither has no recorded outcome); `handle_s` [s] the recorded handle
+    times (nan when blank; None for simulated outcomes).
     """
 
     wait_s: np.ndarray
     answered: np.ndarray
     abandoned: np.ndarray
+    handle_s: np.ndarray | None = None
 
 
 def _local(at_ns: int, time_zone: str) -> dt.datetime:
@@ -139,7 +139,6 @@ def read_period(
     end_ns = _midnight_ns(last + dt.timedelta(days=1), time_zone)
     n_hours = round((end_ns - start_ns) / NS_PER_HOUR)
     arrival_s = (at_ns - start_ns) / NS_PER_S
-    handle_s = raw.handle_s[rows][order]
     agent = raw.agent[rows][order]
     bins = pd.DatetimeIndex(start_ns + np.arange(n_hours, dtype=np.int64) * NS_PER_HOUR, tz="UTC")
     local = bins.tz_convert(time_zone)
@@ -149,7 +148,6 @@ def read_period(
         time_zone=time_zone,
         start_ns=start_ns,
         arrival_s=arrival_s,
-        handle_s=handle_s,
         present_by_hour=agents_present(arrival_s, agent, n_hours),
         local_hour=np.asarray(local.hour, dtype=np.int64),
         weekday=np.asarray(local.day_of_week, dtype=np.int64),
@@ -160,6 +158,7 @@ def read_period(
         wait_s=raw.wait_s[rows][order],
         answered=outcome == "answered",
         abandoned=outcome == "abandoned",
+        handle_s=raw.handle_s[rows][order],
     )
     return period, observed
 

@@ -53,6 +53,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="replications of the shortfall-month simulations (default 5)",
     )
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="simulation engine")
+    p.add_argument(
+        "--workers", type=_whole(1), help="processes sizing demand levels (default: all cores)"
+    )
 
 
 def run_capacity(
@@ -64,6 +67,7 @@ def run_capacity(
     levels: int | None = None,
     service_replications: int = 5,
     engine: str | None = None,
+    workers: int = 1,
     progress: Any = None,
 ) -> Any:
     """Size, plan and check one scenario: the `CapacityResult` the command prints."""
@@ -86,6 +90,7 @@ def run_capacity(
         seed=seed,
         engine=engine,
         levels=levels,
+        workers=workers,
         progress=progress,
     )
     result = plan_capacity(scenario, needs)
@@ -107,6 +112,7 @@ def capacity_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     from coverage.capacity.report import capacity_json, capacity_table, capacity_text
     from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
+    from coverage.simulation.replications import default_workers
 
     if args.out:
         remove_stale_temps(args.out)
@@ -125,6 +131,7 @@ def capacity_command(args: argparse.Namespace) -> int:
             levels=args.levels,
             service_replications=args.service_replications,
             engine=args.engine,
+            workers=args.workers or default_workers(),
             progress=progress,
         )
     except ScenarioError as exc:

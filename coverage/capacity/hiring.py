@@ -87,6 +87,9 @@ def plan_hiring(
     SiteHiringPlan
         Whole hires, leavers and headcounts; expected trainees and productive FTE.
     """
+    if isinstance(site.headcount, dict):
+        raise ValueError("a headcount per plan: pass site.for_plan(plan)")
+    headcount = site.headcount
     required = np.asarray(required_fte_by_month, dtype=float)
     cost_person = np.asarray(cost_per_person_by_month, dtype=float)
     months = len(required)
@@ -96,7 +99,7 @@ def plan_hiring(
     )
     cohorts = cohort_matrix(weights, a)  # productive[m] = staff0[m] + (cohorts @ H)[m]
     paid = cohort_matrix(np.ones(months), a)  # expected paid[m] = paid0[m] + (paid @ H)[m]
-    staff0 = site.headcount * (1.0 - a) ** np.arange(months)
+    staff0 = headcount * (1.0 - a) ** np.arange(months)
 
     # x = [H (months), S (months)]
     penalty = SHORTFALL_PENALTY_PERSON_MONTHS * max(float(cost_person.max()), 1.0)
@@ -119,7 +122,7 @@ def plan_hiring(
         raise RuntimeError(f"hiring MILP found no solution: {res.message}")
     hires = np.rint(res.x[:months]).astype(np.int64)
     gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    return replace(_plan_from(site, required, hires, cohorts, staff0), mip_gap=gap)
+    return replace(_plan_from(site, headcount, required, hires, cohorts, staff0), mip_gap=gap)
 
 
 def whole_leavers(headcount: int, hires: np.ndarray, attrition_per_month: float) -> np.ndarray:
@@ -142,6 +145,7 @@ def whole_leavers(headcount: int, hires: np.ndarray, attrition_per_month: float)
 
 def _plan_from(
     site: CapacitySite,
+    headcount: int,
     required: np.ndarray,
     hires: np.ndarray,
     cohorts: np.ndarray,
@@ -149,9 +153,9 @@ def _plan_from(
 ) -> SiteHiringPlan:
     """Every figure from whole hires (the balance is exact in integers)."""
     months = len(required)
-    leavers = whole_leavers(site.headcount, hires, site.attrition_per_month)
+    leavers = whole_leavers(headcount, hires, site.attrition_per_month)
     change = hires - leavers
-    start = site.headcount + np.concatenate([[0], np.cumsum(change)[:-1]]).astype(np.int64)
+    start = headcount + np.concatenate([[0], np.cumsum(change)[:-1]]).astype(np.int64)
     end = start + change
     paid = start + hires
     expected_leavers = np.cumsum(site.attrition_per_month * paid)

@@ -40,9 +40,22 @@ class MonthNeed:
         return self.sized_fte_by_site or self.required_fte_by_site
 
 
-def scaled_scenario(scenario: Scenario, factor: float) -> Scenario:
-    """The scenario with every demand rate multiplied by `factor` (and no capacity block)."""
+def scaled_scenario(scenario: Scenario, factor: float, *, auto_crews: bool = False) -> Scenario:
+    """The scenario with every demand rate multiplied by `factor` (and no capacity block).
+
+    With `auto_crews`, every crew of fixed size becomes ``agents: auto`` (its shift is kept as
+    the pattern to size; a holiday crew other than 0 is dropped, since an auto crew works
+    holidays at its size); crews with ``{min, max}`` bounds keep them.
+    """
     data = scenario_to_dict(scenario)
+    if auto_crews:
+        for plan in data["plans"].values():
+            for site in plan["sites"].values():
+                for shift in site["shifts"]:
+                    if isinstance(shift.get("agents"), int):
+                        shift["agents"] = "auto"
+                        if shift.get("holiday_agents") not in (None, 0):
+                            del shift["holiday_agents"]
     data.pop("capacity", None)
     data.pop("hand_plans", None)  # the optimizer's comparison with hand plans: not needed here
     for entry in data["demand"]:

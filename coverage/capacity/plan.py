@@ -27,6 +27,9 @@ from coverage.scenario.capacity import WEEKS_PER_MONTH
 from coverage.scenario.model import Scenario
 
 SITE_COST_PARTS = ("salaries", "training", "premiums", "hiring", "seats")
+# A month counts as short (highlighted, simulated) when a site misses by at least half an FTE;
+# below that the gap is whole hires against fractional ramp-up, not missing people.
+SHORTFALL_MONTH_FTE = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,10 @@ class PlanCapacity:
         return self.total_cost / contacts if contacts > 0 else None
 
     def shortfall_months(self) -> list[int]:
-        """Month indexes in which some site falls short [0-based]."""
+        """Month indexes in which some site is short by half an FTE or more [0-based]."""
         short = np.zeros(len(self.cost_by_month), dtype=bool)
         for site in self.sites.values():
-            short |= site.shortfall_fte > 0
+            short |= site.shortfall_fte >= SHORTFALL_MONTH_FTE
         return [int(m) for m in np.flatnonzero(short)]
 
 
@@ -85,7 +88,7 @@ def plan_one(scenario: Scenario, name: str, needs: list[MonthNeed]) -> PlanCapac
     sites: dict[str, SiteHiringPlan] = {}
     costs: dict[str, dict[str, np.ndarray]] = {}
     for site_name, site in plan.sites.items():
-        people = capacity.sites[site_name]
+        people = capacity.sites[site_name].for_plan(name)
         salary = salary_per_person_month(people.hours_per_week, site.hourly_cost)
         premium = np.array([n.premium_share_by_site.get(site_name, 0.0) for n in needs])
         required = np.array([n.required_fte_by_site.get(site_name, 0.0) for n in needs])

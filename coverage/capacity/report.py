@@ -136,13 +136,17 @@ def capacity_text(result: CapacityResult, *, scenario: str) -> str:
     """A readable summary: per plan a month table, then totals and the difference."""
     lines = [
         f"{scenario}: capacity plan {result.months[0]} .. {result.months[-1]} "
-        f"({len(result.months)} months, {result.currency})"
+        f"({len(result.months)} months, {result.currency})",
+        "required and productive in FTE, summed over sites; paid = headcount at the month's "
+        "start + hires; shortfall = sum over sites of max(0, required - productive); "
+        "< = a site short by half an FTE or more",
     ]
     for name, plan in result.plans.items():
+        short_months = set(plan.shortfall_months())
         lines.append("")
         lines.append(name)
         lines.append(
-            f"  {'month':<8}{'demand':>8}{'required':>10}{'productive':>11}{'headcount':>10}"
+            f"  {'month':<8}{'demand':>8}{'required':>10}{'productive':>11}{'paid':>10}"
             f"{'hires':>7}{'leavers':>8}{'shortfall':>10}{'cost':>13}"
         )
         for m, label in enumerate(result.months):
@@ -153,7 +157,7 @@ def capacity_text(result: CapacityResult, *, scenario: str) -> str:
             hires = sum(int(h.hires[m]) for h in sites)
             leavers = sum(int(h.leavers[m]) for h in sites)
             short = sum(float(h.shortfall_fte[m]) for h in sites)
-            mark = "  <" if short > 0 else ""
+            mark = "  <" if m in short_months else ""
             lines.append(
                 f"  {label:<8}{result.demand_factors[m]:>8.3f}{req:>10.1f}{prod:>11.1f}"
                 f"{head:>10}{hires:>7}{leavers:>8}{short:>10.1f}{plan.cost_by_month[m]:>13,.0f}"
@@ -166,6 +170,8 @@ def capacity_text(result: CapacityResult, *, scenario: str) -> str:
                 )
                 lines.append(f"  {'':<8}service with the staff available: {shown}")
         per_contact = plan.cost_per_contact
+        hires_by_site = ", ".join(f"{s} {int(h.hires.sum())}" for s, h in plan.sites.items())
+        lines.append(f"  hires by site: {hires_by_site}")
         lines.append(
             f"  total {plan.total_cost:,.0f}; per contact "
             f"{'—' if per_contact is None else f'{per_contact:.2f}'}; "

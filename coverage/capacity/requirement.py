@@ -2,9 +2,11 @@
 
 This is the only place the capacity planner calls the optimizer (`coverage.optimize`). For month
 m the scenario's week is taken with every demand rate × the month's factor (growth ×
-seasonality); ``size_plans`` chooses the cheapest crews for its ``auto`` / ``{min, max}``
-shifts that meet every target (fixed crews stay as written), and the sized roster's paid hours
-per week ÷ ``hours_per_week`` is the productive FTE each site needs (`coverage.capacity.needs`).
+seasonality) and every crew open to sizing (a fixed crew becomes ``auto``: the plan's shifts are
+the pattern, the month's demand decides their size; ``{min, max}`` bounds are kept);
+``size_plans`` chooses the cheapest crews meeting every target, and the sized roster's paid
+hours per week ÷ ``hours_per_week`` is the productive FTE each site needs
+(`coverage.capacity.needs`).
 
 **Reuse.** Months with the same factor share one sizing. With ``levels`` set, only that many
 demand levels are sized — the smallest and largest factor and evenly spaced ones between — and
@@ -15,7 +17,10 @@ level's. docs/capacity.md shows how far this is from sizing every month.
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +61,48 @@ def _interpolate(low: MonthNeed, high: MonthNeed, factor: float) -> MonthNeed:
     )
 
 
+def _size_level(
+    scenario: Scenario,
+    factor: float,
+    plans: Sequence[str],
+    replications: int | None,
+    seed: int | None,
+    engine: str,
+) -> dict[str, MonthNeed]:
+    """Size one demand level: plan → need (the single call into the optimizer)."""
+    from coverage.optimize.sizing import size_plans
+
+    base_contacts, window_hours = expected_contacts(scenario)
+    month = scaled_scenario(scenario, factor, auto_crews=True)
+    sizing = size_plans(month, list(plans), replications=replications, seed=seed, engine=engine)
+    out = {}
+    for name in plans:
+        found = sizing.plans[name]
+        out[name] = month_need(
+            scenario,
+            sizing.scenario.plans[name],
+            cost=found.cost,
+            service_level_by_channel={
+                ch: fig["service_level"] for ch, fig in found.channels.items()
+            },
+            meets_targets=found.meets,
+            window_hours=window_hours,
+            contacts_per_window=base_contacts * factor,
+            demand_factor=factor,
+        )
+    return out
+
+
+def _size_level_job(args: tuple[Any, ...]) -> dict[str, MonthNeed]:
+    return _size_level(*args)
+
+
+def _quiet_worker() -> None:
+    """Workers leave interrupts to the parent, which terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def size_levels(
     scenario: Scenario,
     factors: Sequence[float],
@@ -64,33 +111,44 @@ def size_levels(
     replications: int | None,
     seed: int | None,
     engine: str = DEFAULT_ENGINE,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, dict[float, MonthNeed]]:
-    """Size the scenario's week at each demand factor: plan → factor → need."""
-    from coverage.optimize.sizing import size_plans
+    """Size the scenario's week at each demand factor: plan → factor → need.
 
-    base_contacts, window_hours = expected_contacts(scenario)
-    out: dict[str, dict[float, MonthNeed]] = {name: {} for name in plans}
-    for i, factor in enumerate(factors, start=1):
-        if progress:
-            progress(f"sizing demand level {i}/{len(factors)} (x{factor:.3f})")
-        month = scaled_scenario(scenario, factor)
-        sizing = size_plans(month, list(plans), replications=replications, seed=seed, engine=engine)
-        for name in plans:
-            found = sizing.plans[name]
-            out[name][factor] = month_need(
-                scenario,
-                sizing.scenario.plans[name],
-                cost=found.cost,
-                service_level_by_channel={
-                    ch: fig["service_level"] for ch, fig in found.channels.items()
-                },
-                meets_targets=found.meets,
-                window_hours=window_hours,
-                contacts_per_window=base_contacts * factor,
-                demand_factor=factor,
-            )
-    return out
+    With ``workers > 1`` the levels are sized in that many forked processes, one level per
+    task; each level depends only on its own factor and the seed, so the result is the same.
+    """
+    jobs = [(scenario, f, list(plans), replications, seed, engine) for f in factors]
+    results: list[dict[str, MonthNeed]] = []
+    if workers > 1 and len(jobs) > 1:
+        if engine == "fast":  # load the kernel once; forked workers inherit it
+            from coverage.simulation.fast_engine import warm_up
+
+            warm_up()
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        pool = context.Pool(min(workers, len(jobs)), initializer=_quiet_worker)
+        try:
+            pending = [pool.apply_async(_size_level_job, (job,)) for job in jobs]
+            for i, waiting in enumerate(pending, start=1):
+                results.append(waiting.get())
+                if progress:
+                    progress(f"sized demand level {i}/{len(jobs)} (x{factors[i - 1]:.3f})")
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    else:
+        for i, factor in enumerate(factors, start=1):
+            if progress:
+                progress(f"sizing demand level {i}/{len(jobs)} (x{factor:.3f})")
+            results.append(_size_level(*jobs[i - 1]))
+    return {
+        name: {f: level[name] for f, level in zip(factors, results, strict=True)} for name in plans
+    }
 
 
 def size_months(
@@ -101,6 +159,7 @@ def size_months(
     seed: int | None = None,
     engine: str = DEFAULT_ENGINE,
     levels: int | None = None,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, list[MonthNeed]]:
     """Each plan's need in each month of the capacity plan (plan → one need per month).
@@ -110,6 +169,8 @@ def size_months(
     levels : int, optional
         Size at most this many demand levels and interpolate between them (default: size
         every distinct month exactly).
+    workers : int
+        Processes sizing levels side by side (the result does not depend on it).
     """
     assert scenario.capacity is not None
     factors = scenario.capacity.demand_factors()
@@ -121,6 +182,7 @@ def size_months(
         replications=replications,
         seed=seed,
         engine=engine,
+        workers=workers,
         progress=progress,
     )
     out: dict[str, list[MonthNeed]] = {}

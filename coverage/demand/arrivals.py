@@ -75,9 +75,24 @@ class Contacts:
 def expected_per_minute(
     entry: Demand, scenario: Scenario, timeline: Timeline, busyness: np.ndarray | None = None
 ) -> np.ndarray:
-    """Expected arrivals in each UTC minute of [0, horizon) for a rate entry [contacts/min].
+    """Expected arrivals in each UTC minute of [0, horizon) for a rate entry.
 
-    `busyness` is the day multiplier G of each minute (absent: 1).
+    Parameters
+    ----------
+    entry : Demand
+        A rate entry (``per_hour``, ``weekday_factors``, region).
+    scenario : Scenario
+        For the entry's region (time zone, holidays, holiday_factor).
+    timeline : Timeline
+        Horizon and UTC start.
+    busyness : numpy.ndarray, optional
+        The day multiplier G of each minute (absent: 1) [–].
+
+    Returns
+    -------
+    numpy.ndarray
+        per_hour[local hour] × weekday_factor × holiday_factor × G × minute length / 3600 for
+        each minute [contacts].
     """
     region = scenario.regions[entry.region or ""]
     _, minutes = horizon_minutes(timeline)  # their lengths [s]
@@ -104,7 +119,24 @@ def draw_rate_entry_times(
     busy_rng: np.random.Generator,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Arrival instants [s] of one rate entry over [0, horizon), sorted: an exact NHPP."""
+    """Arrival instants of one rate entry over [0, horizon): an exact NHPP per UTC minute.
+
+    Parameters
+    ----------
+    entry : Demand
+        A rate entry.
+    scenario : Scenario
+        For the entry's region.
+    timeline : Timeline
+        Horizon and UTC start.
+    busy_rng, rng : numpy.random.Generator
+        The entry's busyness and arrivals streams (`coverage.demand.streams.entry_rng`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Arrival instants, sorted [s from the horizon start].
+    """
     region = scenario.regions[entry.region or ""]
     grid = local_minute_grid(region.time_zone, timeline.start_utc, timeline.n_minutes)
     starts, lengths = horizon_minutes(timeline)
@@ -119,7 +151,25 @@ def draw_rate_entry_times(
 def draw_contacts(
     scenario: Scenario, timeline: Timeline, *, seed: int, replication: int
 ) -> Contacts:
-    """Draw every contact of replication `replication` (the same for every plan)."""
+    """Draw every contact of one replication (the same contacts for every plan).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Demand entries (rates, replayed or fitted logs) and channels (handle time, patience).
+    timeline : Timeline
+        Horizon and UTC start.
+    seed : int
+        The run's seed.
+    replication : int
+        Replication index; with `seed` it fixes every draw.
+
+    Returns
+    -------
+    Contacts
+        Sorted by arrival: arrival [s], codes, handle time [s], patience [s] (inf: never
+        abandons) and the bot's uniform draw [0, 1).
+    """
     channels = list(scenario.channels)
     regions = list(scenario.regions)
     segments = list(scenario.segments)
@@ -211,7 +261,27 @@ def _complete(
 
 
 def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) -> float:
-    """Expected contacts per replication; ScenarioError if above `limit`."""
+    """Expected contacts per replication, refused above a limit before anything is drawn.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its demand entries (a log entry is read and checked here).
+    timeline : Timeline
+        Horizon and UTC start.
+    limit : int
+        Most contacts per replication [contacts].
+
+    Returns
+    -------
+    float
+        Expected contacts per replication [contacts].
+
+    Raises
+    ------
+    ScenarioError
+        At ``demand`` when the expectation exceeds `limit`.
+    """
     total = 0.0
     for k, entry in enumerate(scenario.demand):
         if entry.kind == "rates":

@@ -67,23 +67,60 @@ def local_exposure(
 
 
 def weekday_of(ordinals: np.ndarray) -> np.ndarray:
-    """Weekday (Mon = 0) of date ordinals (0001-01-01, ordinal 1, was a Monday)."""
+    """Weekday (Mon = 0) of date ordinals (0001-01-01, ordinal 1, was a Monday).
+
+    Parameters
+    ----------
+    ordinals : numpy.ndarray
+        ``date.toordinal()`` values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weekday of each, 0 (Monday) … 6 (Sunday).
+    """
     return (np.asarray(ordinals) - 1) % 7
 
 
 def count_by_date_hour(row_date: np.ndarray, row_hour: np.ndarray, n_dates: int) -> np.ndarray:
-    """Arrivals per (local date, hour), shape (n_dates, 24)."""
+    """Arrivals per (local date, hour).
+
+    Parameters
+    ----------
+    row_date, row_hour : numpy.ndarray
+        Each arrival's local date index and hour (`local_exposure`).
+    n_dates : int
+        Number of dates of the window.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_dates, 24) [contacts].
+    """
     counts = np.zeros((n_dates, 24))
     np.add.at(counts, (row_date, row_hour), 1.0)
     return counts
 
 
 def estimate_rates(counts: np.ndarray, exposure_h: np.ndarray, weekday: np.ndarray) -> np.ndarray:
-    """Rate per local weekday (Mon = 0) × hour [contacts/h]: counts / exposure, pooled by weekday.
+    """Rate per local weekday × hour: counts / exposure, pooled by weekday.
 
-    This is the maximum-likelihood estimate of a Poisson rate per cell. `counts` and
-    `exposure_h` have shape (n_dates, 24); `weekday` (n_dates,). A weekday the log never covers
-    takes the hour-by-hour rate of all the days it does cover.
+    This is the maximum-likelihood estimate of a Poisson rate per cell. A weekday the log never
+    covers takes the hour-by-hour rate of all the days it does cover.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Arrivals per (date, hour), shape (n_dates, 24) [contacts].
+    exposure_h : numpy.ndarray
+        Hours of each (date, hour) inside the window, same shape [h].
+    weekday : numpy.ndarray
+        Weekday of each date (Mon = 0), shape (n_dates,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (7, 24) [contacts/h].
     """
     num = np.zeros((7, 24))
     den = np.zeros((7, 24))
@@ -107,7 +144,22 @@ def estimate_busyness_cv(
     With N_d ~ Poisson(G_d Λ_d), Var N_d = Λ_d + cv² Λ_d². Λ̂_d is the mean of the W days of the
     same weekday, so E(N_d − Λ̂_d)² = f (Λ_d + cv² Λ_d²) with f = (W−1)/W, and
     cv² = [Σ (N_d − Λ̂_d)² − Σ f Λ̂_d] / Σ f Λ̂_d², over whole local days, clipped at 0.
-    It needs two days of some weekday; otherwise it returns 0 (no evidence of overdispersion).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Arrivals per (date, hour), shape (n_dates, 24) [contacts].
+    rates : numpy.ndarray
+        `estimate_rates`, shape (7, 24) [contacts/h].
+    exposure_h : numpy.ndarray
+        Hours of each (date, hour) in the window, shape (n_dates, 24) [h].
+    weekday : numpy.ndarray
+        Weekday of each date (Mon = 0).
+
+    Returns
+    -------
+    float
+        cv [–]; 0 without two whole days of some weekday (no evidence of overdispersion).
     """
     whole = exposure_h.sum(axis=1) >= 23.0 - 1e-9  # whole local days (23 h, 25 h on DST days)
     n_d = counts.sum(axis=1)[whole]
@@ -131,13 +183,29 @@ def profile_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dt.date, dt.date]:
     """Fit every group of rows (by the values in `keys`, e.g. channel and region).
 
+    Parameters
+    ----------
+    at_ns : numpy.ndarray
+        Row instants [ns since 1970 UTC], or wall-clock times when `time_zone` is None.
+    window_ns : (int, int)
+        The observed window [start, end) on the same axis [ns].
+    time_zone : str, optional
+        IANA zone of the local clock.
+    keys : dict of str to numpy.ndarray
+        Group columns, one value per row.
+    handle_s : numpy.ndarray
+        Recorded handle time per row [s] (NaN: not recorded).
+
     Returns
     -------
-    groups : one row per group: contacts, days, per_day, busyness_cv, handle_time_mean_s,
-        handle_time_log_sd (std. dev. of ln handle time), handle_time_recorded [0–1]
-    table : one row per (group, weekday, local_hour): per_hour [contacts/h], contacts,
-        exposure_hours — plot-ready
-    first_date, last_date : the local dates of the window
+    groups : pandas.DataFrame
+        One row per group: contacts, days, per_day, busyness_cv, handle_time_mean_s,
+        handle_time_log_sd (std. dev. of ln handle time), handle_time_recorded [0–1].
+    table : pandas.DataFrame
+        One row per (group, weekday, local_hour): per_hour [contacts/h], contacts,
+        exposure_hours [h] — plot-ready.
+    first_date, last_date : datetime.date
+        The local dates of the window.
     """
     row_date, row_hour, ordinals, exposure = local_exposure(at_ns, window_ns, time_zone)
     weekday = weekday_of(ordinals)
@@ -208,8 +276,21 @@ def group_minutes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per UTC minute of the horizon: local weekday, hour, date, and expected-arrival scale.
 
-    The scale is the minute's length in hours [h], times the region's holiday_factor on its
-    public holidays: expected arrivals = rate [contacts/h] × scale × G.
+    Parameters
+    ----------
+    group : FittedGroup
+        A fitted (channel, region) group: its time zone and region.
+    scenario : Scenario
+        For the region's holidays and holiday_factor.
+    timeline : Timeline
+        Horizon and UTC start.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Local weekday (Mon = 0), hour, date ordinal, and the scale: the minute's length [h] times
+        the holiday_factor on the region's holidays, so expected arrivals = rate [contacts/h] ×
+        scale × G.
     """
     grid = local_minute_grid(group.time_zone, timeline.start_utc, timeline.n_minutes)
     _, lengths = horizon_minutes(timeline)

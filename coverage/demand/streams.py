@@ -82,7 +82,18 @@ def sample_durations(dist: Distribution, n: int, *, rng: np.random.Generator) ->
 
 
 def horizon_minutes(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
-    """The UTC minutes of [0, horizon): their starts and lengths (the last may be short) [s]."""
+    """The UTC minutes of [0, horizon): their starts and lengths.
+
+    Parameters
+    ----------
+    timeline : Timeline
+        The run's horizon [s].
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Start of each minute [s] and its length [s] (60, the last one possibly shorter).
+    """
     n_minutes = int(np.ceil(timeline.horizon_s / SECONDS_PER_MINUTE))
     starts = np.arange(n_minutes) * SECONDS_PER_MINUTE
     return starts, np.minimum(SECONDS_PER_MINUTE, timeline.horizon_s - starts)

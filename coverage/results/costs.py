@@ -35,7 +35,21 @@ PREMIUM_TYPES = ("night", "weekend", "holiday")
 
 
 def premium_shares_by_minute(site: Site, timeline: Timeline) -> dict[str, np.ndarray]:
-    """Share added to the hourly cost in each UTC minute by each rule: night, weekend, holiday."""
+    """Share added to the hourly cost in each UTC minute by each premium rule.
+
+    Parameters
+    ----------
+    site : Site
+        Its time zone, premiums and holiday calendar.
+    timeline : Timeline
+        The UTC minutes of the run.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``night``, ``weekend``, ``holiday``: per UTC minute, the rule's share in force on the
+        site's local clock [share of hourly_cost].
+    """
     grid = local_minute_grid(site.time_zone, timeline.start_utc, timeline.n_minutes)
     shares = {kind: np.zeros(timeline.n_minutes) for kind in PREMIUM_TYPES}
     night = site.night_premium
@@ -53,7 +67,21 @@ def premium_shares_by_minute(site: Site, timeline: Timeline) -> dict[str, np.nda
 
 
 def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
-    """Share added to the hourly cost in each UTC minute by night, weekend and holiday rules."""
+    """Share added to the hourly cost in each UTC minute by the night, weekend and holiday premiums.
+
+    Parameters
+    ----------
+    site : Site
+        Its time zone, premiums and holiday calendar.
+    timeline : Timeline
+        The UTC minutes of the run.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per UTC minute, the sum of the premiums in force on the site's local clock [share of
+        hourly_cost].
+    """
     share = np.zeros(timeline.n_minutes)
     for part in premium_shares_by_minute(site, timeline).values():
         share += part
@@ -67,7 +95,20 @@ def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
 
 
 def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
-    """Largest number of rostered agents on duty at once over the given intervals."""
+    """Largest number of rostered agents on duty at once over the given intervals.
+
+    Parameters
+    ----------
+    start_s, end_s : numpy.ndarray
+        Start and end of each paid shift instance [s].
+    crew : numpy.ndarray
+        Agents on each instance [agents].
+
+    Returns
+    -------
+    int
+        Peak agents on duty [agents] (at a tie, a leaving crew leaves before one arrives).
+    """
     if not len(start_s):
         return 0
     times = np.concatenate([end_s, start_s])
@@ -208,11 +249,25 @@ def summarize_costs(rows: list[PlanCost], mean_offered: float) -> PlanCost:
 
 
 def staff_cost_by_hour_of_week(plan: Plan, roster: Roster, timeline: Timeline) -> np.ndarray:
-    """The plan's rostered staff cost (labor + night, weekend and holiday premiums, all sites) in
-    each UTC hour of the week, summed over the measured window [currency], shape (168,).
+    """The plan's rostered staff cost in each UTC hour of the week, over the measured window.
 
-    Rostered time only: overtime (which depends on the replication), seats and bots are left
-    out. Shift boundaries fall on whole minutes, so a per-minute tally is exact.
+    Rostered time only: overtime (which depends on the replication), seats and bots are left out.
+    Shift boundaries fall on whole minutes, so a per-minute tally is exact.
+
+    Parameters
+    ----------
+    plan : Plan
+        Its sites' hourly cost and premiums.
+    roster : Roster
+        Its paid shift instances [s, agents].
+    timeline : Timeline
+        The measured window and UTC start.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (168,): labor + night, weekend and holiday premiums, all sites, summed over every
+        occurrence of each UTC hour of the week (Monday 00:00 = 0) in the window [currency].
     """
     from coverage.calendar import utc_hour_of_week
 

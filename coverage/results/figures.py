@@ -36,17 +36,52 @@ def _figure(
 
 
 def field_docs(cls: type) -> dict[str, str]:
-    """Each field of a result class with its description (unit in brackets)."""
+    """Each field of a result class with its description.
+
+    Parameters
+    ----------
+    cls : type
+        A result dataclass of this module.
+
+    Returns
+    -------
+    dict of str to str
+        Field name → description, unit in brackets at the end.
+    """
     return {f.name: f.metadata["doc"] for f in dataclasses.fields(cls)}
 
 
 def fields_in(cls: type, unit: str) -> tuple[str, ...]:
-    """Names of the fields of a result class whose description ends with ``[unit]``."""
+    """Names of the fields of a result class measured in `unit`.
+
+    Parameters
+    ----------
+    cls : type
+        A result dataclass of this module.
+    unit : str
+        As written in the descriptions' brackets, e.g. ``"s"`` or ``"0–1"``.
+
+    Returns
+    -------
+    tuple of str
+        Field names, in field order.
+    """
     return tuple(f.name for f in dataclasses.fields(cls) if f.metadata["doc"].endswith(f"[{unit}]"))
 
 
 def labelled_fields(cls: type) -> list[tuple[str, str, str]]:
-    """(name, label, style) of the fields a comparison table shows, in field order."""
+    """The fields a comparison table shows.
+
+    Parameters
+    ----------
+    cls : type
+        A result dataclass of this module.
+
+    Returns
+    -------
+    list of (str, str, str)
+        (name, label, style) in field order; style is ``n``, ``pct``, ``s`` or ``money``.
+    """
     return [
         (f.name, f.metadata["label"], f.metadata["style"])
         for f in dataclasses.fields(cls)
@@ -248,22 +283,61 @@ class PlanCost:
 
 
 def to_dict(figures: Any) -> dict[str, Any]:
-    """A result dataclass as a plain dict in field order (nested ones included)."""
+    """A result dataclass as plain data in field order (nested ones included).
+
+    Parameters
+    ----------
+    figures : dataclass instance
+        E.g. `ChannelFigures` or `PlanCost`.
+
+    Returns
+    -------
+    dict
+        The JSON form (intervals as tuples; `coverage.results.report` makes them lists).
+    """
     return dataclasses.asdict(figures)
 
 
 def cost_row_fields() -> tuple[str, ...]:
-    """The PlanCost fields of a flat cost row (all but ``by_site``), in field order."""
+    """The PlanCost fields of a flat cost row.
+
+    Returns
+    -------
+    tuple of str
+        Every field but ``by_site``, in field order.
+    """
     return tuple(f.name for f in dataclasses.fields(PlanCost) if f.name != "by_site")
 
 
 def cost_row(cost: PlanCost) -> dict[str, Any]:
-    """A plan's cost figures as flat columns in field order (``by_site`` left out)."""
+    """A plan's cost figures as flat columns.
+
+    Parameters
+    ----------
+    cost : PlanCost
+        One replication's or the mean cost.
+
+    Returns
+    -------
+    dict
+        `cost_row_fields` → value [currency, h].
+    """
     return {name: getattr(cost, name) for name in cost_row_fields()}
 
 
 def channel_figures_from_dict(data: dict[str, Any]) -> ChannelFigures:
-    """ChannelFigures from their JSON form (as `to_dict` or the JSON result gives them)."""
+    """ChannelFigures from their JSON form.
+
+    Parameters
+    ----------
+    data : dict
+        A channel's figures as the JSON result holds them (intervals as lists or null).
+
+    Returns
+    -------
+    ChannelFigures
+        The typed figures.
+    """
     values = dict(data)
     ci = values.get("ci95")
     if ci is not None:
@@ -272,8 +346,21 @@ def channel_figures_from_dict(data: dict[str, Any]) -> ChannelFigures:
 
 
 def channel_row(figures: ChannelFigures, *, ci95: bool = True) -> dict[str, Any]:
-    """A channel's figures as flat columns in field order; ci95 as ``<metric>_ci95_lo/_hi``
-    (left out with ``ci95=False``)."""
+    """A channel's figures as flat columns in field order.
+
+    Parameters
+    ----------
+    figures : ChannelFigures
+        One replication's or the mean figures.
+    ci95 : bool
+        Add each interval as ``<metric>_ci95_lo`` / ``<metric>_ci95_hi`` (default) or leave
+        them out.
+
+    Returns
+    -------
+    dict
+        Column → value, the channels.csv row of the channel.
+    """
     row = {f.name: getattr(figures, f.name) for f in dataclasses.fields(ChannelFigures)}
     intervals: ChannelCI95 = row.pop("ci95")
     if ci95:

@@ -52,9 +52,23 @@ def contact_log(
 ) -> pd.DataFrame:
     """One row per contact of a (plan, replication): what happened to it.
 
-    Columns: arrived_at_s, joined_at_s, channel, region, segment, language, outcome
-    (0 deflected, 1 answered, 2 abandoned, 3 unfinished), wait_s, started_at_s, ended_at_s,
-    handle_s, agent, agent_site (-1 when no agent).
+    Parameters
+    ----------
+    contacts : Contacts
+        The replication's contacts.
+    bot : BotOutcome
+        The bot's outcome under this plan's automation.
+    inp, out : EngineInput, EngineOutput
+        The engine's input and output.
+    roster : Roster
+        For each agent's site.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns arrived_at_s, joined_at_s [s], channel, region, segment, language (codes),
+        outcome (0 deflected, 1 answered, 2 abandoned, 3 unfinished), wait_s, started_at_s,
+        ended_at_s, handle_s [s], agent, agent_site (-1 when no agent).
     """
     n = len(contacts)
     outcome = np.zeros(n, dtype=np.int8)
@@ -112,7 +126,22 @@ def _threshold_s(scenario: Scenario, log: pd.DataFrame) -> np.ndarray:
 
 
 def available_time_s(roster: Roster, out: EngineOutput, timeline: Timeline) -> np.ndarray:
-    """Available time inside the window per agent [s]: duty windows plus overtime."""
+    """Available time inside the measured window per agent: duty windows plus overtime.
+
+    Parameters
+    ----------
+    roster : Roster
+        Availability windows after shrinkage [s].
+    out : EngineOutput
+        Overtime stretches finishing contacts after a shift [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        Per agent, available seconds in the window [s].
+    """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     per_agent = np.zeros(roster.n_agents)
     np.add.at(
@@ -269,8 +298,21 @@ def summarize_channel(rows: list[ChannelFigures]) -> ChannelFigures:
 def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
     """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
 
-    One row per group that has contacts, sorted by (channel, region, hour_of_week); counts are
-    integers, `wait_answered_s` the summed wait of answered contacts [s].
+    Parameters
+    ----------
+    scenario : Scenario
+        Targets (for answered within target) and short_abandon_s per channel.
+    timeline : Timeline
+        The measured window and the UTC start (hour of week: Monday 00:00 UTC = 0).
+    log : pandas.DataFrame
+        One row per contact (`contact_log`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with contacts, sorted by (channel, region, hour_of_week); integer counts
+        [contacts], ``wait_answered_s`` the summed wait of answered contacts [s], and the same
+        counts per language and segment in ``"<dimension>:<label>:<count>"`` columns.
     """
     arrived = log["arrived_at_s"].to_numpy()
     m = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
@@ -323,7 +365,18 @@ BREAKDOWN_FIELDS = (*COUNT_FIELDS, "wait_answered_s")
 
 
 def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:
-    """Labels of each breakdown dimension by index (-1, none, is "-"); only dimensions in use."""
+    """Labels of each breakdown dimension by code; only dimensions the scenario uses.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its languages and segments.
+
+    Returns
+    -------
+    dict
+        ``{"language": {code: name}, "segment": {code: name}}``; code -1 (none) is ``"-"``.
+    """
     out = {}
     for dim, names in (
         ("language", scenario_languages(scenario)),
@@ -335,7 +388,22 @@ def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:
 
 
 def breakdown_column(dimension: str, label: str, field: str) -> str:
-    """Name of the hourly column holding `field` for contacts with that language or segment."""
+    """Name of the hourly column holding `field` for contacts of one language or segment.
+
+    Parameters
+    ----------
+    dimension : str
+        ``"language"`` or ``"segment"``.
+    label : str
+        The language or segment name (``"-"`` for none).
+    field : str
+        A count, e.g. ``"offered"``.
+
+    Returns
+    -------
+    str
+        ``"<dimension>:<label>:<field>"``.
+    """
     return f"{dimension}:{label}:{field}"
 
 
@@ -353,10 +421,20 @@ def _breakdown_columns(
 
 
 def breakdown_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Add service_level, abandon_rate and asa_s to a frame of summed BREAKDOWN_FIELDS counts.
+    """Add pooled service_level, abandon_rate and asa_s to a frame of summed counts.
 
-    The rates are pooled (summed numerators over summed denominators), with the definitions of
-    the metric contract; a rate whose denominator is empty is NaN.
+    The rates are summed numerators over summed denominators, with the definitions of the metric
+    contract; a rate whose denominator is empty is NaN.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Columns ``BREAKDOWN_FIELDS`` (counts [contacts] and ``wait_answered_s`` [s]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with service_level and abandon_rate [0–1] and asa_s [s].
     """
     out = counts.copy()
     base = out["offered"] - out["deflected"] - out["short_abandoned"]

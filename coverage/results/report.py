@@ -56,7 +56,22 @@ def _clean(value: Any) -> Any:
 
 
 def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
-    """The JSON result contract of DESIGN.md (plus `timing` when asked)."""
+    """The JSON result contract (see docs/results.md), as plain data.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    timing : bool
+        Add ``timing`` (draw_s, simulate_s, metrics_s, total_s [s]); absent otherwise, so a seed
+        gives identical data.
+
+    Returns
+    -------
+    dict
+        scenario, replications, seed and per plan the channel figures, cost and occupancy in the
+        field order of `coverage.results.figures`; NaN and infinities as None.
+    """
     out: dict[str, Any] = {
         "scenario": result.scenario.name,
         "replications": result.replications,
@@ -77,12 +92,36 @@ def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
 
 
 def result_json(result: RunResult, *, timing: bool = False) -> str:
-    """The JSON result as text: a seed gives byte-identical text (without timing)."""
+    """The JSON result as text: a seed gives byte-identical text (without timing).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    timing : bool
+        Add the timing block.
+
+    Returns
+    -------
+    str
+        `result_dict` as JSON, indented by 2.
+    """
     return json.dumps(result_dict(result, timing=timing), indent=2, allow_nan=False)
 
 
 def channels_table(result: RunResult) -> pd.DataFrame:
-    """One row per plan × channel with the JSON fields (ci95 as *_ci95_lo / *_ci95_hi)."""
+    """One row per plan × channel with the JSON fields (``channels.csv``).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        plan, channel, then `ChannelFigures` fields (ci95 as ``*_ci95_lo`` / ``*_ci95_hi``).
+    """
     rows = [
         {"plan": pname, "channel": cname, **channel_row(fig)}
         for pname, plan in result.plans.items()
@@ -97,8 +136,17 @@ def costs_table(result: RunResult) -> pd.DataFrame:
     Columns: plan, site, currency, the `PlanCost` fields (a site's ``total`` = labor + premiums +
     seats, bots being plan-wide; ``automation`` and ``per_contact`` only on the plan's row), then
     the `SiteCost` fields the plan's row lacks (overtime_hours, peak_agents; site rows only).
-    Money in the scenario's currency over the measured window (means over replications), plus
-    per month (× 730.5 / window hours); hours in hours.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Money in the scenario's currency over the measured window (means over replications),
+        ``per_month`` × 730.5 / window hours [currency/month]; hours [h].
     """
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
     plan_columns = list(cost_row(next(iter(result.plans.values())).cost))
@@ -123,7 +171,21 @@ def costs_table(result: RunResult) -> pd.DataFrame:
 
 
 def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
-    """Mean available agents (after shrinkage) per channel and UTC hour of week in the window."""
+    """Mean available agents (after shrinkage) per channel and UTC hour of week in the window.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        hour_of_week (Monday 00:00 UTC = 0), agents_on_duty [agents, mean over the hour's
+        minutes], channel.
+    """
     tl = result.timeline
     minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
     how = utc_hour_of_week(minutes, tl.start_utc)
@@ -153,8 +215,8 @@ HOURLY_COLUMNS = [
 
 
 def hourly_table(result: RunResult) -> pd.DataFrame:
-    """Per plan, channel, region and UTC hour of week: a row for every hour of the week that the
-    measured window contains, hours without demand included (counts 0, rates empty).
+    """Per plan, channel, region and UTC hour of week (``hourly.csv``): a row for every hour of the
+    week that the measured window contains, hours without demand included (counts 0, rates empty).
 
     Aggregation over weeks: counts are means per replication summed over every occurrence of
     that hour of the week in the window (`hours_in_window` of them, e.g. 2 in a two-week window);
@@ -163,6 +225,17 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
     premiums, all sites, overtime and seats left out) in those hours — a plan-wide figure repeated
     on each channel and region row of the hour, so sum it over the hours of one channel and region,
     never over all rows.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``HOURLY_COLUMNS``: counts [contacts per replication], service_level [0–1], asa_s
+        [s], agents_on_duty [agents], hours_in_window [h], plan_staff_cost [currency].
     """
     from coverage.results.costs import staff_cost_by_hour_of_week
 
@@ -224,7 +297,19 @@ def _fmt(value: Any, kind: str) -> str:
 
 
 def comparison_text(result: RunResult) -> str:
-    """A plain-text comparison of the plans, channel by channel, then costs."""
+    """A plain-text comparison of the plans, channel by channel, then costs.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    str
+        What ``coverage-sim run`` prints: the labelled `ChannelFigures` and `PlanCost` fields per
+        plan, and with two plans their difference.
+    """
     sc = result.scenario
     burn_in = sc.burn_in_weeks
     lines = [
@@ -278,7 +363,19 @@ def comparison_text(result: RunResult) -> str:
 
 
 def sustainability_lines(result: RunResult) -> list[str]:
-    """Per plan and crew group: workload against available time and the backlog trend."""
+    """Per plan and crew group: workload against available time and the backlog trend.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Lines of the comparison text: workload and available hours [h], their ratio, and the
+        backlog at the start and end of the window [contacts].
+    """
     out = ["", "sustainability (crew groups: shifts sharing a channel, pooled across sites)"]
     for pname, plan in result.plans.items():
         for e in plan.sustainability:
@@ -305,8 +402,25 @@ def breakdown_table(result: RunResult, by: str) -> pd.DataFrame:
 
     Counts are means per replication; service_level, abandon_rate and asa_s are pooled over the
     replications (`coverage.results.metrics.breakdown_rates`). Rows with nothing offered are left
-    out.
-    A contact with no language or segment is shown as "-".
+    out. A contact with no language or segment is shown as "-".
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    by : str
+        ``"language"``, ``"segment"`` or ``"region"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        plan, channel, `by`, counts [contacts per replication], service_level, abandon_rate
+        [0–1], asa_s [s].
+
+    Raises
+    ------
+    ValueError
+        For another `by`.
     """
     if by not in BREAKDOWN_BY:
         raise ValueError(f"by must be one of {', '.join(BREAKDOWN_BY)}, got {by!r}")
@@ -354,10 +468,19 @@ def _speakers_on_duty(roster: Any, agents: np.ndarray, at_s: np.ndarray) -> np.n
 def language_gaps_table(result: RunResult) -> pd.DataFrame:
     """Hours where a language has demand but no agent on duty speaks it (for that channel).
 
-    One row per plan × language × channel × UTC hour of week in which contacts in that language
-    arrived and, for some or all of the hour, no available agent both serves the channel and
-    speaks the language: offered (mean per replication) and uncovered_share, the share of that
-    hour's minutes without such an agent [0–1]. Empty when every language is always covered.
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan × language × channel × UTC hour of week in which contacts in that
+        language arrived and, for some or all of the hour, no available agent both serves the
+        channel and speaks the language: offered [contacts, mean per replication] and
+        uncovered_share, the share of that hour's minutes without such an agent [0–1]. Empty when
+        every language is always covered.
     """
     sc = result.scenario
     tl = result.timeline
@@ -396,10 +519,20 @@ def language_gaps_table(result: RunResult) -> pd.DataFrame:
 
 
 def uncovered_hours(gaps: pd.DataFrame, plan: str, language: str) -> float:
-    """Hours of the window in which `language` had demand and no speaker on duty [h].
+    """Hours of the window in which `language` had demand and no speaker on duty.
 
-    From `language_gaps_table`: per UTC hour of week, the largest uncovered share over the
-    channels with demand in that language, summed (an hour half without a speaker counts 0.5).
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        From `language_gaps_table`.
+    plan, language : str
+        Which plan and language.
+
+    Returns
+    -------
+    float
+        Per UTC hour of week, the largest uncovered share over the channels with demand in that
+        language, summed [h] (an hour half without a speaker counts 0.5).
     """
     mine = gaps[(gaps["plan"] == plan) & (gaps["language"] == language)]
     return float(mine.groupby("hour_of_week")["uncovered_share"].max().sum())
@@ -409,8 +542,23 @@ def breakdown_lines(result: RunResult, header: str, width: int, delta: bool) -> 
     """The comparison text's sections by language and by segment (all channels together).
 
     Shown only when the scenario has two or more languages, or segments; the language section
-    ends with `uncovered_hours`: the hours in which each language had demand but nobody on duty
-    spoke it (for the channel it came in on).
+    ends with `uncovered_hours`.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    header : str
+        The table header line (plan names).
+    width : int
+        Column width [characters].
+    delta : bool
+        Add the second-minus-first column (exactly two plans).
+
+    Returns
+    -------
+    list of str
+        Lines of text.
     """
     sc = result.scenario
     plans = list(result.plans)

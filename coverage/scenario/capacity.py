@@ -44,8 +44,12 @@ class _Model(BaseModel):
 class CapacitySite(_Model):
     """How people come and go at one site."""
 
-    headcount: int = Field(
-        ge=0, le=100_000, description="agents employed at the start of the plan [people]"
+    headcount: (
+        Annotated[int, Field(ge=0, le=100_000)]
+        | dict[SiteName, Annotated[int, Field(ge=0, le=100_000)]]
+    ) = Field(
+        description="people employed at the start of the plan [people]: one number for every "
+        "plan, or a number per plan name (plans start from different teams)"
     )
     attrition_per_month: float = Field(
         0.0, ge=0.0, lt=1.0, description="share of the paid staff who leave each month [0–1/month]"
@@ -78,6 +82,16 @@ class CapacitySite(_Model):
     hours_per_week: float = Field(
         40.0, gt=0.0, le=168.0, description="paid hours of one FTE in a week [h/week]"
     )
+
+    def headcount_for(self, plan: str) -> int:
+        """Starting headcount in `plan` [people]."""
+        if isinstance(self.headcount, dict):
+            return self.headcount[plan]
+        return self.headcount
+
+    def for_plan(self, plan: str) -> CapacitySite:
+        """This site with the plain starting headcount of `plan`."""
+        return self.model_copy(update={"headcount": self.headcount_for(plan)})
 
     @property
     def earliest_start_month(self) -> int:
@@ -170,6 +184,20 @@ def check_capacity_sites(capacity: Capacity, plan_sites: dict[str, list[str]]) -
                     f"site {site!r} of plan {plan!r} has no entry (give headcount, attrition, "
                     "hiring for every site)",
                 )
+            heads = capacity.sites[site].headcount
+            if isinstance(heads, dict) and plan not in heads:
+                raise FieldError(
+                    ("capacity", "sites", site, "headcount"),
+                    f"no headcount for plan {plan!r} (give one per plan with this site)",
+                )
+    for site, entry in capacity.sites.items():
+        if isinstance(entry.headcount, dict):
+            for plan in entry.headcount:
+                if site not in plan_sites.get(plan, []):
+                    raise FieldError(
+                        ("capacity", "sites", site, "headcount", plan),
+                        f"plan {plan!r} has no site {site!r}",
+                    )
     for site in capacity.sites:
         if site not in used:
             raise FieldError(

@@ -1,6 +1,7 @@
 """Scenario files: YAML → frozen pydantic models, with every input check in one place.
 
-The format is the contract of DESIGN.md ("Scenario file"). `load_scenario` reads a file with
+The format is documented field by field in docs/scenario-format.md, generated from these models'
+`description=` texts. `load_scenario` reads a file with
 ``yaml.safe_load``; `parse_scenario` validates a mapping. Every problem raises one
 :class:`~coverage.errors.ScenarioError` naming the field path, e.g.
 ``plans.single-site.sites.austin.shifts[1].start``. Unknown keys are errors, so a typo never
@@ -770,10 +771,40 @@ def _log_path_problem(text: str, base_dir: str | None) -> str | None:
 def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     """Validate a mapping (as read from YAML) into a :class:`Scenario`.
 
+    Parameters
+    ----------
+    raw : Any
+        Scenario data in the file format (durations in the units their keys name: ``_s``
+        seconds, ``hours`` hours, ``per_hour`` contacts per hour).
+    base_dir : str, optional
+        Folder that contact-log paths are relative to; None (an upload) checks only that a
+        path names a .csv or .parquet file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully checked, cross-field rules included.
+
     Raises
     ------
     ScenarioError
         For any problem, with the field path of the first one found.
+
+    Examples
+    --------
+    >>> raw = {"name": "tiny", "channels": {"phone": {"handle_time": {"dist": "fixed",
+    ...        "mean_s": 240}}}, "regions": {"us": {"time_zone": "America/Chicago"}},
+    ...        "demand": [{"channel": "phone", "region": "us", "per_hour": 10}],
+    ...        "plans": {"p": {"sites": {"s": {"time_zone": "America/Chicago",
+    ...        "hourly_rate": 20, "shifts": [{"start": "08:00", "hours": 8, "agents": 2}]}}}}}
+    >>> parse_scenario(raw)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: plans.p.sites.s.hourly_rate: unknown field; did you mean ...
+    >>> raw["plans"]["p"]["sites"]["s"]["hourly_cost"] = raw["plans"]["p"]["sites"]["s"].pop(
+    ...     "hourly_rate")
+    >>> parse_scenario(raw).demand[0].rates_by_local_hour()[:3]
+    (10.0, 10.0, 10.0)
     """
     if not isinstance(raw, dict):
         raise ScenarioError(
@@ -800,7 +831,22 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
 def scenario_from_text(
     text: str | bytes, *, file: str | None = None, base_dir: str | None = None
 ) -> Scenario:
-    """Read and validate scenario YAML text; errors name `file`."""
+    """Read and validate scenario YAML text; errors name `file`.
+
+    Parameters
+    ----------
+    text : str or bytes
+        YAML text (bytes must be UTF-8).
+    file : str, optional
+        Name put in front of every error message (``file: field.path: message``).
+    base_dir : str, optional
+        As for `parse_scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Not YAML, too big, or not a valid scenario.
+    """
     raw = read_yaml_text(text, file=file)
     try:
         return parse_scenario(raw, base_dir=base_dir)
@@ -809,7 +855,17 @@ def scenario_from_text(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+    """Read and validate a scenario file; contact-log paths are relative to its folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file (at most 2,000,000 bytes).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
 
     Raises
     ------
@@ -822,7 +878,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data in the file format (for YAML download and hashing)."""
+    """The scenario as plain data in the file format (for YAML download and hashing).
+
+    Values are in the file's units (the same as read); `days` becomes a list of day names and a
+    flat `per_hour` one number again.
+    """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     for pname, plan in scenario.plans.items():  # crews still to size: agents auto / {min, max}
         for sname, site in plan.sites.items():

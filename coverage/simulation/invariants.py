@@ -84,8 +84,22 @@ def _where(plan: str, rep: int | None, channel: str | None = None) -> str:
 
 
 def check_counts(where: str, fig: Mapping[str, Any]) -> list[str]:
-    """Checks on one channel's figures (one replication, or means across replications), as a
-    mapping: `coverage.results.figures.to_dict` of `ChannelFigures`, or a per-replication row."""
+    """Checks on one channel's figures (one replication, or means across replications).
+
+    Parameters
+    ----------
+    where : str
+        Prefix of each violation, e.g. "plan day, rep 0, channel phone".
+    fig : mapping
+        The figures as a mapping: `coverage.results.figures.to_dict` of `ChannelFigures`, or a
+        per-replication row (None may appear as NaN).
+
+    Returns
+    -------
+    list of str
+        Violations: conservation, negative counts or waits, answered within target above answered,
+        short above all abandons, shares outside [0, 1], percentiles out of order.
+    """
     bad: list[str] = []
     lhs = fig["offered"]
     rhs = fig["deflected"] + fig["answered"] + fig["abandoned"] + fig["unfinished"]
@@ -121,8 +135,25 @@ def check_counts(where: str, fig: Mapping[str, Any]) -> list[str]:
 
 
 def check_cost(where: str, cost: Mapping[str, Any], scenario: Scenario, plan: str) -> list[str]:
-    """Checks on one cost block (one replication, or means across replications), as a mapping
-    (`coverage.results.figures.to_dict` of `PlanCost`)."""
+    """Checks on one cost block (one replication, or means across replications).
+
+    Parameters
+    ----------
+    where : str
+        Prefix of each violation.
+    cost : mapping
+        `coverage.results.figures.to_dict` of `PlanCost` (``by_site`` a mapping per site).
+    scenario : Scenario
+        For each site's hourly_cost [currency/h].
+    plan : str
+        The plan's name.
+
+    Returns
+    -------
+    list of str
+        Violations: a figure negative or not finite, total ≠ labor + premiums + automation + seats,
+        a site's labor ≠ paid hours × hourly_cost, plan totals ≠ sums over sites.
+    """
     bad: list[str] = []
     for key in COST_FIELDS:
         value = cost.get(key)
@@ -221,7 +252,23 @@ def _holding(log: pd.DataFrame, served: np.ndarray) -> pd.DataFrame:
 
 
 def check_replication(scenario: Scenario, timeline: Timeline, rep: PlanReplication) -> list[str]:
-    """Every contact-level invariant of one (plan, replication); a list of violations."""
+    """Every contact-level invariant of one (plan, replication).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario simulated.
+    timeline : Timeline
+        Its timeline (measured window, drain end) [s].
+    rep : PlanReplication
+        One plan in one replication, with every per-contact piece
+        (`coverage.simulation.pipeline.simulate_replication`).
+
+    Returns
+    -------
+    list of str
+        Every violation found (empty when all hold).
+    """
     bad: list[str] = []
     where = _where(rep.plan, rep.replication)
     log = rep.log
@@ -363,7 +410,18 @@ def _check_paid_hours(
 
 
 def check_result(result: RunResult) -> list[str]:
-    """Every figure-level invariant of a run: per replication and the summaries."""
+    """Every figure-level invariant of a run: per replication and the summaries.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Every violation found (empty when all hold).
+    """
     bad: list[str] = []
     scenario = result.scenario
     for pname, plan in result.plans.items():
@@ -436,6 +494,21 @@ def check_scenario(
 ) -> list[str]:
     """Simulate `scenario` and check every invariant of every (plan, replication).
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replications : int
+        Replications 0 … replications − 1 to check.
+    seed : int, optional
+        Default: the scenario's.
+    plans : sequence of str, optional
+        Default: every plan.
+    engine : str
+        The engine to check.
+    raise_on_violation : bool
+        Raise instead of returning when something is violated.
+
     Returns
     -------
     list of str
@@ -457,7 +530,15 @@ def check_scenario(
 
 
 def assert_no_violations(violations: list[str], label: str = "run") -> None:
-    """Raise AssertionError listing every violation (nothing when the list is empty)."""
+    """Raise AssertionError listing every violation (nothing when the list is empty).
+
+    Parameters
+    ----------
+    violations : list of str
+        From the checks above.
+    label : str
+        Names the run in the message.
+    """
     if violations:
         shown = "\n  ".join(violations[:50])
         more = f"\n  … and {len(violations) - 50} more" if len(violations) > 50 else ""

@@ -91,6 +91,18 @@ class RunSetup:
 def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
     """The plans to simulate: `plans` checked against the scenario, or all in file order.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    plans : sequence of str, optional
+        Plan names asked for.
+
+    Returns
+    -------
+    list of str
+        Plan names, in the order asked (or file order).
+
     Raises
     ------
     ScenarioError

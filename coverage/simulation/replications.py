@@ -157,7 +157,13 @@ def _quiet_worker() -> None:
 
 
 def default_workers() -> int:
-    """Worker processes for replications: every core (at least one)."""
+    """Worker processes for replications: every core this process may use.
+
+    Returns
+    -------
+    int
+        Cores in the CPU affinity set (at least 1) [processes].
+    """
     return max(
         1,
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
@@ -180,11 +186,36 @@ def run_scenario(
 
     Parameters
     ----------
+    scenario : Scenario
+        The validated scenario; every shift must have a number of agents (not ``auto``).
+    replications : int, optional
+        Default: the scenario's.
+    seed : int, optional
+        Default: the scenario's. With it, every result is fixed.
+    plans : sequence of str, optional
+        Plans to simulate (default: all, in file order).
+    engine : str
+        ``"fast"`` (default) or ``"simpy"``; both give identical results.
     workers : int
         Processes for replications; 1 runs serially in this process. The result does not
         depend on it.
+    max_contacts : int
+        Refuse a scenario expecting more contacts per replication [contacts].
+    max_agents : int
+        Refuse a plan rostering more distinct agents [agents].
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication (serial runs) or chunk.
+
+    Returns
+    -------
+    RunResult
+        Per plan, the channel figures and cost (means and 95% intervals over replications), the
+        per-replication tables and hourly counts; the rosters, timeline and timing [s].
+
+    Raises
+    ------
+    ScenarioError
+        Unknown plan or engine, a shift still ``auto``, or a run over the limits.
     """
     n_reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed

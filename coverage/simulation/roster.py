@@ -74,10 +74,28 @@ class Roster:
 def check_agent_budget(
     scenario: Scenario, *, limit: int = MAX_AGENTS_PER_PLAN, plans: list[str] | None = None
 ) -> int:
-    """Distinct agents of the largest plan; ScenarioError naming the plan if over `limit`.
+    """Distinct agents of the largest plan, refused above a limit before any roster is built.
 
-    A plan rosters max(agents, holiday_agents) people per shift (each shift is its own crew);
-    this is checked before any roster is built, so an absurd plan is refused at once.
+    A plan rosters max(agents, holiday_agents) people per shift (each shift is its own crew).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    limit : int
+        Most distinct agents a plan may roster [agents].
+    plans : list of str, optional
+        Plans to check (default: all).
+
+    Returns
+    -------
+    int
+        Distinct agents of the largest plan checked [agents].
+
+    Raises
+    ------
+    ScenarioError
+        At ``plans.<name>`` when a plan exceeds `limit`.
     """
     worst = 0
     for name in plans or list(scenario.plans):
@@ -98,6 +116,18 @@ def check_agent_budget(
 
 def split_shrinkage(crew: int, shrinkage: float) -> tuple[int, float]:
     """Whole agents available all shift, and the share of each hour one more agent is available.
+
+    Parameters
+    ----------
+    crew : int
+        Agents on the shift [agents].
+    shrinkage : float
+        Share of paid time not available for contacts [0–1].
+
+    Returns
+    -------
+    (int, float)
+        ⌊n(1 − s)⌋ agents [agents] and the fraction n(1 − s) − ⌊n(1 − s)⌋ of each hour [0–1].
 
     >>> split_shrinkage(10, 0.35)
     (6, 0.5)
@@ -124,7 +154,25 @@ def _merge(windows: list[tuple[float, float, bool]]) -> list[tuple[float, float,
 def build_roster(
     scenario: Scenario, plan: Plan, timeline: Timeline, languages: list[str]
 ) -> Roster:
-    """Expand a plan's shifts into agents, availability windows and paid shift instances."""
+    """Expand a plan's shifts into agents, availability windows and paid shift instances.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channels (what a shift serves) and the plan's sites.
+    plan : Plan
+        The plan to roster.
+    timeline : Timeline
+        Horizon and drain [s from 00:00 UTC of the first day]; local shift times are placed on it.
+    languages : list of str
+        The scenario's language list (`coverage.demand.codes.scenario_languages`).
+
+    Returns
+    -------
+    Roster
+        Each agent's site, shift, channels and languages; availability windows after shrinkage
+        [s]; paid shift instances with their crew [s, agents].
+    """
     channel_names = list(scenario.channels)
     site_names = list(plan.sites)
     agent_site: list[int] = []
@@ -200,7 +248,22 @@ def build_roster(
 
 
 def agents_on_duty(roster: Roster, at_s: np.ndarray, *, channel: int | None = None) -> np.ndarray:
-    """Available agents (after shrinkage) at each instant of `at_s`, optionally for one channel."""
+    """Available agents (after shrinkage) at each instant.
+
+    Parameters
+    ----------
+    roster : Roster
+        The plan's roster.
+    at_s : numpy.ndarray
+        Instants [s from the horizon start].
+    channel : int, optional
+        Count only agents serving this channel index.
+
+    Returns
+    -------
+    numpy.ndarray
+        Agents available at each instant [agents].
+    """
     keep = np.ones(len(roster.window_agent), dtype=bool)
     if channel is not None:
         keep = roster.agent_channels[roster.window_agent, channel]
