@@ -17,7 +17,7 @@ of its figures):
   backlog that does not grow — a plan that meets this week's targets by eating into a growing
   backlog is not a plan.
 
-With no margins this is the contract's definition (DESIGN.md, optimizer). The search uses
+With no margins this is the contract's definition (docs/optimizer.md). The search uses
 margins so that a plan trimmed to the edge on its own seed still meets on an independent seed.
 """
 
