@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-<<<<<<< HEAD
 from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
-from coverage.app import boundary, levers, tables
-=======
-from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar
 from coverage.app import boundary, levers, tables, views
->>>>>>> main
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
 
