@@ -13,7 +13,7 @@ of its figures):
 * **abandonment** (`max_abandon_rate`): the mean window abandon rate is at most the limit
   (− `margin_se` standard errors).
 
-With no margins this is the contract's definition (DESIGN.md, optimizer). The search uses
+With no margins this is the contract's definition (docs/optimizer.md). The search uses
 margins so that a plan trimmed to the edge on its own seed still meets on an independent seed.
 """
 

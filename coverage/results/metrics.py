@@ -1,6 +1,6 @@
 """Metrics: per-contact outcomes → per-channel KPIs of one replication, then across replications.
 
-Definitions are DESIGN.md's "Metric definitions" contract, word for word:
+Definitions are the metric definitions of docs/results.md, word for word:
 
 * offered: arrivals in the measured window [warmup, horizon); every other count is of those.
 * wait (first response time): from joining the agent queue to the start of handling.

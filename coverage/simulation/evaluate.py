@@ -10,7 +10,7 @@ replication, channel and UTC hour of week, what the service-level and abandonmen
 Every candidate sees the same contacts: common random numbers, so two rosters differ by their
 agents and not by noise.
 
-The counts follow DESIGN.md's metric definitions exactly (a test checks them against
+The counts follow the metric definitions of docs/results.md exactly (a test checks them against
 `replication_metrics`): service level = answered within target / (offered − deflected −
 short abandoned), abandon rate = (abandoned − short abandoned) / the same denominator.
 """
