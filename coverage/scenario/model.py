@@ -405,10 +405,14 @@ class Shift(_Model):
         ge=0, le=100_000, description="crew size [agents], the same people each day; required"
     )
     channels: list[Name] | None = Field(
-        None, description="channels the crew serves (keys of channels); absent = all"
+        None,
+        min_length=1,
+        description="channels the crew serves (keys of channels); absent = all; not empty",
     )
     languages: list[Name] | None = Field(
-        None, description="languages the crew speaks; absent = all"
+        None,
+        min_length=1,
+        description="languages the crew speaks; absent = all; not empty",
     )
     holiday_agents: int | None = Field(
         None,
@@ -418,6 +422,15 @@ class Shift(_Model):
     )
 
     _clock = field_validator("start", mode="before")(check_clock)
+
+    @field_validator("channels", "languages", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError(
+                "an empty list would serve nothing: name at least one, or leave the key out for all"
+            )
+        return value
 
     @field_validator("days", mode="before")
     @classmethod
