@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,28 @@ def local_exposure(
     np.add.at(exposure, (minute_date, grid.hour), 1.0 / 60.0)
     minute = np.clip((at_ns - start) // NS_PER_MINUTE, 0, n_minutes - 1)
     return minute_date[minute], grid.hour[minute].astype(np.int64), ordinals, exposure
+
+
+def local_day_window_ns(at_ns: np.ndarray, time_zone: str) -> tuple[int, int]:
+    """Local midnight of the first instant's date to local midnight after the last's [UTC ns]."""
+    zone = ZoneInfo(time_zone)
+    first = dt.datetime.fromtimestamp(int(at_ns.min()) // NS_PER_S, zone).date()
+    last = dt.datetime.fromtimestamp(int(at_ns.max()) // NS_PER_S, zone).date()
+
+    def midnight_ns(day: dt.date) -> int:
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()) * NS_PER_S
+
+    return midnight_ns(first), midnight_ns(last + dt.timedelta(days=1))
+
+
+def written_clock_window_ns(wall_ns: np.ndarray, at_ns: np.ndarray) -> tuple[int, int]:
+    """Whole days of the clock the rows were written in, first row's date to last's [UTC ns]."""
+    first, last = int(np.argmin(at_ns)), int(np.argmax(at_ns))
+    off_first = int(wall_ns[first] - at_ns[first])
+    off_last = int(wall_ns[last] - at_ns[last])
+    start = (int(wall_ns[first]) // NS_PER_DAY) * NS_PER_DAY - off_first
+    end = (int(wall_ns[last]) // NS_PER_DAY + 1) * NS_PER_DAY - off_last
+    return start, end
 
 
 def weekday_of(ordinals: np.ndarray) -> np.ndarray:
