@@ -16,6 +16,7 @@ import contextlib
 import io
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -112,11 +113,18 @@ def check_output_folder(folder: str | Path, *, option: str = "--out") -> Path:
         raise ScenarioError(option, f"{folder} exists and is not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / f".write-check-{os.getpid()}", b"\0" * 4096)
-        (folder / f".write-check-{os.getpid()}").unlink()
+        _probe_write(folder)
     except OSError as exc:
         raise ScenarioError(option, f"cannot write in {folder}: {exc.strerror or exc}") from None
     return folder
+
+
+def _probe_write(folder: Path) -> None:
+    """Write and sync 4 KiB in `folder` in an unnamed file (nothing is left, nothing is seen)."""
+    with tempfile.TemporaryFile(dir=folder) as handle:
+        handle.write(b"\0" * 4096)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def remove_stale_temps(folder: str | Path) -> list[Path]:

@@ -90,14 +90,10 @@ def test_unwritable_output_folder_is_told_before_the_simulation(tmp_path, capsys
     import coverage.simulation.replications as reps
 
     monkeypatch.setattr(reps, "run_scenario", _must_not_run)
-    real = outputs.atomic_write_bytes
+    def full_disk(folder):
+        raise OSError(28, "No space left on device")
 
-    def full_disk(path, data):
-        if ".write-check-" in str(path):
-            raise OSError(28, "No space left on device")
-        return real(path, data)
-
-    monkeypatch.setattr(outputs, "atomic_write_bytes", full_disk)
+    monkeypatch.setattr(outputs, "_probe_write", full_disk)
     path = _write(tmp_path, TINY)
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     assert _one_error(capsys) == (
