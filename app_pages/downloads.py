@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coverage.app import charts
+from coverage.app import tables
 from coverage.outputs import csv_bytes
 from coverage.results.report import costs_table
 from coverage.scenario.model import dump_scenario_yaml
@@ -38,7 +38,7 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
     )
     st.download_button(
         "All three tables (Excel)",
-        lambda: charts.excel_bytes({"channels": channels, "hourly": hourly, "costs": costs}),
+        lambda: tables.excel_bytes({"channels": channels, "hourly": hourly, "costs": costs}),
         "results.xlsx",
         on_click="ignore",
     )
@@ -51,5 +51,7 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
     )
     st.caption(
         "Columns follow the CLI's `--out` tables: counts are means per replication over the "
-        "measured window; times in seconds; shares 0–1; hour_of_week is UTC, Monday 00:00 = 0."
+        "measured window; times in seconds; shares 0–1; hour_of_week is UTC, Monday 00:00 = 0; "
+        "hourly has a row for every hour of the window, quiet hours included, with "
+        "hours_in_window and the plan's staff cost in those hours (docs/verdicts.md)."
     )

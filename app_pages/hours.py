@@ -1,11 +1,12 @@
-"""Hour-of-week page: where each plan is uncovered, in UTC or a local time zone."""
+"""Hour-of-week page: where each plan is uncovered, in UTC or a local time zone, and the full
+load each crew group carries against its agents."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from coverage.app import charts
+from coverage.app import charts, views
 from coverage.simulation.replications import RunResult
 
 SHOW = {"service_level": "service level", "asa_s": "mean wait"}
@@ -19,9 +20,15 @@ def show(result: RunResult, hourly: pd.DataFrame, agents: pd.DataFrame) -> None:
     zone = c.selectbox("Time zone", charts.time_zone_choices(sc), key="hours:zone")
     heat = charts.heatmap_figure(hourly, result, value=value, channel=channel, time_zone=zone)
     st.plotly_chart(heat)
-    one = next(iter(sc.channels)) if channel == charts.ALL_CHANNELS else channel
-    if one != channel:
-        st.caption(f"Agents serve channels, not the sum of them: showing {one}.")
-    st.plotly_chart(
-        charts.demand_agents_figure(hourly, agents, result, channel=one, time_zone=zone)
+    st.caption(
+        "Colours are centred on the channel's target: yellow at the target, green above, red below."
     )
+    groups = views.crew_group_names(result)
+    group = st.selectbox("Crew group (what one crew serves together)", groups,
+                         key="hours:group")  # fmt: skip
+    st.plotly_chart(views.crew_load_figure(result, group))
+    st.markdown(
+        "**Crew groups**: load ÷ available is the crew-group occupancy — the work of every "
+        "channel the crews serve over their paid time after shrinkage (measured window)."
+    )
+    st.dataframe(views.crew_group_table(result), hide_index=True)

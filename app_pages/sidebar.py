@@ -6,20 +6,27 @@ from pathlib import Path
 
 import streamlit as st
 
-from coverage.app import boundary, levers
+from coverage.app import boundary, files, levers
+from coverage.app.calibration import CALIBRATED_KEY
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
 from coverage.simulation.replications import DEFAULT_ENGINE, ENGINES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_SCENARIO = "global-saas.yaml"
-DEFAULT_REPLICATIONS = 10
+DEFAULT_REPLICATIONS_CAP = 20  # the app's first run uses the file's replications, at most this
 
 
 def choose_scenario() -> Scenario:
-    """A bundled scenario, or the uploaded one when it is valid (else its error is shown)."""
+    """A bundled scenario, or the uploaded one when it is valid (else its error is shown).
+
+    Once the Calibrate page has made a calibrated scenario, it is offered first.
+    """
     side = st.sidebar
-    bundled = levers.bundled_scenarios(SCENARIOS)
+    calibrated = st.session_state.get(CALIBRATED_KEY)
+    if calibrated and side.checkbox("Use the calibrated scenario", True, key="use_calibrated"):
+        return files.scenario_from_upload(calibrated.encode(), "calibrated.yaml")
+    bundled = files.bundled_scenarios(SCENARIOS)
     names = list(bundled)
     index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0
     name = side.selectbox("Bundled scenario", names, index=index)
@@ -28,11 +35,11 @@ def choose_scenario() -> Scenario:
     )
     if upload is not None:
         try:
-            return levers.scenario_from_upload(upload.getvalue(), upload.name)
+            return files.scenario_from_upload(upload.getvalue(), upload.name)
         except ScenarioError as exc:
             st.error(str(exc))
             st.caption(f"The upload was not used; showing the bundled scenario {name}.")
-    return levers.load_bundled(bundled[name], SCENARIOS)
+    return files.load_bundled(bundled[name], SCENARIOS)
 
 
 def _demand_levers(sc: Scenario, k: str) -> dict[str, dict]:
@@ -105,9 +112,16 @@ def read_levers(sc: Scenario) -> levers.Levers:
         edited = st.data_editor(
             shifts, disabled=list(shifts.columns[:-1]), hide_index=True, key=f"{k}shifts"
         )
+    default_reps = min(sc.replications, DEFAULT_REPLICATIONS_CAP)
     reps = st.sidebar.slider(
-        "Replications", 1, levers.MAX_APP_REPLICATIONS, DEFAULT_REPLICATIONS, key="replications"
+        "Replications", 1, levers.MAX_APP_REPLICATIONS, default_reps, key="replications"
     )
+    if int(reps) != sc.replications:
+        capped = " (capped for the app)" if sc.replications > DEFAULT_REPLICATIONS_CAP else ""
+        st.sidebar.caption(
+            f"The file asks for {sc.replications} replications{capped}; `coverage-sim run` uses "
+            f"{sc.replications}, so figures differ from the CLI's by up to their intervals."
+        )
     # text, not a number widget: a seed may be up to 2**63 - 1, beyond what a browser's numbers hold
     seed = levers.parse_seed(st.sidebar.text_input("Seed", str(sc.seed), key=f"{k}seed"))
     return levers.Levers(

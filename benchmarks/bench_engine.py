@@ -154,8 +154,9 @@ def erlang_scenario(n_arrivals: int):
 def run_project(engine: str, n_arrivals: int, seed: int) -> dict[str, Any]:
     """Draw → build input → engine, timing the engine call and the whole path."""
     from coverage.calendar import build_timeline
-    from coverage.demand.arrivals import draw_contacts, scenario_languages
+    from coverage.demand.arrivals import draw_contacts
     from coverage.demand.automation import apply_automation
+    from coverage.demand.codes import scenario_languages
     from coverage.simulation.dispatch import ABANDONED, ANSWERED, build_engine_input
     from coverage.simulation.roster import build_roster
 
@@ -234,8 +235,9 @@ def compile_main() -> None:
 
 def run_tiny_input():
     from coverage.calendar import build_timeline
-    from coverage.demand.arrivals import draw_contacts, scenario_languages
+    from coverage.demand.arrivals import draw_contacts
     from coverage.demand.automation import apply_automation
+    from coverage.demand.codes import scenario_languages
     from coverage.simulation.dispatch import build_engine_input
     from coverage.simulation.roster import build_roster
 

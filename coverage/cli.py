@@ -326,7 +326,13 @@ def _load_extra_commands() -> None:
     """Import the modules that register further subcommands (batch, report, profile)."""
     import importlib
 
-    for module in ("coverage.sweeps.cli", "coverage.demand.profile_cli", "coverage.calibrate.cli"):
+    for module in (
+        "coverage.sweeps.cli",
+        "coverage.demand.profile_cli",
+        "coverage.calibrate.cli",
+        "coverage.capacity.cli",
+        "coverage.optimize.cli",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -165,7 +165,7 @@ def generate_log(
         .tz_convert(TIME_ZONE)
         .tz_localize(None)
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
             "channel": "phone",
@@ -175,6 +175,12 @@ def generate_log(
             "agent": np.where(answered, [f"agent-{a + 1:02d}" for a in out.agent], ""),
         }
     )
+    # the truth behind "agents seen": rostered agent-hours, and the share of them an agent was
+    # on this queue — available, or finishing a call it held when its break began
+    frame.attrs["rostered_agent_hours"] = int(crew.sum())
+    on_queue_s = (win[:, 2] - win[:, 1]).sum() + (out.overtime_end_s - out.overtime_start_s).sum()
+    frame.attrs["effective_availability"] = float(on_queue_s / (crew.sum() * 3600.0))
+    return frame
 
 
 def write_log(frame: pd.DataFrame, path: Path) -> None:

@@ -13,7 +13,7 @@ accounts, and the language left blank for North American rows (the region's lang
 The demand model is the simulator's own (DESIGN.md, "Demand"): per customer-local hour a rate
 ``PER_HOUR[channel, region][hour] × WEEKDAY_FACTORS[weekday] × G[date]``, G a Gamma day
 multiplier of mean 1 and CV `BUSYNESS_CV`, drawn as an exact non-homogeneous Poisson process per
-UTC minute. Where the figures come from (../shared/domain.md): a business-day curve by customer
+UTC minute. Where the figures come from (docs/domain.md): a business-day curve by customer
 local hour, weekends at 50% / 40% of a weekday, handle times lognormal (Brown et al. 2005) with
 phone ~6 min and chat ~13 min. Volumes are a small team's: about 370 contacts on a weekday.
 

@@ -27,8 +27,11 @@ TINY: dict[str, Any] = {
             "patience": {"dist": "exponential", "mean_s": 200},
             "target": {"answer_within_s": 20, "share": 0.8},
         },
-        "email": {"mode": "async", "handle_time": {"dist": "fixed", "mean_s": 400},
-                  "target": {"answer_within_s": 14400, "share": 0.9}},
+        "email": {
+            "mode": "async",
+            "handle_time": {"dist": "fixed", "mean_s": 400},
+            "target": {"answer_within_s": 14400, "share": 0.9},
+        },
     },
     "regions": {"here": {"time_zone": "Europe/Berlin"}},
     "demand": [
@@ -36,15 +39,25 @@ TINY: dict[str, Any] = {
         {"channel": "email", "region": "here", "per_hour": 6},
     ],
     "plans": {
-        "day": {"sites": {"berlin": {
-            "time_zone": "Europe/Berlin", "hourly_cost": 20.0,
-            "shifts": [{"start": "08:00", "hours": 10, "agents": 4}],
-        }}},
-        "round-the-clock": {"sites": {"berlin": {
-            "time_zone": "Europe/Berlin", "hourly_cost": 20.0,
-            "night_premium": {"from": "22:00", "to": "06:00", "rate": 0.1},
-            "shifts": [{"start": "00:00", "hours": 24, "agents": 4}],
-        }}},
+        "day": {
+            "sites": {
+                "berlin": {
+                    "time_zone": "Europe/Berlin",
+                    "hourly_cost": 20.0,
+                    "shifts": [{"start": "08:00", "hours": 10, "agents": 4}],
+                }
+            }
+        },
+        "round-the-clock": {
+            "sites": {
+                "berlin": {
+                    "time_zone": "Europe/Berlin",
+                    "hourly_cost": 20.0,
+                    "night_premium": {"from": "22:00", "to": "06:00", "rate": 0.1},
+                    "shifts": [{"start": "00:00", "hours": 24, "agents": 4}],
+                }
+            }
+        },
     },
 }
 

@@ -106,7 +106,7 @@ def _page(name: str) -> None:
 
     from conftest import TINY
 
-    from coverage.app.charts import agents_table
+    from coverage.app.tables import agents_table
     from coverage.results.report import channels_table, hourly_table
     from coverage.scenario.model import parse_scenario
     from coverage.simulation.replications import run_scenario

@@ -1,4 +1,7 @@
-"""Tests for coverage.demand.arrivals: the NHPP, demand factors, busyness, streams, distributions.
+"""Tests for coverage.demand.arrivals: the NHPP, demand factors, busyness, streams per entry.
+
+The draw primitives themselves (durations, day multiplier, Poisson per minute) are tested in
+tests/test_streams.py.
 
 Kinds: kind 2 (validation against theory: Poisson counts, the gamma-Poisson variance, lognormal
 moments) with the tolerance and its reason stated at each test; kind 1 (unit: exact rates and
@@ -23,9 +26,8 @@ from coverage.demand.arrivals import (
     Contacts,
     draw_contacts,
     expected_per_minute,
-    sample_durations,
 )
-from coverage.scenario.model import Distribution, Scenario, parse_scenario
+from coverage.scenario.model import Scenario, parse_scenario
 
 BASE: dict[str, Any] = {
     "name": "arrivals",
@@ -150,6 +152,7 @@ def test_weekday_factors_scale_each_local_weekday_unit_and_validation():
     factors = [1.0, 2.0, 0.5, 0.0, 1.0, 1.5, 0.25]
     sc = _scenario(
         horizon={"start": "2026-01-05", "days": 7},
+        warmup_weeks=0,  # one week of timeline, reshaped by weekday below
         demand=[{"channel": "phone", "region": "utc", "per_hour": 10, "weekday_factors": factors}],
     )
     timeline = build_timeline(sc)
@@ -286,30 +289,3 @@ def test_contact_attributes_unit():
     assert np.all((c.bot_u >= 0) & (c.bot_u < 1))
     assert np.all(c.segment == -1)
     assert np.all(c.language == -1)
-
-
-def test_lognormal_mean_and_sigma_validation(rng: np.random.Generator):
-    # Validation (theory): lognormal with mean mean_s and sigma = sd of ln(time): the sample
-    # mean of 200,000 draws has sd 360·√(e^0.81 − 1)/√n ≈ 0.85 s → tolerance 1.5 % (6 sd);
-    # sd of ln has sd 0.9/√(2n) ≈ 0.0014 → tolerance 0.01 (7 sd).
-    dist = Distribution(dist="lognormal", mean_s=360.0, sigma=0.9)
-    draws = sample_durations(dist, 200_000, rng=rng)
-    assert draws.mean() == pytest.approx(360.0, rel=0.015)
-    assert np.log(draws).std() == pytest.approx(0.9, abs=0.01)
-    assert np.median(draws) == pytest.approx(360.0 * math.exp(-0.5 * 0.81), rel=0.02)
-
-
-def test_other_distributions_unit(rng: np.random.Generator):
-    # Unit: exponential mean (sd of the mean 300/√n ≈ 0.95 s → 2 % tolerance), fixed and its
-    # alias, and empirical draws only from the samples (each about a third of the time).
-    expo = sample_durations(Distribution(dist="exponential", mean_s=300.0), 100_000, rng=rng)
-    assert expo.mean() == pytest.approx(300.0, rel=0.02)
-    for name in ("fixed", "deterministic"):
-        fixed = sample_durations(Distribution(dist=name, mean_s=42.0), 5, rng=rng)
-        assert fixed.tolist() == [42.0] * 5
-    emp = sample_durations(
-        Distribution(dist="empirical", samples_s=[10.0, 20.0, 60.0]), 30_000, rng=rng
-    )
-    assert set(np.unique(emp)) == {10.0, 20.0, 60.0}
-    for value in (10.0, 20.0, 60.0):  # share sd √(2/9/30000) ≈ 0.003 → tolerance 0.015
-        assert np.mean(emp == value) == pytest.approx(1 / 3, abs=0.015)

@@ -164,13 +164,13 @@ def test_deflected_share_and_bot_cost_in_a_run_validation():
     sc = _scenario()
     result = run_scenario(sc, replications=10, seed=3)
     chat = result.plans["with-bot"].channels["chat"]
-    assert chat["deflected"] / chat["offered"] == pytest.approx(0.3, abs=0.025)
+    assert chat.deflected / chat.offered == pytest.approx(0.3, abs=0.025)
     per_rep = result.plans["with-bot"].per_replication
     chats = per_rep[per_rep["channel"] == "chat"]["offered"].to_numpy()
     cost = result.plans["with-bot"].cost_per_replication["automation"].to_numpy()
     assert cost == pytest.approx(chats * 0.5, rel=1e-12)
-    assert result.plans["with-bot"].channels["phone"]["deflected"] == 0
+    assert result.plans["with-bot"].channels["phone"].deflected == 0
     plain = result.plans["no-bot"]
-    assert plain.channels["chat"]["deflected"] == 0
-    assert plain.cost["automation"] == pytest.approx(0.0, abs=0)
-    assert plain.channels["chat"]["offered"] == chat["offered"]
+    assert plain.channels["chat"].deflected == 0
+    assert plain.cost.automation == pytest.approx(0.0, abs=0)
+    assert plain.channels["chat"].offered == chat.offered

@@ -23,7 +23,7 @@ from coverage.calendar import (
     local_to_timeline_s,
     utc_hour_of_week,
 )
-from coverage.demand.arrivals import scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.roster import build_roster
 

@@ -65,10 +65,14 @@ def _calibrate(path: Path, seed: int = 3) -> Any:
 
 
 @pytest.fixture(scope="module")
-def exp_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exp_frame() -> pd.DataFrame:
     """Three weeks, exponential patience, availability 0.7, 1.5 × the example's demand."""
-    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=41, scale=1.5)
-    return _write(tmp_path_factory.mktemp("cal") / "exp.csv", frame)
+    return GEN.generate_log(dt.date(2026, 5, 4), 21, seed=41, scale=1.5)
+
+
+@pytest.fixture(scope="module")
+def exp_log(tmp_path_factory: pytest.TempPathFactory, exp_frame: pd.DataFrame) -> Path:
+    return _write(tmp_path_factory.mktemp("cal") / "exp.csv", exp_frame)
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +114,15 @@ def test_outcome_columns_are_optional_and_case_insensitive(tmp_path: Path) -> No
 
 
 def test_agents_present_hand_computed() -> None:
-    # Unit: A answers at 09:10 for 3000 s (in service 09:10-10:00: hour 9 only, as 10:00
-    # is its end); B at 09:59:59 for 2 s (hours 9 and 10); C has no
-    # handle time (its arrival hour, 11); a blank agent does not count.
-    arrival_s = np.array([9 * 3600 + 600, 9 * 3600 + 3599, 11 * 3600 + 5, 12 * 3600])
-    handle_s = np.array([3000.0, 2.0, np.nan, 100.0])
-    agent = np.array(["A", "B", "C", ""], dtype=object)
-    present = agents_present(arrival_s, handle_s, agent, 24)
-    assert present[8:13].tolist() == [0, 2, 1, 1, 0]
+    # Unit: A answers contacts arriving at 09:10 and 09:50 (one agent in hour 9, even twice);
+    # B one at 09:59:59 (hour 9) and one at 10:00:00 (hour 10); a blank agent does not count.
+    hour_s = 3600.0
+    arrival_s = np.array(
+        [9 * hour_s + 600, 9 * hour_s + 3000, 10 * hour_s - 1, 10 * hour_s, 11 * hour_s]
+    )
+    agent = np.array(["A", "A", "B", "B", ""], dtype=object)
+    present = agents_present(arrival_s, agent, 24)
+    assert present[8:12].tolist() == [0, 2, 1, 0]
 
 
 def test_availability_windows_follow_the_whole_agent_rule() -> None:
@@ -143,13 +148,13 @@ def test_exponential_patience_mle_hand_computed() -> None:
 
 
 def test_handle_time_lognormal_recovered(exp_cal: Any) -> None:
-    # Validation: ~15,000 answered calls with lognormal handle times (mean 240 s, sigma 0.8).
-    # The SE of the mean is 240 × 0.95 / sqrt(15000) ≈ 1.9 s and of sigma 0.8 / sqrt(2n) ≈ 0.005;
-    # we allow 4 SE: 8 s and 0.02. The lognormal must be chosen and its KS distance small.
+    # Validation: 9,385 answered calls with lognormal handle times (mean 240 s, sigma 0.8).
+    # The SE of the mean is 240 × 0.95 / sqrt(9385) ≈ 2.4 s and of sigma 0.8 / sqrt(2n) ≈ 0.006;
+    # we allow about 4 SE: 10 s and 0.025. The lognormal must be chosen, its KS distance small.
     fit = exp_cal.handle
     assert fit.family == "lognormal"
-    assert fit.mean_s == pytest.approx(GEN.HANDLE_MEAN_S, abs=8.0)
-    assert fit.distribution["sigma"] == pytest.approx(GEN.HANDLE_SIGMA, abs=0.02)
+    assert fit.mean_s == pytest.approx(GEN.HANDLE_MEAN_S, abs=10.0)
+    assert fit.distribution["sigma"] == pytest.approx(GEN.HANDLE_SIGMA, abs=0.025)
     assert fit.distance < 0.02
 
 
@@ -167,22 +172,24 @@ def test_handle_time_without_a_parametric_fit_is_empirical() -> None:
 
 
 def test_exponential_patience_recovered_and_censoring_matters(exp_cal: Any) -> None:
-    # Validation: true patience exponential, mean 180 s. About 2,500 abandonments: the MLE's
-    # SE is 180 / sqrt(2500) ≈ 3.6 s; we allow 5 SE = 18 s. Censoring matters: the mean of the
+    # Validation: true patience exponential, mean 180 s. 1,381 abandonments: the MLE's SE is
+    # 180 / sqrt(1381) ≈ 4.8 s; we allow 5 SE = 24 s. Censoring matters: the mean of the
     # abandoned waits alone (only the impatient abandon) is far below — under 70% of the truth.
     fit = exp_cal.patience
     assert fit.family == "exponential"
-    assert fit.mean_s == pytest.approx(GEN.PATIENCE_MEAN_S, abs=18.0)
+    assert fit.mean_s == pytest.approx(GEN.PATIENCE_MEAN_S, abs=24.0)
     assert exp_cal.naive_patience_mean_s < 0.7 * GEN.PATIENCE_MEAN_S
     # Kaplan-Meier median of Exp(180) is 180 ln 2 = 124.8 s; KM is noisier: 15%.
     assert exp_cal.km_median_s == pytest.approx(180 * math.log(2), rel=0.15)
 
 
 def test_lognormal_patience_recovered(tmp_path: Path) -> None:
-    # Validation: true patience lognormal (mean 180 s, sigma 1.0), three weeks. The censored
+    # Validation: true patience lognormal (mean 180 s, sigma 1.0), three weeks (1,599 of 11,251
+    # calls abandoned). The censored
     # lognormal MLE must win on AIC and recover the mean within 15% and sigma within 0.12 (with
-    # ~80% of waits censored the SEs are several times the uncensored ones; measured spread
-    # over seeds 41-45 was under a third of these bounds).
+    # 86% of waits censored the SEs are several times the uncensored ones). Measured over seeds
+    # 41-45: mean within 6%, sigma within 0.04; one seed in five fell back to the empirical
+    # Kaplan-Meier form instead (its gap limit is tight at ~1,600 abandonments).
     frame = GEN.generate_log(
         dt.date(2026, 5, 4), 21, seed=42, scale=1.5, patience=("lognormal", 180.0, 1.0)
     )
@@ -193,11 +200,14 @@ def test_lognormal_patience_recovered(tmp_path: Path) -> None:
     assert cal.naive_patience_mean_s < 0.7 * 180.0
 
 
-def test_availability_recovered(exp_cal: Any) -> None:
-    # Validation: agents seen working are available 70% of each hour. The search matches the
-    # simulated abandonment and ASA to the log's; the generator's staggered breaks are not the
-    # calibration's whole-agent rule, so we allow 0.05 (measured: within 0.02).
-    assert exp_cal.availability == pytest.approx(GEN.AVAILABILITY, abs=0.05)
+def test_availability_recovered(exp_cal: Any, exp_frame: pd.DataFrame) -> None:
+    # Validation: agents seen working are away 30% of each hour, but an agent whose break begins
+    # mid-call finishes the call first, so the share of rostered time really on this queue (the
+    # generator measures it: available or finishing a call) is ~0.74, not 0.70. The search must
+    # find that effective share within 0.03 (measured over ten logs and three truths: within
+    # 0.02), and the simulated abandonment must match the log's within 10%.
+    truth = exp_frame.attrs["effective_availability"]
+    assert exp_cal.availability == pytest.approx(truth, abs=0.03)
     data = calibration_dict(exp_cal)
     assert data["simulated"]["abandon_rate"] == pytest.approx(
         data["observed"]["abandon_rate"], rel=0.1
@@ -205,11 +215,12 @@ def test_availability_recovered(exp_cal: Any) -> None:
 
 
 @pytest.mark.slow
-def test_higher_availability_recovered(tmp_path: Path) -> None:
-    # Validation: the same with a truth of 0.85, so the search is not stuck near 0.7.
-    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=43, scale=1.5, availability=0.85)
-    cal = _calibrate(_write(tmp_path / "a85.csv", frame))
-    assert cal.availability == pytest.approx(0.85, abs=0.05)
+@pytest.mark.parametrize("availability", [0.6, 0.85])
+def test_other_availabilities_recovered(tmp_path: Path, availability: float) -> None:
+    # Validation: the same with truths of 0.6 and 0.85, so the search is not stuck near 0.7.
+    frame = GEN.generate_log(dt.date(2026, 5, 4), 21, seed=43, scale=1.5, availability=availability)
+    cal = _calibrate(_write(tmp_path / "a.csv", frame))
+    assert cal.availability == pytest.approx(frame.attrs["effective_availability"], abs=0.03)
 
 
 # ------------------------------------------------------------------------ functional
@@ -265,8 +276,8 @@ def test_calibrated_scenario_runs_and_reproduces_the_log(exp_cal: Any, tmp_path:
     result = run_scenario(scenario, replications=3)
     phone = result.plans["as-observed"].channels["phone"]
     observed = calibration_dict(exp_cal)["observed"]
-    assert phone["offered"] == pytest.approx(observed["offered"], rel=0.05)
-    assert phone["abandon_rate"] == pytest.approx(observed["abandon_rate"], rel=0.15)
+    assert phone.offered == pytest.approx(observed["offered"], rel=0.05)
+    assert phone.abandon_rate == pytest.approx(observed["abandon_rate"], rel=0.15)
     assert scenario.plans["as-observed"].sites["observed"].shrinkage == pytest.approx(
         1 - exp_cal.availability, abs=1e-4
     )
@@ -287,7 +298,8 @@ def test_calibrate_cli_writes_files_and_json(tmp_path: Path, capsys: Any) -> Non
     )  # fmt: skip
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["availability"] == pytest.approx(0.7, abs=0.05)
+    # March's effective availability, as the generator measures it, is 0.736
+    assert data["availability"] == pytest.approx(0.736, abs=0.03)
     assert {p.name for p in out.iterdir()} == {
         "calibrated.yaml", "calibration.json", "by_hour.csv", "by_hour.parquet",
         "staffing.csv", "staffing.parquet",
@@ -337,3 +349,64 @@ def test_cli_options_are_checked(capsys: Any) -> None:
     assert "--time-zone" in capsys.readouterr().err
     assert cli_main(["calibrate", str(MARCH), "--time-zone", ZONE, "--channel", "fax"]) == 2
     assert "--channel: 'fax' is not in" in capsys.readouterr().err
+
+
+def test_generator_reproduces_the_shipped_logs(tmp_path: Path) -> None:
+    # Functional: the shipped example months are byte for byte what the documented generator
+    # writes.
+    for k, (first, days) in enumerate(GEN.MONTHS):
+        frame = GEN.generate_log(dt.date.fromisoformat(first), days, seed=2026 + k)
+        path = _write(tmp_path / "month.csv", frame)
+        assert path.read_bytes() == (DATA / f"example-calls-{first[:7]}.csv").read_bytes()
+
+
+def test_calibrate_without_out_writes_calibrated_yaml_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    # Functional: the contract's "writes calibrated.yaml" holds without --out too.
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["calibrate", str(APRIL), "--time-zone", ZONE, "--replications", "2"]) == 0
+    assert "wrote calibrated.yaml" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["calibrated.yaml"]
+    load_scenario(tmp_path / "calibrated.yaml")
+
+
+def test_parquet_with_offsets_and_another_channel_read_like_the_csv(
+    tmp_path: Path, exp_frame: pd.DataFrame
+) -> None:
+    # Functional: the same log as Parquet with UTC offsets in the timestamps, plus rows of a
+    # second channel (no outcomes) selected away with --channel, gives the same period and
+    # outcomes as the CSV.
+    csv_path = _write(tmp_path / "a.csv", exp_frame)
+    frame = exp_frame.copy()
+    local = pd.to_datetime(frame["timestamp"]).dt.tz_localize(
+        ZONE, ambiguous=True, nonexistent="shift_forward"
+    )
+    frame["timestamp"] = local
+    other = frame.head(50).assign(channel="email", wait_s=np.nan, outcome="", agent="")
+    pd.concat([frame, other]).to_parquet(tmp_path / "a.parquet", index=False)
+    period_csv, observed_csv = read_period(read_log(csv_path), time_zone=ZONE)
+    period_pq, observed_pq = read_period(
+        read_log(tmp_path / "a.parquet"), time_zone=ZONE, channel="phone"
+    )
+    np.testing.assert_array_equal(period_pq.arrival_s, period_csv.arrival_s)
+    np.testing.assert_array_equal(period_pq.present_by_hour, period_csv.present_by_hour)
+    np.testing.assert_array_equal(observed_pq.wait_s, observed_csv.wait_s)
+    np.testing.assert_array_equal(observed_pq.abandoned, observed_csv.abandoned)
+
+
+def test_skip_bad_rows_drops_and_counts_rows_without_outcomes(tmp_path: Path, capsys: Any) -> None:
+    # Unit: --skip-bad-rows drops a row with a blank outcome and one with a typo, and counts them.
+    text = APRIL.read_text().splitlines()
+    text[5] = text[5].rsplit(",", 2)[0] + ",,"  # outcome and agent blank
+    text[9] = text[9].replace("answered", "answred").replace("abandoned", "abandond")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(text) + "\n")
+    assert cli_main(["calibrate", str(path), "--time-zone", ZONE]) == 2
+    # the reader's format check comes first (the typo), then calibrate's (the blank outcome)
+    assert "line 10: outcome 'abandond' is not" in capsys.readouterr().err
+    args = ["calibrate", str(path), "--time-zone", ZONE, "--json", "--replications", "2"]
+    assert cli_main([*args, "--skip-bad-rows", "--out", str(tmp_path / "out")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["skipped_rows"] == 2
+    assert data["contacts"] == len(text) - 1 - 2

@@ -1,18 +1,17 @@
-"""Tests of coverage.app.charts: time-zone placement of hours of the week (unit), and figures and
-tables that agree with the run they draw (functional), with units on every axis."""
+"""Tests of coverage.app.charts: time-zone placement of hours of the week (unit), and figures that
+agree with the run they draw (functional), with units on every axis."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY
 
-from coverage.app import charts
-from coverage.results.report import channels_table, hourly_table
+from coverage.app import charts, tables
+from coverage.results.report import hourly_table
 from coverage.scenario.model import parse_scenario
 from coverage.simulation.replications import run_scenario
 
@@ -23,7 +22,7 @@ MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)  # the US changes to summer time
 def run():
     """The tiny scenario (two plans, one day), three replications: result and its tables."""
     result = run_scenario(parse_scenario(TINY), replications=3, seed=5)
-    return result, hourly_table(result), charts.agents_table(result)
+    return result, hourly_table(result), tables.agents_table(result)
 
 
 def test_local_hour_of_week_follows_dst():
@@ -110,10 +109,10 @@ def test_demand_vs_agents(run):
 
 def test_cost_breakdown_adds_up_to_cost_per_month(run):
     result, _, _ = run
-    parts = charts.cost_components(result)
+    parts = tables.cost_components(result)
     for plan, part in parts.groupby("plan"):
         assert part["per_month"].sum() == pytest.approx(
-            result.plans[plan].cost["per_month"], rel=1e-9
+            result.plans[plan].cost.per_month, rel=1e-9
         )
     assert set(parts["component"]) == {"labor: berlin", "premiums", "automation", "seats"}
     fig = charts.cost_breakdown_figure(parts, "USD")
@@ -126,44 +125,11 @@ def test_cost_vs_service_and_p_miss(run):
     day_phone = next(
         t for t in fig.data if t.name == "day" and t.hovertemplate.endswith("phone</extra>")
     )
-    assert day_phone.x[0] == pytest.approx(result.plans["day"].cost["per_month"], rel=1e-12)
-    sl = result.plans["day"].channels["phone"]["service_level"]
+    assert day_phone.x[0] == pytest.approx(result.plans["day"].cost.per_month, rel=1e-12)
+    sl = result.plans["day"].channels["phone"].service_level
     assert day_phone.y[0] == pytest.approx(100 * sl, rel=1e-12)
     assert fig.layout.xaxis.title.text == "cost [USD/month]"
     bars = charts.p_miss_figure(result)
-    expected = [100 * result.plans["day"].channels[c]["p_miss_target"] for c in ("phone", "email")]
+    expected = [100 * result.plans["day"].channels[c].p_miss_target for c in ("phone", "email")]
     assert list(bars.data[0].y) == pytest.approx(expected, abs=1e-12)
     assert bars.layout.yaxis.title.text == "replications missing the target [%]"
-
-
-def test_headline_delta_and_cost_tables(run):
-    result, _, _ = run
-    head = charts.headline_table(result).set_index(["plan", "channel"])
-    fig = result.plans["day"].channels["phone"]
-    assert head.loc[("day", "phone"), "service level [%]"] == pytest.approx(
-        100 * fig["service_level"], rel=1e-12
-    )
-    assert head.loc[("day", "phone"), "to agents [contacts]"] == pytest.approx(
-        fig["offered"] - fig["deflected"], rel=1e-12
-    )
-    delta = charts.delta_table(result).set_index("channel")
-    other = result.plans["round-the-clock"].channels["phone"]
-    # no empty replication here, so the mean of paired differences is the difference of means
-    assert delta.loc["phone", "service level [pp]"] == pytest.approx(
-        100 * (other["service_level"] - fig["service_level"]), abs=1e-9
-    )
-    costs = charts.cost_table(result).set_index("plan")
-    assert costs.loc["day", "Δ per month vs day"] == pytest.approx(0.0, abs=1e-9)
-    assert costs.loc["round-the-clock", "cost per month"] == pytest.approx(
-        result.plans["round-the-clock"].cost["per_month"], rel=1e-12
-    )
-
-
-def test_excel_has_one_sheet_per_table(run):
-    result, hourly, _ = run
-    channels = channels_table(result)
-    data = charts.excel_bytes({"channels": channels, "hourly": hourly})
-    back = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    assert list(back) == ["channels", "hourly"]
-    assert back["channels"].shape == channels.shape
-    assert list(back["hourly"].columns) == list(hourly.columns)

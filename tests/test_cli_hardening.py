@@ -258,7 +258,7 @@ def test_profile_csv_neutralizes_formulas(tmp_path):
 
 
 def test_excel_and_csv_helpers_never_write_a_live_formula():
-    from coverage.app.charts import excel_bytes
+    from coverage.app.tables import excel_bytes
     from coverage.outputs import csv_bytes
 
     frame = pd.DataFrame(

@@ -16,14 +16,15 @@ import numpy as np
 import pytest
 
 from coverage.calendar import build_timeline
-from coverage.demand.arrivals import scenario_languages
 from coverage.demand.automation import BotOutcome
+from coverage.demand.codes import scenario_languages
 from coverage.results.costs import (
     peak_on_duty,
     plan_costs,
     premium_share_by_minute,
     summarize_costs,
 )
+from coverage.results.figures import PlanCost, SiteCost
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.dispatch import EngineOutput
 from coverage.simulation.roster import build_roster
@@ -77,7 +78,7 @@ def _costs(
     overtime: list[tuple[int, float, float, bool]] = (),
     bot: BotOutcome | None = None,
     arrived: np.ndarray | None = None,
-) -> dict[str, Any]:
+) -> PlanCost:
     timeline = build_timeline(sc)
     roster = build_roster(sc, sc.plans["p"], timeline, scenario_languages(sc))
     arrived = np.zeros(0) if arrived is None else arrived
@@ -129,12 +130,12 @@ def test_night_premium_across_spring_forward_unit():
         "shifts": [_shift("20:00", 12, ["Sat"])],
     }
     dst = _costs(_scenario(site, start="2026-03-07"))
-    assert dst["paid_hours"] == pytest.approx(11.0, rel=REL)
-    assert dst["labor"] == pytest.approx(110.0, rel=REL)
-    assert dst["premiums"] == pytest.approx(7 * 10.0 * 0.1, rel=REL)
+    assert dst.paid_hours == pytest.approx(11.0, rel=REL)
+    assert dst.labor == pytest.approx(110.0, rel=REL)
+    assert dst.premiums == pytest.approx(7 * 10.0 * 0.1, rel=REL)
     normal = _costs(_scenario(site, start="2026-03-14"))
-    assert normal["paid_hours"] == pytest.approx(12.0, rel=REL)
-    assert normal["premiums"] == pytest.approx(8 * 10.0 * 0.1, rel=REL)
+    assert normal.paid_hours == pytest.approx(12.0, rel=REL)
+    assert normal.premiums == pytest.approx(8 * 10.0 * 0.1, rel=REL)
 
 
 def test_night_premium_across_fall_back_unit():
@@ -146,8 +147,8 @@ def test_night_premium_across_fall_back_unit():
         "shifts": [_shift("20:00", 12, ["Sat"])],
     }
     costs = _costs(_scenario(site, start="2026-10-24"))
-    assert costs["paid_hours"] == pytest.approx(13.0, rel=REL)
-    assert costs["premiums"] == pytest.approx(9 * 10.0 * 0.1, rel=REL)
+    assert costs.paid_hours == pytest.approx(13.0, rel=REL)
+    assert costs.premiums == pytest.approx(9 * 10.0 * 0.1, rel=REL)
 
 
 def test_day_shift_pays_no_night_premium_unit():
@@ -158,8 +159,8 @@ def test_day_shift_pays_no_night_premium_unit():
         "shifts": [_shift("08:00", 9, "all", agents=3)],
     }
     costs = _costs(_scenario(site, start="2026-03-06", days=4))
-    assert costs["premiums"] == pytest.approx(0.0, abs=1e-12)
-    assert costs["labor"] > 0
+    assert costs.premiums == pytest.approx(0.0, abs=1e-12)
+    assert costs.labor > 0
 
 
 def test_weekend_premium_on_local_saturday_and_sunday_unit():
@@ -171,8 +172,8 @@ def test_weekend_premium_on_local_saturday_and_sunday_unit():
         "shifts": [_shift("20:00", 8, ["Fri"]), _shift("10:00", 8, ["Sat", "Mon"])],
     }
     costs = _costs(_scenario(site, start="2026-01-09", days=4))
-    assert costs["paid_hours"] == pytest.approx(24.0, rel=REL)
-    assert costs["premiums"] == pytest.approx((4 + 8) * 10.0 * 0.2, rel=REL)
+    assert costs.paid_hours == pytest.approx(24.0, rel=REL)
+    assert costs.premiums == pytest.approx((4 + 8) * 10.0 * 0.2, rel=REL)
 
 
 def test_holiday_premium_on_the_local_holiday_date_unit():
@@ -185,11 +186,11 @@ def test_holiday_premium_on_the_local_holiday_date_unit():
         "shifts": [_shift("20:00", 8, ["Sun", "Mon"])],
     }
     costs = _costs(_scenario(site, start="2026-01-18"))
-    assert costs["paid_hours"] == pytest.approx(16.0, rel=REL)
-    assert costs["premiums"] == pytest.approx(8 * 10.0 * 0.5, rel=REL)
+    assert costs.paid_hours == pytest.approx(16.0, rel=REL)
+    assert costs.premiums == pytest.approx(8 * 10.0 * 0.5, rel=REL)
     # without a holiday calendar the premium share has nothing to land on
     site_without = {k: v for k, v in site.items() if k != "holidays"}
-    assert _costs(_scenario(site_without, start="2026-01-18"))["premiums"] == pytest.approx(
+    assert _costs(_scenario(site_without, start="2026-01-18")).premiums == pytest.approx(
         0.0, abs=1e-12
     )
 
@@ -204,8 +205,8 @@ def test_holiday_premium_on_independence_day_unit():
         "shifts": [_shift("09:00", 8, "all")],
     }
     costs = _costs(_scenario(site, start="2026-07-03"))
-    assert costs["paid_hours"] == pytest.approx(24.0, rel=REL)
-    assert costs["premiums"] == pytest.approx(16 * 10.0 * 0.5, rel=REL)
+    assert costs.paid_hours == pytest.approx(24.0, rel=REL)
+    assert costs.premiums == pytest.approx(16 * 10.0 * 0.5, rel=REL)
 
 
 def test_overtime_is_paid_with_its_premium_unit():
@@ -219,12 +220,12 @@ def test_overtime_is_paid_with_its_premium_unit():
     }
     sc = _scenario(site, start="2026-01-05", days=1)
     base = _costs(sc)
-    assert base["paid_hours"] == pytest.approx(8.0, rel=REL)
+    assert base.paid_hours == pytest.approx(8.0, rel=REL)
     with_ot = _costs(sc, overtime=[(0, 16 * H, 16.5 * H, True), (0, 17 * H, 18 * H, False)])
-    assert with_ot["paid_hours"] == pytest.approx(8.5, rel=REL)
-    assert with_ot["labor"] == pytest.approx(85.0, rel=REL)
-    assert with_ot["premiums"] == pytest.approx(0.5 * 10.0 * 0.25, rel=REL)
-    assert with_ot["by_site"]["s"]["overtime_hours"] == pytest.approx(0.5, rel=REL)
+    assert with_ot.paid_hours == pytest.approx(8.5, rel=REL)
+    assert with_ot.labor == pytest.approx(85.0, rel=REL)
+    assert with_ot.premiums == pytest.approx(0.5 * 10.0 * 0.25, rel=REL)
+    assert with_ot.by_site["s"].overtime_hours == pytest.approx(0.5, rel=REL)
 
 
 def test_premiums_are_additive_on_overtime_at_night_unit():
@@ -237,8 +238,14 @@ def test_premiums_are_additive_on_overtime_at_night_unit():
     }
     sc = _scenario(site, start="2026-01-05", days=1)
     costs = _costs(sc, overtime=[(0, 22 * H, 23 * H, True)])
-    assert costs["paid_hours"] == pytest.approx(9.0, rel=REL)
-    assert costs["premiums"] == pytest.approx(1 * 10.0 * (0.1 + 0.25), rel=REL)
+    assert costs.paid_hours == pytest.approx(9.0, rel=REL)
+    assert costs.premiums == pytest.approx(1 * 10.0 * (0.1 + 0.25), rel=REL)
+    # split by premium type (cost table): the night hour and the overtime share, adding up
+    site_cost = costs.by_site["s"]
+    assert site_cost.night_premium == pytest.approx(1 * 10.0 * 0.1, rel=REL)
+    assert site_cost.overtime_premium == pytest.approx(1 * 10.0 * 0.25, rel=REL)
+    assert site_cost.weekend_premium == pytest.approx(0.0, abs=0)
+    assert site_cost.holiday_premium == pytest.approx(0.0, abs=0)
 
 
 def test_overtime_before_warmup_is_not_counted_unit():
@@ -247,7 +254,7 @@ def test_overtime_before_warmup_is_not_counted_unit():
     site = {"time_zone": "UTC", "shifts": [_shift("00:00", 2, "all")]}
     sc = _scenario(site, start="2026-01-05", days=1, warmup_hours=6)
     costs = _costs(sc, overtime=[(0, 2 * H, 3 * H, True)])
-    assert costs["paid_hours"] == pytest.approx(0.0, abs=1e-12)
+    assert costs.paid_hours == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -263,8 +270,8 @@ def test_seats_are_seat_cost_times_peak_times_hours_over_730_5_unit(shifts, peak
     # leaving and one arriving at the same instant are not on duty together.
     site = {"time_zone": "UTC", "seat_cost_per_month": 45.0, "shifts": shifts}
     costs = _costs(_scenario(site, start="2026-01-05", days=2))
-    assert costs["by_site"]["s"]["peak_agents"] == pytest.approx(peak, abs=0)
-    assert costs["seats"] == pytest.approx(45.0 * peak * 48 / HOURS_PER_MONTH, rel=REL)
+    assert costs.by_site["s"].peak_agents == pytest.approx(peak, abs=0)
+    assert costs.seats == pytest.approx(45.0 * peak * 48 / HOURS_PER_MONTH, rel=REL)
     assert pytest.approx(730.5, abs=0) == HOURS_PER_MONTH
 
 
@@ -294,13 +301,13 @@ def test_totals_per_month_and_clipping_to_window_unit():
     )
     arrived = np.array([1000.0, 50_000.0, 60_000.0, 70_000.0])  # the first is in the warm-up
     costs = _costs(sc, bot=bot, arrived=arrived)
-    assert costs["paid_hours"] == pytest.approx(36.0, rel=REL)
-    assert costs["labor"] == pytest.approx(360.0, rel=REL)
-    assert costs["automation"] == pytest.approx(2 * 0.99, rel=REL)
-    assert costs["seats"] == pytest.approx(30.0 * 1 * 36 / 730.5, rel=REL)
-    parts = costs["labor"] + costs["premiums"] + costs["automation"] + costs["seats"]
-    assert costs["total"] == pytest.approx(parts, rel=REL)
-    assert costs["per_month"] == pytest.approx(costs["total"] * 730.5 / 36, rel=REL)
+    assert costs.paid_hours == pytest.approx(36.0, rel=REL)
+    assert costs.labor == pytest.approx(360.0, rel=REL)
+    assert costs.automation == pytest.approx(2 * 0.99, rel=REL)
+    assert costs.seats == pytest.approx(30.0 * 1 * 36 / 730.5, rel=REL)
+    parts = costs.labor + costs.premiums + costs.automation + costs.seats
+    assert costs.total == pytest.approx(parts, rel=REL)
+    assert costs.per_month == pytest.approx(costs.total * 730.5 / 36, rel=REL)
 
 
 def test_shrinkage_does_not_change_paid_hours_unit():
@@ -310,28 +317,37 @@ def test_shrinkage_does_not_change_paid_hours_unit():
     shrunk = _costs(
         _scenario({"time_zone": "UTC", "shrinkage": 0.35, "shifts": shifts}, start="2026-01-05")
     )
-    assert shrunk["paid_hours"] == pytest.approx(plain["paid_hours"], rel=REL)
-    assert plain["paid_hours"] == pytest.approx(10 * 8 * 3, rel=REL)
+    assert shrunk.paid_hours == pytest.approx(plain.paid_hours, rel=REL)
+    assert plain.paid_hours == pytest.approx(10 * 8 * 3, rel=REL)
 
 
 def test_summarize_costs_per_contact_unit():
     # Unit: per_contact = mean total / mean offered (not a mean of ratios); None when nothing
     # was offered; other figures are means over replications.
-    def row(total: float) -> dict[str, Any]:
-        return {
-            "total": total,
-            "labor": total,
-            "premiums": 0.0,
-            "automation": 0.0,
-            "seats": 0.0,
-            "per_month": 2 * total,
-            "paid_hours": 1.0,
-            "by_site": {"s": {"labor": total, "premiums": 0.0, "paid_hours": 1.0, "seats": 0.0}},
-        }
+    def row(total: float, offered: int) -> PlanCost:
+        site = SiteCost(
+            labor=total,
+            premiums=0.0,
+            paid_hours=1.0,
+            overtime_hours=0.0,
+            seats=0.0,
+            peak_agents=1.0,
+        )
+        return PlanCost(
+            total=total,
+            labor=total,
+            premiums=0.0,
+            automation=0.0,
+            seats=0.0,
+            per_contact=total / offered,
+            per_month=2 * total,
+            paid_hours=1.0,
+            by_site={"s": site},
+        )
 
-    out = summarize_costs([row(100.0), row(200.0)], mean_offered=50.0)
-    assert out["total"] == pytest.approx(150.0, rel=REL)
-    assert out["per_contact"] == pytest.approx(3.0, rel=REL)
-    assert out["per_month"] == pytest.approx(300.0, rel=REL)
-    assert out["by_site"]["s"]["labor"] == pytest.approx(150.0, rel=REL)
-    assert summarize_costs([row(100.0)], mean_offered=0.0)["per_contact"] is None
+    out = summarize_costs([row(100.0, 20), row(200.0, 80)], mean_offered=50.0)
+    assert out.total == pytest.approx(150.0, rel=REL)
+    assert out.per_contact == pytest.approx(3.0, rel=REL)  # not (5 + 2.5) / 2
+    assert out.per_month == pytest.approx(300.0, rel=REL)
+    assert out.by_site["s"].labor == pytest.approx(150.0, rel=REL)
+    assert summarize_costs([row(100.0, 1)], mean_offered=0.0).per_contact is None

@@ -21,25 +21,26 @@ from coverage.scenario.model import load_scenario
 from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 ARGS = ["--replications", "2", "--seed", "11"]
 
 
-def _run(file: Path, args: list[str], workers: int, hash_seed: str) -> str:
+def _run(cli: list[str], file: Path, args: list[str], workers: int, hash_seed: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     proc = subprocess.run(
-        [str(CLI), "run", str(file), "--json", "--workers", str(workers), *args],
+        [*cli, "run", str(file), "--json", "--workers", str(workers), *args],
         capture_output=True, text=True, timeout=300, check=False, env=env, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
 
-def test_same_seed_gives_byte_identical_json_across_processes_and_workers() -> None:
+def test_same_seed_gives_byte_identical_json_across_processes_and_workers(
+    cli: list[str],
+) -> None:
     file = ROOT / "scenarios" / "global-saas.yaml"
     runs = [(1, "1"), (1, "2"), (2, "3")]  # (workers, PYTHONHASHSEED)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second, pooled = pool.map(lambda r: _run(file, ARGS, *r), runs)
+        first, second, pooled = pool.map(lambda r: _run(cli, file, ARGS, *r), runs)
     assert first == second, "two processes, same seed: different JSON"
     assert first == pooled, "--workers 1 and --workers 2 give different JSON"
     data = json.loads(first)
@@ -53,8 +54,6 @@ def test_same_seed_gives_byte_identical_json_across_processes_and_workers() -> N
 @pytest.mark.parametrize("name", ["example-log-fit", "multilingual-emea", "bpo-overnight"])
 def test_worker_count_does_not_change_the_result(name: str) -> None:
     file = ROOT / "scenarios" / f"{name}.yaml"
-    if not file.exists():
-        pytest.skip(f"{file.name} is not bundled")
     scenario = load_scenario(file)
     serial = result_json(run_scenario(scenario, replications=3, seed=5, workers=1))
     pooled = result_json(run_scenario(scenario, replications=3, seed=5, workers=2))

@@ -23,7 +23,7 @@ from coverage.erlang import (
     required_agents,
 )
 
-CASES_PATH = Path(__file__).resolve().parents[2] / "shared" / "validation" / "public_cases.json"
+CASES_PATH = Path(__file__).resolve().parent / "data" / "public_cases.json"
 
 # JSON metric name -> erlang_summary key. "sl_alt" (answered within T / arrivals not
 # abandoned within T) is shown in the cases for reference only and is not computed here.
@@ -36,8 +36,8 @@ METRIC_KEYS = {
     "occupancy": "occupancy",
 }
 
-# The analytic cases of ../shared/validation/public_cases.json, copied so that these checks run
-# even without that file: (per_hour, aht_s, agents, concurrency, patience_s, target_s, expected).
+# The analytic cases of tests/data/public_cases.json, written out once more so that a change to
+# either copy is caught: (per_hour, aht_s, agents, concurrency, patience_s, target_s, expected).
 PUBLISHED_CASES = {
     "PUB-ERLC-C14": (
         200.0,
@@ -136,15 +136,7 @@ def _analytic_json_cases() -> list[dict]:
 
 
 def _json_params() -> list:
-    if not CASES_PATH.exists():
-        return [
-            pytest.param(
-                None,
-                marks=pytest.mark.skip(
-                    reason=f"{CASES_PATH} not found; the hard-coded copies still run"
-                ),
-            )
-        ]
+    # the file ships in tests/data: a missing file fails at collection, it never skips
     return [pytest.param(case, id=case["id"]) for case in _analytic_json_cases()]
 
 
@@ -158,7 +150,7 @@ def _assert_matches(figures: dict, expected: dict, case_id: str) -> None:
 @pytest.mark.parametrize("case_id", sorted(PUBLISHED_CASES))
 def test_published_cases_hard_coded(case_id):
     # Validation against published values: exact Erlang C / Erlang A answers of
-    # ../shared/validation/public_cases.json (copied here).
+    # tests/data/public_cases.json (written out here as well).
     per_hour, aht_s, agents, concurrency, patience_s, target_s, expected = PUBLISHED_CASES[case_id]
     figures = erlang_summary(
         per_hour,
@@ -189,15 +181,13 @@ def test_published_cases_from_json(case):
 
 def test_json_file_holds_the_analytic_cases():
     # Unit: guards against the JSON test passing on nothing.
-    if not CASES_PATH.exists():
-        pytest.skip(f"{CASES_PATH} not found")
     ids = {case["id"] for case in _analytic_json_cases()}
     assert set(PUBLISHED_CASES) <= ids
 
 
 def test_erlang_c_worked_example():
     # Validation against published values: 100 calls / 30 min, AHT 180 s, 14 agents gives
-    # P(wait) 0.1741, SL(20 s) 0.8884, ASA 7.8 s, occupancy 0.714 (../shared/domain.md).
+    # P(wait) 0.1741, SL(20 s) 0.8884, ASA 7.8 s, occupancy 0.714 (docs/domain.md).
     # Tolerances are half a unit in the last published digit.
     figures = erlang_summary(200.0, 180.0, agents=14, target_s=20.0)
     assert erlang_c(servers=14, offered_load_erl=10.0) == pytest.approx(0.1741, abs=5e-5)
@@ -210,7 +200,7 @@ def test_erlang_c_worked_example():
 
 def test_erlang_a_worked_example():
     # Validation against published values: the same example with 5-minute mean patience has
-    # P(wait) ~ 0.1453 and P(abandon) ~ 0.0140 (../shared/domain.md); half-unit tolerances.
+    # P(wait) ~ 0.1453 and P(abandon) ~ 0.0140 (docs/domain.md); half-unit tolerances.
     figures = erlang_summary(200.0, 180.0, agents=14, patience_s=300.0)
     assert figures["p_wait"] == pytest.approx(0.1453, abs=5e-5)
     assert figures["abandon_rate"] == pytest.approx(0.0140, abs=5e-5)
@@ -243,7 +233,7 @@ def test_erlang_b_and_c_match_closed_forms(servers, load_erl):
 )
 def test_erlang_c_halfin_whitt_limit(beta, published):
     # Validation against theory: with c = R + beta·sqrt(R), P(wait) -> 1/(1 + beta·Phi/phi)
-    # (Halfin & Whitt 1981), quoted as 0.50/0.22/0.085/0.027 in ../shared/domain.md. At
+    # (Halfin & Whitt 1981), quoted as 0.50/0.22/0.085/0.027 in docs/domain.md. At
     # R = 10,000 the exact value is within O(1/sqrt(R)) ~ 1% of the limit, and the quoted
     # figures are rounded to 2 digits, so rel=0.03.
     load_erl = 10_000.0

@@ -185,6 +185,17 @@ def random_scenario(seed: int) -> dict[str, Any]:
                 "shifts": shifts,
             }
         plans[f"plan{p}"] = {"sites": sites}
+    # a shift may only list a language some contact needs (else the scenario is refused as a
+    # typo): fixed after all draws, so the random stream of the other choices is unchanged
+    needed = sorted({e["language"] for e in [*regions.values(), *demand] if "language" in e})
+    for plan in plans.values():
+        for site in plan["sites"].values():
+            for shift in site["shifts"]:
+                if "languages" in shift and shift["languages"][0] not in needed:
+                    if needed:
+                        shift["languages"] = [needed[0]]
+                    else:
+                        del shift["languages"]
     # short horizons, some across the 8 March 2026 US DST change
     start = str(rng.choice(["2026-01-05", "2026-03-07", "2026-12-24"]))
     return {
@@ -322,7 +333,7 @@ def test_fresh_process_imports_and_runs_fast_engine():
         "from coverage.simulation.replications import run_scenario\n"
         f"sc = load_scenario({str(ROOT / 'scenarios' / 'erlang-a-example.yaml')!r})\n"
         "r = run_scenario(sc, replications=1, engine='fast')\n"
-        "print(r.plans['fourteen-agents'].channels['voice']['offered'])\n"
+        "print(r.plans['fourteen-agents'].channels['voice'].offered)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/"
@@ -341,7 +352,7 @@ def test_spawned_pool_worker_imports_fast_engine(monkeypatch: pytest.MonkeyPatch
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         remote = pool.submit(_replication_chunk, args).result(timeout=120)
     local = _replication_chunk(args)
-    assert remote[0][0]["fourteen-agents"]["figures"] == local[0][0]["fourteen-agents"]["figures"]
+    assert remote[0][0]["fourteen-agents"].figures == local[0][0]["fourteen-agents"].figures
 
 
 def test_pool_run_identical_to_serial_with_fast_engine():

@@ -43,7 +43,6 @@ from coverage.simulation.invariants import assert_no_violations, check_result, c
 from coverage.simulation.replications import ENGINES, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 # examples per run; raise them for a deeper local search, e.g. FUZZ_VALID=2000
 N_VALID = int(os.environ.get("FUZZ_VALID", "150"))
@@ -608,7 +607,7 @@ def test_fuzz_valid_scenarios_simulate_and_keep_invariants(
 
 
 def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, cli: list[str]) -> None:
     # functional: every broken scenario gives ScenarioError (field path or file-level message),
     # and the CLI exits 2 with one line; a few are also run as real subprocesses
     counts: Counter[str] = Counter()
@@ -669,7 +668,7 @@ def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture
         files.append(file)
 
     def run(file: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        return file, subprocess.run([str(CLI), "run", str(file)], capture_output=True,
+        return file, subprocess.run([*cli, "run", str(file)], capture_output=True,
                                     text=True, timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

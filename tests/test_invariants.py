@@ -12,7 +12,6 @@ tampered runs.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from coverage.results.figures import ReplicationFigures
 from coverage.scenario.model import Scenario, load_scenario, parse_scenario
 from coverage.simulation.invariants import (
     assert_no_violations,
@@ -73,14 +73,20 @@ def _tampered_log(rep: Any, column: str, row: int, value: Any) -> Any:
     return dataclasses.replace(rep, log=log)
 
 
+def _with_channel(figures: ReplicationFigures, name: str, **changes: Any) -> ReplicationFigures:
+    """`figures` with channel `name`'s figures changed (a tampered copy)."""
+    channels = {**figures.channels, name: dataclasses.replace(figures.channels[name], **changes)}
+    return dataclasses.replace(figures, channels=channels)
+
+
 def _answered_rows(rep: Any) -> np.ndarray:
     return np.flatnonzero(rep.log["outcome"].to_numpy() == 1)
 
 
 def test_checker_catches_a_broken_conservation(tiny_scenario: Scenario, one_run: Any) -> None:
     timeline, rep = one_run
-    figures = copy.deepcopy(rep.figures)
-    figures["phone"]["answered"] += 1
+    phone = rep.figures.channels["phone"]
+    figures = _with_channel(rep.figures, "phone", answered=phone.answered + 1)
     bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, figures=figures))
     assert any("conservation broken" in v for v in bad)
     assert any("contact log has" in v for v in bad)
@@ -150,10 +156,11 @@ def test_checker_catches_target_above_answered_and_bad_shares(
     tiny_scenario: Scenario, one_run: Any
 ) -> None:
     timeline, rep = one_run
-    figures = copy.deepcopy(rep.figures)
-    figures["email"]["answered_within_target"] = figures["email"]["answered"] + 1
-    figures["email"]["occupancy"] = 1.2
-    figures["_plan"]["occupancy"] = -0.1
+    email = rep.figures.channels["email"]
+    figures = _with_channel(
+        rep.figures, "email", answered_within_target=email.answered + 1, occupancy=1.2
+    )
+    figures = dataclasses.replace(figures, occupancy=-0.1)
     bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, figures=figures))
     assert any("answered_within_target" in v and "> answered" in v for v in bad)
     assert any("occupancy = 1.2 is outside [0, 1]" in v for v in bad)
@@ -164,9 +171,9 @@ def test_checker_catches_wrong_labor_and_negative_cost(
     tiny_scenario: Scenario, one_run: Any
 ) -> None:
     timeline, rep = one_run
-    cost = copy.deepcopy(rep.cost)
-    cost["by_site"]["berlin"]["labor"] *= 1.01
-    cost["seats"] = -1.0
+    berlin = rep.cost.by_site["berlin"]
+    by_site = {"berlin": dataclasses.replace(berlin, labor=berlin.labor * 1.01)}
+    cost = dataclasses.replace(rep.cost, by_site=by_site, seats=-1.0)
     bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, cost=cost))
     assert any("labor" in v and "× hourly_cost 20.0" in v for v in bad)
     assert any("cost seats = -1.0" in v for v in bad)
@@ -174,10 +181,10 @@ def test_checker_catches_wrong_labor_and_negative_cost(
 
 def test_checker_catches_paid_hours_outside_roster(tiny_scenario: Scenario, one_run: Any) -> None:
     timeline, rep = one_run
-    cost = copy.deepcopy(rep.cost)
-    site = cost["by_site"]["berlin"]
-    site["paid_hours"] /= 2  # half the rostered time unpaid
-    site["labor"] = site["paid_hours"] * 20.0
+    site = rep.cost.by_site["berlin"]
+    half = site.paid_hours / 2  # half the rostered time unpaid
+    by_site = {"berlin": dataclasses.replace(site, paid_hours=half, labor=half * 20.0)}
+    cost = dataclasses.replace(rep.cost, by_site=by_site)
     bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, cost=cost))
     assert any("below the rostered" in v for v in bad)
 
@@ -194,14 +201,15 @@ def test_check_result_catches_summary_violations(tiny_scenario: Scenario) -> Non
     plan = result.plans["day"]
     frame = plan.per_replication.copy()
     frame.loc[0, "unfinished"] += 3
-    channels = copy.deepcopy(plan.channels)
-    channels["phone"]["service_level"] = 1.5
-    cost = copy.deepcopy(plan.cost)
-    cost["total"] += 1.0
+    channels = {**plan.channels}
+    channels["phone"] = dataclasses.replace(channels["phone"], service_level=1.5)
+    cost = dataclasses.replace(plan.cost, total=plan.cost.total + 1.0)
     broken = dataclasses.replace(
         result,
-        plans={**result.plans, "day": dataclasses.replace(
-            plan, per_replication=frame, channels=channels, cost=cost)},
+        plans={
+            **result.plans,
+            "day": dataclasses.replace(plan, per_replication=frame, channels=channels, cost=cost),
+        },
     )
     bad = check_result(broken)
     assert any("rep 0" in v and "conservation broken" in v for v in bad)
@@ -223,9 +231,9 @@ def test_plan_without_agents_runs_and_keeps_invariants(tiny_raw: dict[str, Any])
     result = run_scenario(scenario, replications=1, engine="simpy")
     assert_no_violations(check_result(result))
     phone = result.plans["day"].channels["phone"]
-    assert phone["answered"] == 0
-    assert phone["abandoned"] + phone["unfinished"] == phone["offered"] > 0
-    assert result.plans["day"].cost["labor"] == 0.0
+    assert phone.answered == 0
+    assert phone.abandoned + phone.unfinished == phone.offered > 0
+    assert result.plans["day"].cost.labor == 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,12 +279,7 @@ def test_more_agents_never_lower_service_level(
     # abandonment reshuffle who is served), so the test is in expectation: the mean paired
     # difference may not fall below -max(0.005, 4 standard errors).
     path = ROOT / "scenarios" / f"{name}.yaml"
-    if name == "tiny":
-        base = tiny_scenario
-    elif path.exists():
-        base = load_scenario(path)
-    else:
-        pytest.skip(f"{path.name} is not bundled")
+    base = tiny_scenario if name == "tiny" else load_scenario(path)
     if hours is not None:
         base = _shorter(base, hours)
     more = _with_more_agents(base, 1)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from coverage.calendar import build_timeline, local_to_timeline_s
-from coverage.demand.arrivals import scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.results.report import breakdown_table, comparison_text, language_gaps_table
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED
@@ -139,7 +139,7 @@ def test_region_breakdown_adds_up_to_the_channel_figures(tmp_path: Path) -> None
     for plan, figures in result.plans.items():
         mine = table[(table["plan"] == plan) & (table["channel"] != "all")]
         for channel, row in figures.channels.items():
-            assert mine.loc[mine["channel"] == channel, "offered"].sum() == row["offered"]
+            assert mine.loc[mine["channel"] == channel, "offered"].sum() == row.offered
     assert set(table["region"]) == {"here", "there"}
 
 

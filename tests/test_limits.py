@@ -32,7 +32,6 @@ from coverage.simulation.replications import MAX_CONTACTS_PER_REPLICATION, run_s
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, check_agent_budget
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 
 
 def _write(tmp_path: Path, raw: dict[str, Any], name: str = "limit.yaml") -> Path:
@@ -44,6 +43,8 @@ def _write(tmp_path: Path, raw: dict[str, Any], name: str = "limit.yaml") -> Pat
 def _huge_demand(raw: dict[str, Any]) -> dict[str, Any]:
     raw = copy.deepcopy(raw)
     raw["horizon"] = {"start": "2026-01-05", "days": 7}
+    raw["warmup_weeks"] = 0  # the figures below are of the horizon alone (no burn-in week)
+    raw["warmup_weeks"] = 0  # the figures below are of the horizon alone (no burn-in week)
     raw["demand"][0]["per_hour"] = 1_000_000  # 168 million contacts a week
     return raw
 
@@ -90,10 +91,10 @@ def test_cli_max_contacts_refuses_with_file_name(
 
 
 def test_cli_default_contact_limit_in_a_real_process(
-    tiny_raw: dict[str, Any], tmp_path: Path
+    tiny_raw: dict[str, Any], tmp_path: Path, cli: list[str]
 ) -> None:
     path = _write(tmp_path, _huge_demand(tiny_raw), "huge-demand.yaml")
-    proc = subprocess.run([str(CLI), "run", str(path)], capture_output=True, text=True,
+    proc = subprocess.run([*cli, "run", str(path)], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"error: {path}: demand: about 168,")

@@ -27,7 +27,6 @@ from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_LOG = ROOT / "scenarios" / "data" / "example-contacts.csv"
-CLI = str(ROOT / ".venv" / "bin" / "coverage-sim")
 HEADER = "timestamp,channel,region,handle_time_s,language,segment\n"
 
 
@@ -144,7 +143,7 @@ def test_replay_offered_counts_in_a_run_equal_the_log() -> None:
     inside = log[(at >= pd.Timestamp("2026-03-02", tz="UTC"))]
     counts = inside["channel"].value_counts()
     for channel, figures in result.plans["berlin-only"].channels.items():
-        assert figures["offered"] == counts[channel]
+        assert figures.offered == counts[channel]
     assert check_contact_budget(scenario, build_timeline(scenario), limit=10**6) == len(inside)
 
 
@@ -348,6 +347,7 @@ def test_fit_draws_fresh_arrivals_around_the_expected_count() -> None:
     # Functional: fit draws differ by replication and match the fitted expectation; the example
     # log has ~311 contacts a day. Tolerance: 5 standard errors of a weekly count with busyness.
     sc = load_scenario(ROOT / "scenarios" / "example-log-fit.yaml")
+    sc = sc.model_copy(update={"warmup_weeks": 0})  # one week of draws, no burn-in week
     tl = build_timeline(sc)
     expected = logs.expected_contacts(sc.demand[0], 0, sc, tl)
     a = draw_contacts(sc, tl, seed=3, replication=0)
@@ -381,20 +381,20 @@ def test_estimators_on_small_exact_cases() -> None:
 # ------------------------------------------------------------------------------ command line
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(cli: list[str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [CLI, *args], capture_output=True, text=True, timeout=120, cwd=cwd, check=False
+        [*cli, *args], capture_output=True, text=True, timeout=120, cwd=cwd, check=False
     )
 
 
-def test_cli_bad_log_row_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+def test_cli_bad_log_row_exits_2_naming_file_and_line(tmp_path: Path, cli: list[str]) -> None:
     # Functional (CLI contract): a bad row stops `run` with exit 2 and one line naming file + line.
     _write(
         tmp_path / "log.csv",
         ["2026-03-02T10:00:00Z,phone,emea,,,", "2026-03-02T11:00:00Z,phone,emea,,klingon,"],
     )
     (tmp_path / "s.yaml").write_text(json.dumps(_scenario([{"replay": "log.csv"}], None)))
-    done = _cli("run", str(tmp_path / "s.yaml"), "--replications", "1")
+    done = _cli(cli, "run", str(tmp_path / "s.yaml"), "--replications", "1")
     assert done.returncode == 2, done.stderr
     assert "log.csv: line 3: language 'klingon' is not a language" in done.stderr
     assert "Traceback" not in done.stderr
@@ -436,7 +436,9 @@ BAD_REFERENCES = {
 }
 
 
-def test_cli_bad_segment_or_language_reference_exits_2_with_field_path(tmp_path: Path) -> None:
+def test_cli_bad_segment_or_language_reference_exits_2_with_field_path(
+    tmp_path: Path, cli: list[str]
+) -> None:
     # Functional (CLI contract): bad references name the file and field path, exit 2
     # (`validate` takes several files, so one process checks them all).
     files = []
@@ -444,7 +446,7 @@ def test_cli_bad_segment_or_language_reference_exits_2_with_field_path(tmp_path:
         raw = _scenario([{"channel": "phone", "region": "emea", "per_hour": 1}], None) | change
         (tmp_path / name).write_text(json.dumps(raw))
         files.append(str(tmp_path / name))
-    done = _cli("validate", *files)
+    done = _cli(cli, "validate", *files)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == len(BAD_REFERENCES)
@@ -452,11 +454,12 @@ def test_cli_bad_segment_or_language_reference_exits_2_with_field_path(tmp_path:
         assert f"{name}: {path}" in line
 
 
-def test_cli_profile_prints_and_writes_the_table(tmp_path: Path) -> None:
+def test_cli_profile_prints_and_writes_the_table(tmp_path: Path, cli: list[str]) -> None:
     # Functional: `profile --json --out` gives the fitted profile and a plot-ready table.
     out = tmp_path / "profile.csv"
     done = _cli(
-        "profile", str(EXAMPLE_LOG), "--time-zone", "Europe/Berlin", "--json", "--out", str(out)
+        cli, "profile", str(EXAMPLE_LOG), "--time-zone", "Europe/Berlin", "--json",
+        "--out", str(out),
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

@@ -18,12 +18,12 @@ def test_a_year_of_the_default_scenario_runs_with_one_replication():
         plans=["follow-the-sun"],
     )
     for name, ch in year.plans["follow-the-sun"].channels.items():
-        total = ch["deflected"] + ch["answered"] + ch["abandoned"] + ch["unfinished"]
-        assert ch["offered"] == total, name  # conservation
-        weekly = week.plans["follow-the-sun"].channels[name]["offered"]
+        total = ch.deflected + ch.answered + ch.abandoned + ch.unfinished
+        assert ch.offered == total, name  # conservation
+        weekly = week.plans["follow-the-sun"].channels[name].offered
         # 52 weeks of Poisson demand; US/DE/AU holidays lower it by a few percent at most
-        assert 0.90 * 52 * weekly < ch["offered"] < 1.05 * 52 * weekly, name
+        assert 0.90 * 52 * weekly < ch.offered < 1.05 * 52 * weekly, name
     assert (
-        year.plans["follow-the-sun"].cost["paid_hours"]
-        > 50 * week.plans["follow-the-sun"].cost["paid_hours"]
+        year.plans["follow-the-sun"].cost.paid_hours
+        > 50 * week.plans["follow-the-sun"].cost.paid_hours
     )

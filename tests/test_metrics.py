@@ -7,6 +7,7 @@ ci95 formula against a published Student-t quantile).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -17,6 +18,13 @@ import pytest
 from coverage.calendar import Timeline, build_timeline
 from coverage.demand.arrivals import Contacts
 from coverage.demand.automation import BotOutcome
+from coverage.results.figures import (
+    COUNT_FIELDS,
+    ChannelCI95,
+    ChannelFigures,
+    ReplicationFigures,
+    to_dict,
+)
 from coverage.results.metrics import (
     DEFLECTED,
     ci95,
@@ -40,6 +48,7 @@ def _scenario() -> Scenario:
             "name": "metrics",
             "horizon": {"start": "2026-01-05", "hours": 10},
             "warmup_hours": 1,
+            "warmup_weeks": 0,  # the hand-computed timeline below has no burn-in
             "channels": {
                 "phone": {
                     "handle_time": {"dist": "exponential", "mean_s": 300},
@@ -152,54 +161,54 @@ def _setup() -> tuple[Scenario, Timeline, Roster, EngineOutput]:
 
 
 @pytest.fixture(scope="module")
-def figures() -> dict[str, dict[str, Any]]:
+def figures() -> ReplicationFigures:
     sc, timeline, roster, out = _setup()
     return replication_metrics(sc, timeline, _log(), roster, out)
 
 
 def test_counts_and_conservation_unit(figures):
     # Unit: offered = arrivals in [warmup, horizon); every count is of those; conservation.
-    phone = figures["phone"]
-    assert phone["offered"] == 10
-    assert phone["deflected"] == 1
-    assert phone["answered"] == 5
-    assert phone["answered_within_target"] == 3
-    assert phone["abandoned"] == 3
-    assert phone["short_abandoned"] == 2
-    assert phone["unfinished"] == 1
-    assert phone["offered"] == (
-        phone["deflected"] + phone["answered"] + phone["abandoned"] + phone["unfinished"]
+    phone = figures.channels["phone"]
+    assert phone.offered == 10
+    assert phone.deflected == 1
+    assert phone.answered == 5
+    assert phone.answered_within_target == 3
+    assert phone.abandoned == 3
+    assert phone.short_abandoned == 2
+    assert phone.unfinished == 1
+    assert phone.offered == (
+        phone.deflected + phone.answered + phone.abandoned + phone.unfinished
     )
 
 
 def test_service_level_excludes_deflected_and_short_abandons_unit(figures):
     # Unit: service_level = answered_within_target / (offered − deflected − short_abandoned);
     # the vip contact is judged by its segment's 10 s target, not the channel's 20 s.
-    assert figures["phone"]["service_level"] == pytest.approx(3 / 7, abs=1e-12)
+    assert figures.channels["phone"].service_level == pytest.approx(3 / 7, abs=1e-12)
 
 
 def test_abandon_rate_excludes_short_abandons_unit(figures):
     # Unit: abandon_rate = (abandoned − short_abandoned) / (offered − deflected − short).
-    assert figures["phone"]["abandon_rate"] == pytest.approx(1 / 7, abs=1e-12)
+    assert figures.channels["phone"].abandon_rate == pytest.approx(1 / 7, abs=1e-12)
 
 
 def test_p_wait_counts_abandoners_unit(figures):
     # Unit: p_wait = contacts with wait > 0, abandoners included / (offered − deflected):
     # 4 answered after a wait, 3 abandoners, 1 unfinished, out of 9.
-    assert figures["phone"]["p_wait"] == pytest.approx(8 / 9, abs=1e-12)
+    assert figures.channels["phone"].p_wait == pytest.approx(8 / 9, abs=1e-12)
 
 
 def test_waits_and_percentiles_unit(figures):
     # Unit: asa over answered; mean_wait_all over everything that reached the queue
     # (abandoners: time to abandon; unfinished: time to the drain end); frt percentiles with
     # numpy's linear method over answered waits [0, 10, 15, 20, 30].
-    phone = figures["phone"]
-    assert phone["asa_s"] == pytest.approx(75 / 5, abs=1e-12)
+    phone = figures.channels["phone"]
+    assert phone.asa_s == pytest.approx(75 / 5, abs=1e-12)
     all_waits = [0, 10, 30, 3, 5, 50, END_S - 35000.0, 20, 15]
-    assert phone["mean_wait_all_s"] == pytest.approx(sum(all_waits) / 9, rel=1e-12)
-    assert phone["frt_p50_s"] == pytest.approx(15.0, abs=1e-12)
-    assert phone["frt_p90_s"] == pytest.approx(26.0, abs=1e-12)  # 20 + 0.6 × (30 − 20)
-    assert phone["frt_max_s"] == pytest.approx(30.0, abs=1e-12)
+    assert phone.mean_wait_all_s == pytest.approx(sum(all_waits) / 9, rel=1e-12)
+    assert phone.frt_p50_s == pytest.approx(15.0, abs=1e-12)
+    assert phone.frt_p90_s == pytest.approx(26.0, abs=1e-12)  # 20 + 0.6 × (30 − 20)
+    assert phone.frt_max_s == pytest.approx(30.0, abs=1e-12)
 
 
 def test_occupancy_clips_to_window_and_divides_by_concurrency_unit(figures):
@@ -207,25 +216,25 @@ def test_occupancy_clips_to_window_and_divides_by_concurrency_unit(figures):
     # 80 + 100 s for phone; a 600 s chat at concurrency 2 counts 300 s) / available time in
     # the window: 2 agents × (8 h − 1 h) plus 600 s of overtime.
     available = 2 * (8 * 3600.0 - WARMUP_S) + OT_S
-    assert figures["phone"]["occupancy"] == pytest.approx(1780.0 / available, rel=1e-12)
-    assert figures["chat"]["occupancy"] == pytest.approx(300.0 / available, rel=1e-12)
-    assert figures["_plan"]["occupancy"] == pytest.approx(2080.0 / available, rel=1e-12)
+    assert figures.channels["phone"].occupancy == pytest.approx(1780.0 / available, rel=1e-12)
+    assert figures.channels["chat"].occupancy == pytest.approx(300.0 / available, rel=1e-12)
+    assert figures.occupancy == pytest.approx(2080.0 / available, rel=1e-12)
 
 
 def test_chat_rates_with_deflection_unit(figures):
     # Unit: deflected contacts leave the denominators of service level and p_wait.
-    chat = figures["chat"]
-    assert (chat["offered"], chat["deflected"], chat["answered"]) == (2, 1, 1)
-    assert chat["service_level"] == pytest.approx(1.0, abs=0)
-    assert chat["p_wait"] == pytest.approx(0.0, abs=0)
-    assert chat["abandon_rate"] == pytest.approx(0.0, abs=0)
+    chat = figures.channels["chat"]
+    assert (chat.offered, chat.deflected, chat.answered) == (2, 1, 1)
+    assert chat.service_level == pytest.approx(1.0, abs=0)
+    assert chat.p_wait == pytest.approx(0.0, abs=0)
+    assert chat.abandon_rate == pytest.approx(0.0, abs=0)
 
 
 def test_null_when_denominator_is_empty_unit(figures):
     # Unit: email has no contacts and no agent serves it: every rate, time and the occupancy
     # are None (null in JSON); counts are 0.
-    email = figures["email"]
-    assert email["offered"] == 0
+    email = figures.channels["email"]
+    assert email.offered == 0
     for key in (
         "service_level",
         "abandon_rate",
@@ -237,19 +246,19 @@ def test_null_when_denominator_is_empty_unit(figures):
         "frt_max_s",
         "occupancy",
     ):
-        assert email[key] is None, key
+        assert getattr(email, key) is None, key
 
 
 def test_all_deflected_gives_null_rates_unit():
     # Unit: a channel whose every contact was deflected has no denominator for its rates.
     sc, timeline, roster, out = _setup()
     log = pd.DataFrame([_row(5000.0, DEFLECTED, channel=CHAT)])
-    chat = replication_metrics(sc, timeline, log, roster, out)["chat"]
-    assert (chat["offered"], chat["deflected"]) == (1, 1)
-    assert chat["service_level"] is None
-    assert chat["abandon_rate"] is None
-    assert chat["p_wait"] is None
-    assert chat["asa_s"] is None
+    chat = replication_metrics(sc, timeline, log, roster, out).channels["chat"]
+    assert (chat.offered, chat.deflected) == (1, 1)
+    assert chat.service_level is None
+    assert chat.abandon_rate is None
+    assert chat.p_wait is None
+    assert chat.asa_s is None
 
 
 def test_contact_log_waits_from_engine_output_unit():
@@ -309,36 +318,15 @@ def test_contact_log_waits_from_engine_output_unit():
     assert log["agent_site"].tolist() == [0, -1, -1, -1]
 
 
-def _rep(**values: Any) -> dict[str, Any]:
-    base: dict[str, Any] = dict.fromkeys(
-        (
-            "offered",
-            "deflected",
-            "answered",
-            "answered_within_target",
-            "abandoned",
-            "short_abandoned",
-            "unfinished",
-        ),
-        0,
-    )
-    base.update(
-        dict.fromkeys(
-            (
-                "service_level",
-                "abandon_rate",
-                "p_wait",
-                "asa_s",
-                "mean_wait_all_s",
-                "frt_p50_s",
-                "frt_p90_s",
-                "frt_max_s",
-                "occupancy",
-            )
-        )
-    )
+def _rep(target_share: float = 0.8, **values: Any) -> ChannelFigures:
+    """One replication's figures: counts 0, figures None, then `values`; p_miss_target set from
+    the service level as `replication_metrics` sets it."""
+    names = [f.name for f in dataclasses.fields(ChannelFigures) if f.name != "ci95"]
+    base: dict[str, Any] = {name: 0 if name in COUNT_FIELDS else None for name in names}
     base.update(values)
-    return base
+    level = base.get("service_level")
+    base["p_miss_target"] = None if level is None else float(level < target_share)
+    return ChannelFigures(**base)
 
 
 def test_ci95_formula_validation():
@@ -368,15 +356,15 @@ def test_summarize_channel_means_nulls_and_p_miss_target_unit():
         _rep(offered=30, service_level=0.9, asa_s=6.0, abandon_rate=0.2),
         _rep(offered=0, service_level=None, asa_s=None, abandon_rate=None),
     ]
-    out = summarize_channel(rows, target_share=0.8)
-    assert out["offered"] == pytest.approx(15.0, abs=1e-12)
-    assert out["service_level"] == pytest.approx((0.7 + 0.85 + 0.9) / 3, abs=1e-12)
-    assert out["asa_s"] == pytest.approx(9.0, abs=1e-12)
-    assert out["p_miss_target"] == pytest.approx(1 / 3, abs=1e-12)
-    assert out["occupancy"] is None
-    assert out["ci95"]["service_level"] == pytest.approx(ci95([0.7, 0.85, 0.9]), abs=1e-12)
-    assert out["ci95"]["asa_s"] == pytest.approx(ci95([12.0, 6.0]), abs=1e-12)
-    assert list(out) == [
+    out = summarize_channel(rows)
+    assert out.offered == pytest.approx(15.0, abs=1e-12)
+    assert out.service_level == pytest.approx((0.7 + 0.85 + 0.9) / 3, abs=1e-12)
+    assert out.asa_s == pytest.approx(9.0, abs=1e-12)
+    assert out.p_miss_target == pytest.approx(1 / 3, abs=1e-12)
+    assert out.occupancy is None
+    assert out.ci95.service_level == pytest.approx(ci95([0.7, 0.85, 0.9]), abs=1e-12)
+    assert out.ci95.asa_s == pytest.approx(ci95([12.0, 6.0]), abs=1e-12)
+    assert list(to_dict(out)) == [  # the JSON contract's order
         "offered",
         "deflected",
         "answered",
@@ -394,17 +382,19 @@ def test_summarize_channel_means_nulls_and_p_miss_target_unit():
         "frt_p90_s",
         "frt_max_s",
         "occupancy",
+        "backlog_start",  # extension: set by the run from the contact log (None here)
+        "backlog_end",
         "ci95",
     ]
 
 
 def test_summarize_single_replication_has_null_ci_unit():
     # Unit: ci95 is null with one replication; p_miss_target null without any service level.
-    out = summarize_channel([_rep(offered=3, service_level=0.5)], target_share=0.8)
-    assert out["ci95"] == {"service_level": None, "abandon_rate": None, "asa_s": None}
-    assert out["p_miss_target"] == pytest.approx(1.0, abs=0)
-    empty = summarize_channel([_rep(), _rep()], target_share=0.8)
-    assert empty["p_miss_target"] is None
+    out = summarize_channel([_rep(offered=3, service_level=0.5)])
+    assert out.ci95 == ChannelCI95(service_level=None, abandon_rate=None, asa_s=None)
+    assert out.p_miss_target == pytest.approx(1.0, abs=0)
+    empty = summarize_channel([_rep(), _rep()])
+    assert empty.p_miss_target is None
 
 
 def test_hourly_counts_by_utc_hour_of_week_unit():
@@ -413,11 +403,11 @@ def test_hourly_counts_by_utc_hour_of_week_unit():
     sc, timeline, _, _ = _setup()
     hourly = hourly_counts(sc, timeline, _log())
     phone = hourly[hourly["channel"] == PHONE].set_index("hour_of_week")
-    assert int(phone["offered"].sum()) == 10
+    assert int(phone.offered.sum()) == 10
     assert int(phone.loc[1, "offered"]) == 5  # 4000, 5000, 6000, 7000, 7100
     assert int(phone.loc[1, "answered_within_target"]) == 2
     assert int(phone.loc[2, "offered"]) == 3  # 7200, 7300, 8000
     assert int(phone.loc[2, "deflected"]) == 1
     assert int(phone.loc[9, "offered"]) == 2  # 35000 (unfinished) and 35900 (answered)
-    assert int(phone["short_abandoned"].sum()) == 2
-    assert float(phone["wait_answered_s"].sum()) == pytest.approx(75.0, abs=1e-9)
+    assert int(phone.short_abandoned.sum()) == 2
+    assert float(phone.wait_answered_s.sum()) == pytest.approx(75.0, abs=1e-9)

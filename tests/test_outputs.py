@@ -24,8 +24,6 @@ from coverage.cli import main as cli_main
 from coverage.outputs import atomic_write_bytes, atomic_write_text, remove_stale_temps, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
-PYTHON = ROOT / ".venv" / "bin" / "python"
 SCENARIO = ROOT / "scenarios" / "global-saas.yaml"
 OUTPUTS = (
     "channels.csv", "channels.parquet", "hourly.csv", "hourly.parquet", "costs.csv",
@@ -136,7 +134,9 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.fixture(scope="module")
-def previous_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, float]:
+def previous_and_new(
+    tmp_path_factory: pytest.TempPathFactory, cli: list[str]
+) -> tuple[dict, dict, float]:
     """Outputs of seed 1 (the 'previous' files), of seed 2 (a complete new run, made by the
     real console script in a subprocess), and how long that subprocess took [s]."""
     base = tmp_path_factory.mktemp("outputs")
@@ -150,7 +150,7 @@ def previous_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, di
     assert code == 0
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(CLI), "run", str(SCENARIO), "--replications", "1", "--seed", "2",
+        [*cli, "run", str(SCENARIO), "--replications", "1", "--seed", "2",
          "--out", str(new_dir), "--workers", "1"],
         capture_output=True, text=True, timeout=300, check=False,
     )
@@ -192,7 +192,7 @@ def test_signal_inside_a_write_keeps_the_previous_file(
     old, new, _ = previous_and_new
     out = _prefilled(tmp_path, old)
     child = subprocess.Popen(
-        [str(PYTHON), "-c", SLOW_WRITER, "run", str(SCENARIO), "--replications", "1",
+        [sys.executable, "-c", SLOW_WRITER, "run", str(SCENARIO), "--replications", "1",
          "--seed", "2", "--out", str(out), "--workers", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -214,12 +214,12 @@ def test_signal_inside_a_write_keeps_the_previous_file(
 
 @pytest.mark.parametrize("share", [0.7, 0.9, 0.97])
 def test_signal_at_any_moment_never_leaves_a_partial_file(
-    share: float, tmp_path: Path, previous_and_new: tuple[dict, dict, float]
+    share: float, tmp_path: Path, previous_and_new: tuple[dict, dict, float], cli: list[str]
 ) -> None:
     old, new, elapsed = previous_and_new
     out = _prefilled(tmp_path, old)
     child = subprocess.Popen(
-        [str(CLI), "run", str(SCENARIO), "--replications", "1", "--seed", "2",
+        [*cli, "run", str(SCENARIO), "--replications", "1", "--seed", "2",
          "--out", str(out), "--workers", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

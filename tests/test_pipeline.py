@@ -75,8 +75,13 @@ def test_run_scenario_reports_the_pipeline_figures(tiny_scenario: Scenario):
             for name in tiny_scenario.channels:
                 row = frame[(frame["rep"] == r) & (frame["channel"] == name)].iloc[0]
                 for key in ("offered", "answered", "abandoned", "answered_within_target"):
-                    assert int(row[key]) == rep.figures[name][key], (rep.plan, r, name, key)
+                    assert int(row[key]) == getattr(rep.figures.channels[name], key), (
+                        rep.plan,
+                        r,
+                        name,
+                        key,
+                    )
             costs = result.plans[rep.plan].cost_per_replication
             assert costs.loc[costs["rep"] == r, "total"].iloc[0] == pytest.approx(
-                rep.cost["total"], rel=1e-12
+                rep.cost.total, rel=1e-12
             )

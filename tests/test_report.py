@@ -2,7 +2,6 @@
 with the JSON result's cost block."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -32,13 +31,12 @@ def test_costs_table_adds_up_and_matches_the_json(tiny_scenario: Scenario):
     assert set(table["currency"]) == {"USD"}
 
 
-def test_run_out_writes_the_costs_table(tmp_path: Path):
+def test_run_out_writes_the_costs_table(tmp_path: Path, cli: list[str]):
     root = Path(__file__).resolve().parents[1]
-    cli = Path(sys.executable).parent / "coverage-sim"
     out = tmp_path / "out"
     proc = subprocess.run(
         [
-            str(cli),
+            *cli,
             "run",
             str(root / "scenarios" / "three-agent-24x7.yaml"),
             "--replications",

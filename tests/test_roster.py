@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.roster import Roster, agents_on_duty, build_roster, split_shrinkage
 
@@ -30,6 +30,7 @@ def _scenario(
     start: str = "2026-01-05",
     days: float = 1,
     zone: str = "UTC",
+    extra_demand: tuple[dict[str, Any], ...] = (),
     **site: Any,
 ) -> Scenario:
     return parse_scenario(
@@ -41,7 +42,7 @@ def _scenario(
                 "chat": {"handle_time": {"dist": "exponential", "mean_s": 300}, "concurrency": 2},
             },
             "regions": {"here": {"time_zone": zone, "language": "en"}},
-            "demand": [{"channel": "phone", "region": "here", "per_hour": 1}],
+            "demand": [{"channel": "phone", "region": "here", "per_hour": 1}, *extra_demand],
             "plans": {
                 "p": {
                     "sites": {
@@ -230,7 +231,8 @@ def test_channels_and_languages_of_agents_unit():
         [
             {"start": "00:00", "hours": 8, "agents": 1, "channels": ["chat"]},
             {"start": "08:00", "hours": 8, "agents": 1, "languages": ["de"]},
-        ]
+        ],
+        extra_demand=({"channel": "chat", "region": "here", "per_hour": 1, "language": "de"},),
     )
     langs = scenario_languages(sc)
     assert langs == ["de", "en"]

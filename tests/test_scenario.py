@@ -163,7 +163,7 @@ BAD_INPUTS: list[tuple[str, list[str | int], Any, str]] = [
         "wrong-type-agents-text",
         [*SHIFT0, "agents"],
         "four",
-        r"^plans\.day\.sites\.berlin\.shifts\[0\]\.agents: .*integer",
+        r"^plans\.day\.sites\.berlin\.shifts\[0\]\.agents: 'four' is not a number of agents",
     ),
     (
         "wrong-type-agents-fraction",

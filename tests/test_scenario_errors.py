@@ -20,17 +20,36 @@ SITE = ["plans", "day", "sites", "berlin"]
 @pytest.mark.parametrize(
     ("path", "rename", "expected"),
     [
-        (SITE, ("hourly_cost", "hourly_rate"), r"^plans\.day\.sites\.berlin\.hourly_rate: unknown "
-         r"field; did you mean hourly_cost\?$"),
-        ([], ("replications", "replication"), r"^replication: unknown field; did you mean "
-         r"replications\?$"),
-        (["demand", 0], ("per_hour", "perhour"), r"^demand\[0\]\.perhour: unknown field; did you "
-         r"mean per_hour\?$"),
-        (["channels", "phone", "handle_time"], ("mean_s", "mean"), r"^channels\.phone\."
-         r"handle_time\.mean: unknown field; did you mean mean_s\?$"),
-        (["plans", "round-the-clock", "sites", "berlin", "night_premium"], ("from", "form"),
-         r"^plans\.round-the-clock\.sites\.berlin\.night_premium\.form: unknown field; did "
-         r"you mean from\?$"),
+        (
+            SITE,
+            ("hourly_cost", "hourly_rate"),
+            r"^plans\.day\.sites\.berlin\.hourly_rate: unknown "
+            r"field; did you mean hourly_cost\?$",
+        ),
+        (
+            [],
+            ("replications", "replication"),
+            r"^replication: unknown field; did you mean "
+            r"replications\?$",
+        ),
+        (
+            ["demand", 0],
+            ("per_hour", "perhour"),
+            r"^demand\[0\]\.perhour: unknown field; did you "
+            r"mean per_hour\?$",
+        ),
+        (
+            ["channels", "phone", "handle_time"],
+            ("mean_s", "mean"),
+            r"^channels\.phone\."
+            r"handle_time\.mean: unknown field; did you mean mean_s\?$",
+        ),
+        (
+            ["plans", "round-the-clock", "sites", "berlin", "night_premium"],
+            ("from", "form"),
+            r"^plans\.round-the-clock\.sites\.berlin\.night_premium\.form: unknown field; did "
+            r"you mean from\?$",
+        ),
     ],
 )
 def test_misspelled_key_suggests_the_closest_valid_one_unit(tiny_raw, path, rename, expected):
@@ -48,8 +67,11 @@ def test_misspelled_key_suggests_the_closest_valid_one_unit(tiny_raw, path, rena
 def test_unknown_key_without_a_close_match_lists_the_valid_keys_unit(tiny_raw):
     # Unit: nothing close: the message lists what the mapping accepts.
     tiny_raw["plans"]["day"]["sites"]["berlin"]["shifts"][0]["zzz"] = 1
-    with pytest.raises(ScenarioError, match=r"shifts\[0\]\.zzz: unknown field \(valid here: "
-                       r"start, hours, days, agents, channels, languages, holiday_agents"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"shifts\[0\]\.zzz: unknown field \(valid here: "
+        r"start, hours, days, agents, channels, languages, holiday_agents",
+    ):
         parse_scenario(tiny_raw)
     assert unknown_key_message("qqq", []) == "unknown field (see docs/scenario-format.md)"
 
@@ -60,7 +82,10 @@ def test_known_keys_walks_dicts_lists_and_aliases_unit():
     assert "hourly_cost" in known_keys(Scenario, ("plans", "p", "sites", "s"))
     assert "start" in known_keys(Scenario, ("plans", "p", "sites", "s", "shifts", 0))
     assert known_keys(Scenario, ("plans", "p", "sites", "s", "night_premium")) == [
-        "from", "to", "rate"]
+        "from",
+        "to",
+        "rate",
+    ]
     assert "base_dir" not in known_keys(Scenario, ())
     assert known_keys(Scenario, ("name",)) == []
 
@@ -78,8 +103,7 @@ def test_shift_language_nobody_needs_is_an_error_naming_known_languages_unit(tin
     ):
         parse_scenario(tiny_raw)
     shift["languages"] = ["en", "de"]
-    assert parse_scenario(tiny_raw).plans["day"].sites["berlin"].shifts[0].languages == [
-        "en", "de"]
+    assert parse_scenario(tiny_raw).plans["day"].sites["berlin"].shifts[0].languages == ["en", "de"]
 
 
 def test_shift_language_is_free_when_a_log_may_name_it_unit(tiny_raw, tmp_path: Path):
@@ -116,8 +140,11 @@ def test_days_accepts_ranges_and_any_capitalisation_unit(tiny_raw, days, expecte
 @pytest.mark.parametrize(
     ("days", "expected"),
     [
-        ("mon-xyz", r"shifts\[0\]\.days: 'mon-xyz' is not all, weekdays, weekends, a range such "
-         r"as mon-fri, or a list such as \[Mon, Tue\]"),
+        (
+            "mon-xyz",
+            r"shifts\[0\]\.days: 'mon-xyz' is not all, weekdays, weekends, a range such "
+            r"as mon-fri, or a list such as \[Mon, Tue\]",
+        ),
         (["Mon", "Funday"], r"shifts\[0\]\.days\[1\]: 'Funday' is not a weekday"),
         ([], r"shifts\[0\]\.days: \[\] is not all"),
     ],
@@ -133,8 +160,11 @@ def test_bad_days_name_the_value_unit(tiny_raw, days, expected):
     [
         ("25:00", r"'25:00' is not a time of day$"),
         ("8am", r"'8am' is not a time of day: write \"HH:MM\""),
-        (1200, r"20:00 \(unquoted, which YAML reads as the number 1200\) is not a time of day: "
-         r"write it in quotes as \"20:00\""),
+        (
+            1200,
+            r"20:00 \(unquoted, which YAML reads as the number 1200\) is not a time of day: "
+            r"write it in quotes as \"20:00\"",
+        ),
         (510, r"8:30 \(unquoted, which YAML reads as the number 510\)"),
     ],
 )
@@ -151,8 +181,9 @@ def test_misspelled_key_through_the_cli_functional(cli, tiny_raw, tmp_path: Path
     site["hourly_rate"] = site.pop("hourly_cost")
     path = tmp_path / "typo.yaml"
     path.write_text(yaml.safe_dump(tiny_raw, sort_keys=False), encoding="utf-8")
-    proc = subprocess.run([*cli, "validate", str(path)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [*cli, "validate", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"error: {path}: plans.day.sites.berlin.hourly_rate: unknown field; did you mean "

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "scenario-format.md"
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
 EXAMPLES = ROOT / "docs" / "examples"
-REGENERATE = "run: .venv/bin/python scripts/gen_scenario_format.py"
+REGENERATE = "run: .venv/bin/python scripts/gen_docs.py"
 
 
 def _all_models() -> list[type[BaseModel]]:
@@ -114,14 +114,16 @@ class _WithUnions(BaseModel):
 def test_generator_handles_unions_and_nested_models_unit():
     # Unit: unions are joined with "or", null is dropped, nested models get their own table.
     text = fields_markdown(_WithUnions.model_json_schema())
-    assert "| `agents` | whole number or `\"auto\"` or [_Range](#_range) | required |" in text
-    assert "| `scope` | `\"channel\"` or `\"segment\"` | none |" in text
+    assert '| `agents` | whole number or `"auto"` or [_Range](#_range) | required |' in text
+    assert '| `scope` | `"channel"` or `"segment"` | none |' in text
     assert "| `per_hour` | number or list of number | `1.0` |" in text
     assert "### _Range" in text
     assert "| `min` | whole number ≥ 0 | required | fewest agents |" in text
     assert type_text({"type": "integer", "minimum": 1, "maximum": 50}) == "whole number 1 to 50"
-    assert type_text({"type": "array", "items": {"type": "number"}, "minItems": 24,
-                      "maxItems": 24}) == "24 × number"
+    assert (
+        type_text({"type": "array", "items": {"type": "number"}, "minItems": 24, "maxItems": 24})
+        == "24 × number"
+    )
 
 
 def _example(name: str) -> Path:
@@ -191,12 +193,12 @@ def test_schema_accepts_every_bundled_scenario_and_rejects_typos_functional():
 
 def test_schema_command_prints_the_schema_functional(cli):
     # Functional (CLI): `coverage-sim schema` prints the schema; --markdown prints the tables.
-    proc = subprocess.run([*cli, "schema"], capture_output=True, text=True, timeout=60,
-                          check=False)
+    proc = subprocess.run([*cli, "schema"], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == scenario_json_schema()
     assert proc.stdout == schema_json_text()
-    proc = subprocess.run([*cli, "schema", "--markdown"], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [*cli, "schema", "--markdown"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == fields_markdown()

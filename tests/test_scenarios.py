@@ -30,6 +30,7 @@ from coverage.results.report import (
     result_dict,
     uncovered_hours,
 )
+from coverage.results.verdict import channel_verdicts
 from coverage.scenario.model import load_scenario
 from coverage.simulation.replications import RunResult, run_scenario
 
@@ -41,7 +42,12 @@ REPLICATIONS = 2
 CHANNEL_FIELDS = {
     "offered", "deflected", "answered", "answered_within_target", "abandoned", "short_abandoned",
     "unfinished", "service_level", "abandon_rate", "p_wait", "p_miss_target", "asa_s",
-    "mean_wait_all_s", "frt_p50_s", "frt_p90_s", "frt_max_s", "occupancy", "ci95",
+    "mean_wait_all_s", "frt_p50_s", "frt_p90_s", "frt_max_s", "occupancy", "backlog_start",
+    "backlog_end", "ci95",
+}  # fmt: skip
+SUSTAINABILITY_FIELDS = {
+    "site", "channels", "workload_hours", "available_hours", "ratio", "sustainable",
+    "backlog_start", "backlog_end", "backlog_growth_per_week",
 }  # fmt: skip
 COST_FIELDS = {
     "total", "labor", "premiums", "automation", "seats", "per_contact", "per_month", "paid_hours",
@@ -54,6 +60,7 @@ HEADLINES: dict[str, list[str]] = {
     "global-saas": [
         "phone service level", "phone abandon rate", "chat service level", "email service level",
         "social service level", "cost per month", "cost per contact",
+        "verdict", "sustainable",
     ],
     "erlang-a-example": [
         "voice service level", "voice abandon rate", "voice ASA", "voice occupancy",
@@ -61,18 +68,22 @@ HEADLINES: dict[str, list[str]] = {
     "three-agent-24x7": [
         "chat service level", "chat abandon rate", "email service level", "email ASA",
         "cost per month", "cost per contact", "paid hours",
+        "verdict", "sustainable",
     ],
     "business-hours-vs-24x7": [
         "phone service level", "phone abandon rate", "chat service level", "chat abandon rate",
         "email service level", "email ASA", "cost per month", "cost per contact",
+        "verdict", "sustainable",
     ],
     "bpo-overnight": [
         "phone service level", "chat service level", "email service level", "premiums",
         "cost per month", "cost per contact",
+        "verdict", "sustainable",
     ],
     "bot-rollout": [
         "chat offered", "chat deflected", "chat service level", "chat abandon rate", "chat ASA",
         "automation cost", "cost per month", "cost per contact",
+        "verdict", "sustainable",
     ],
     "multilingual-emea": [
         "phone service level", "email service level",
@@ -81,15 +92,18 @@ HEADLINES: dict[str, list[str]] = {
         "language en hours uncovered", "language de hours uncovered",
         "language fr hours uncovered", "language es hours uncovered",
         "cost per month",
+        "verdict", "sustainable",
     ],
     "example-log-replay": [
         "phone service level", "chat service level", "email ASA",
         "segment vip service level", "language en service level", "language en hours uncovered",
         "cost per month",
+        "verdict", "sustainable",
     ],
     "example-log-fit": [
         "phone offered", "phone service level", "chat service level", "email ASA",
         "segment vip service level", "language en hours uncovered", "cost per month",
+        "verdict", "sustainable",
     ],
 }  # fmt: skip
 
@@ -116,17 +130,27 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
 
     Rows: "<channel> offered | deflected | service level | abandon rate | ASA | occupancy",
     "language <name> service level | hours uncovered", "segment <name> service level",
-    "cost per month | cost per contact", "automation cost", "premiums", "paid hours".
+    "cost per month | cost per contact", "automation cost", "premiums", "paid hours",
+    "verdict" (channels meeting their target, e.g. "4/4 meet"), "sustainable" ("yes", or "no:"
+    and the unsustainable crew groups' channels with their workload ratio).
     """
     cost = result.plans[plan].cost
+    if row == "verdict":
+        verdicts = [v for v in channel_verdicts(result, plan) if v.meets is not None]
+        return f"{sum(bool(v.meets) for v in verdicts)}/{len(verdicts)} meet"
+    if row == "sustainable":
+        bad = [e for e in result.plans[plan].sustainability if not e.sustainable]
+        if not bad:
+            return "yes"
+        return "no: " + ", ".join(f"{'/'.join(e.channels)} {e.ratio:.2f}×" for e in bad)
     money = {
         "cost per month": "per_month", "automation cost": "automation", "premiums": "premiums",
         "paid hours": "paid_hours",
     }  # fmt: skip
     if row in money:
-        return f"{cost[money[row]]:,.0f}"
+        return f"{getattr(cost, money[row]):,.0f}"
     if row == "cost per contact":
-        return f"{cost['per_contact']:,.2f}"
+        return f"{cost.per_contact:,.2f}"
     words = row.split()
     if words[0] in ("language", "segment"):
         if words[2:] == ["hours", "uncovered"]:
@@ -141,7 +165,7 @@ def headline_value(result: RunResult, plan: str, row: str) -> str:
         "offered": "offered", "deflected": "deflected", "service level": "service_level",
         "abandon rate": "abandon_rate", "ASA": "asa_s", "occupancy": "occupancy",
     }[metric]  # fmt: skip
-    return _figure(result.plans[plan].channels[channel][key], key)
+    return _figure(getattr(result.plans[plan].channels[channel], key), key)
 
 
 def _figure(value: float | None, key: str) -> str:
@@ -205,7 +229,10 @@ def test_scenario_validates_runs_and_keeps_the_contracts(path: Path) -> None:
     data = result_dict(result)
     assert set(data) == {"scenario", "replications", "seed", "plans"}
     for plan in data["plans"].values():
-        assert set(plan) == {"channels", "cost", "occupancy"}
+        assert set(plan) == {"channels", "cost", "occupancy", "sustainability"}
+        assert plan["sustainability"]
+        for entry in plan["sustainability"]:
+            assert set(entry) == SUSTAINABILITY_FIELDS
         assert set(plan["channels"]) == set(result.scenario.channels)
         for figures in plan["channels"].values():
             assert set(figures) == CHANNEL_FIELDS
@@ -256,6 +283,9 @@ def test_documented_headlines_match_a_run(path: Path) -> None:
     for row, cells in rows.items():
         for plan, cell in zip(plans, cells, strict=True):
             fresh = headline_value(result, plan, row)
+            if row in ("verdict", "sustainable"):  # words: exact
+                assert cell == fresh, (row, plan, cell, fresh)
+                continue
             if "—" in (cell, fresh):
                 assert cell == fresh, (row, plan)
                 continue

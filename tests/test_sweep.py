@@ -262,7 +262,7 @@ def test_summary_rows_match_channels_table(tiny_scenario):
         rtol=1e-12,
     )
     assert rows["cost_per_month"].tolist()[0] == pytest.approx(
-        result.plans["day"].cost["per_month"], rel=1e-12
+        result.plans["day"].cost.per_month, rel=1e-12
     )
 
 

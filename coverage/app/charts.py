@@ -1,9 +1,9 @@
-"""Charts and comparison tables of a run, for the app: plotly figures built from report tables.
+"""Charts of a run, for the app: plotly figures built from report tables (the tables the app
+shows beside them are `coverage.app.tables`).
 
 Every axis names its unit and, for time, its time zone. Hour-of-week grids come from
 `coverage.results.report.hourly_table` (UTC hour of week, Mon 00:00 = 0). To show them in a local
-time
-zone, each UTC hour of week is placed at its first occurrence in the measured window and that
+time zone, each UTC hour of week is placed at its first occurrence in the measured window and that
 instant is read on the local clock; over a one-week horizon that is exact, daylight saving
 included (a local hour skipped by DST stays empty, a repeated one pools both UTC hours).
 
@@ -17,8 +17,7 @@ per-replication difference, which common random numbers make tight.
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,10 +25,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from coverage.results.metrics import ci95
+from coverage.app.tables import ci_bounds, pct
+from coverage.formatting import format_duration_s, format_target
 from coverage.scenario.model import WEEKDAYS, Scenario
 from coverage.simulation.replications import RunResult
-from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
+from coverage.units import SECONDS_PER_HOUR
 
 HOURS_PER_WEEK = 168
 ALL_CHANNELS = "all channels"
@@ -124,7 +124,7 @@ def _heat_colors(value: str, channel: Any) -> tuple[dict[str, Any], str]:
         }, what
     limit_s = channel.target.answer_within_s
     scale = [[0, dark], [1 / 6, green], [1 / 3, yellow], [2 / 3, orange], [1, red]]
-    bar = {"title": {"text": f"mean wait [s]<br>yellow: target {limit_s:g} s"}}
+    bar = {"title": {"text": f"mean wait [s]<br>yellow: target {format_duration_s(limit_s)}"}}
     return {"colorscale": scale, "cmin": 0, "cmax": 3 * limit_s, "colorbar": bar}, what
 
 
@@ -192,14 +192,6 @@ def heatmap_figure(
 
 # ---------------------------------------------------------------------------------------------
 # demand vs agents on duty
-
-
-def agents_table(result: RunResult) -> pd.DataFrame:
-    """Mean available agents per plan, channel and UTC hour of week (all 168 hours)."""
-    from coverage.results.report import agents_by_hour_of_week
-
-    frames = [agents_by_hour_of_week(result, p).assign(plan=p) for p in result.plans]
-    return pd.concat(frames, ignore_index=True)
 
 
 def demand_agents_figure(
@@ -292,146 +284,7 @@ def demand_agents_figure(
 
 
 # ---------------------------------------------------------------------------------------------
-# comparison tables
-
-
-def _interval(values: Sequence[Any] | pd.Series, scale: float = 1.0) -> list[float] | None:
-    bounds = ci95([None if pd.isna(v) else float(v) for v in values])
-    return None if bounds is None else [b * scale for b in bounds]
-
-
-def _fmt_interval(bounds: list[float] | None, digits: int = 1) -> str:
-    return "—" if bounds is None else f"{bounds[0]:.{digits}f} – {bounds[1]:.{digits}f}"
-
-
-def _pct(value: Any) -> float | None:
-    return None if value is None else 100.0 * value
-
-
-def _pct_interval(bounds: list[float] | None) -> str:
-    """A share's interval in % for display, clipped to 0–100 (the t interval may overshoot)."""
-    return _fmt_interval(
-        None if bounds is None else [min(max(100 * b, 0.0), 100.0) for b in bounds]
-    )
-
-
-def headline_table(result: RunResult) -> pd.DataFrame:
-    """Per plan × channel: volumes, service level, abandonment, FRT p50/p90, P(miss target).
-
-    Counts are means per replication over the measured window; each figure comes with its 95%
-    interval over replications.
-    """
-    rows = []
-    for pname, plan in result.plans.items():
-        reps = plan.per_replication
-        for cname, fig in plan.channels.items():
-            r = reps[reps["channel"] == cname]
-            ci = fig["ci95"]
-            rows.append(
-                {
-                    "plan": pname,
-                    "channel": cname,
-                    "offered [contacts]": fig["offered"],
-                    "deflected by bot [contacts]": fig["deflected"],
-                    "to agents [contacts]": fig["offered"] - fig["deflected"],
-                    "service level [%]": _pct(fig["service_level"]),
-                    "service level 95% CI [%]": _pct_interval(ci["service_level"]),
-                    "abandoned [%]": _pct(fig["abandon_rate"]),
-                    "abandoned 95% CI [%]": _pct_interval(ci["abandon_rate"]),
-                    "FRT p50 [s]": fig["frt_p50_s"],
-                    "FRT p50 95% CI [s]": _fmt_interval(_interval(r["frt_p50_s"]), 0),
-                    "FRT p90 [s]": fig["frt_p90_s"],
-                    "FRT p90 95% CI [s]": _fmt_interval(_interval(r["frt_p90_s"]), 0),
-                    "P(miss target) [%]": _pct(fig["p_miss_target"]),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _offered_by_rep(result: RunResult, plan: str) -> pd.Series:
-    return result.plans[plan].per_replication.groupby("rep")["offered"].sum()
-
-
-def cost_table(result: RunResult, baseline: str | None = None) -> pd.DataFrame:
-    """Per plan: cost per month and per contact with 95% intervals, the difference from
-    `baseline` (default: the first plan; paired interval), and the window's components."""
-    baseline = baseline or next(iter(result.plans))
-    base_month = result.plans[baseline].cost_per_replication.set_index("rep")["per_month"]
-    rows = []
-    for pname, plan in result.plans.items():
-        per_rep = plan.cost_per_replication.set_index("rep")
-        per_contact = per_rep["total"] / _offered_by_rep(result, pname).where(lambda s: s > 0)
-        diff = per_rep["per_month"] - base_month
-        c = plan.cost
-        rows.append(
-            {
-                "plan": pname,
-                "cost per month": c["per_month"],
-                "cost per month 95% CI": _fmt_interval(_interval(per_rep["per_month"]), 0),
-                f"Δ per month vs {baseline}": float(diff.mean()),
-                f"Δ per month vs {baseline} 95% CI": _fmt_interval(_interval(diff), 0),
-                "cost per contact": c["per_contact"],
-                "cost per contact 95% CI": _fmt_interval(_interval(per_contact), 2),
-                "labor (window)": c["labor"],
-                "premiums (window)": c["premiums"],
-                "automation (window)": c["automation"],
-                "seats (window)": c["seats"],
-                "paid hours (window) [h]": c["paid_hours"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def delta_table(result: RunResult, baseline: str | None = None) -> pd.DataFrame:
-    """Each other plan minus `baseline` (default: the first plan), per channel.
-
-    The interval is that of the per-replication difference (paired: same random numbers).
-    """
-    plans = list(result.plans)
-    baseline = baseline or plans[0]
-    figures = (
-        ("service level [pp]", "service_level", 100.0),
-        ("abandoned [pp]", "abandon_rate", 100.0),
-        ("FRT p50 [s]", "frt_p50_s", 1.0),
-        ("FRT p90 [s]", "frt_p90_s", 1.0),
-    )
-    base = result.plans[baseline].per_replication.set_index(["channel", "rep"])
-    rows = []
-    for other in plans:
-        if other == baseline:
-            continue
-        them = result.plans[other].per_replication.set_index(["channel", "rep"])
-        for cname in result.scenario.channels:
-            row: dict[str, Any] = {"comparison": f"{other} − {baseline}", "channel": cname}
-            for title, key, scale in figures:
-                diff = them.loc[cname, key].astype(float) - base.loc[cname, key].astype(float)
-                diff = diff.dropna()
-                row[title] = scale * float(diff.mean()) if len(diff) else None
-                row[f"{title} 95% CI"] = _fmt_interval(_interval(diff, scale), 1)
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------------
 # cost
-
-
-def cost_components(result: RunResult) -> pd.DataFrame:
-    """Per plan and component (labor by site, premiums, automation, seats): cost per month."""
-    to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
-    rows = []
-    for pname, plan in result.plans.items():
-        for site, figures in plan.cost["by_site"].items():
-            rows.append(
-                {
-                    "plan": pname,
-                    "component": f"labor: {site}",
-                    "per_month": figures["labor"] * to_month,
-                }
-            )
-        for key in ("premiums", "automation", "seats"):
-            rows.append({"plan": pname, "component": key, "per_month": plan.cost[key] * to_month})
-    return pd.DataFrame(rows)
 
 
 def cost_breakdown_figure(components: pd.DataFrame, currency: str) -> go.Figure:
@@ -468,15 +321,15 @@ def cost_vs_service_figure(result: RunResult) -> go.Figure:
     )
     for i, (pname, plan) in enumerate(result.plans.items()):
         month = plan.cost_per_replication["per_month"]
-        m_ci = _interval(month) or [month.mean()] * 2
+        m_ci = ci_bounds(month) or [month.mean()] * 2
         for j, cname in enumerate(channels):
-            sl = plan.channels[cname]["service_level"]
+            sl = plan.channels[cname].service_level
             if sl is None:
                 continue
-            s_ci = plan.channels[cname]["ci95"]["service_level"] or [sl, sl]
+            s_ci = plan.channels[cname].ci95.service_level or [sl, sl]
             fig.add_trace(
                 go.Scatter(
-                    x=[plan.cost["per_month"]],
+                    x=[plan.cost.per_month],
                     y=[100 * sl],
                     mode="markers",
                     name=pname,
@@ -486,8 +339,8 @@ def cost_vs_service_figure(result: RunResult) -> go.Figure:
                     error_x={
                         "type": "data",
                         "symmetric": False,
-                        "array": [m_ci[1] - plan.cost["per_month"]],
-                        "arrayminus": [plan.cost["per_month"] - m_ci[0]],
+                        "array": [m_ci[1] - plan.cost.per_month],
+                        "arrayminus": [plan.cost.per_month - m_ci[0]],
                     },
                     error_y={
                         "type": "data",
@@ -524,12 +377,12 @@ def p_miss_figure(result: RunResult) -> go.Figure:
     """Per channel and plan: share of replications whose service level misses the target [%]."""
     sc = result.scenario
     labels = [
-        f"{c} ({ch.target.share:.0%} in {ch.target.answer_within_s:g} s)"
+        f"{c} ({format_target(ch.target.answer_within_s, ch.target.share)})"
         for c, ch in sc.channels.items()
     ]
     fig = go.Figure()
     for i, (pname, plan) in enumerate(result.plans.items()):
-        values = [_pct(plan.channels[c]["p_miss_target"]) for c in sc.channels]
+        values = [pct(plan.channels[c].p_miss_target) for c in sc.channels]
         fig.add_trace(
             go.Bar(
                 x=labels,
@@ -549,18 +402,3 @@ def p_miss_figure(result: RunResult) -> go.Figure:
     fig.update_xaxes(title_text="channel (target)")
     fig.update_yaxes(title_text="replications missing the target [%]", range=[0, 100])
     return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# downloads
-
-
-def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An .xlsx workbook (openpyxl) with one sheet per table; no text cell is a live formula."""
-    from coverage.outputs import neutralize_formulas
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            neutralize_formulas(table).to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()

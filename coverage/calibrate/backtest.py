@@ -16,17 +16,16 @@ from typing import Any
 import pandas as pd
 
 from coverage.calibrate.outcomes import Observed, Period
-from coverage.calibrate.report import _pct, _sec, fit_dict, plain
+from coverage.calibrate.report import fit_dict, percent_text, plain, seconds_text
 from coverage.calibrate.run import (
     RATE_FIGURES,
     Calibration,
     calibrate_period,
     hour_table,
     predict,
-    simulated_pool,
     summarize,
 )
-from coverage.calibrate.search import Model, figures
+from coverage.calibrate.search import Model, figures, pooled
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,8 @@ def backtest(
         period_b,
         {
             "observed": observed_b,
-            "predicted": simulated_pool(predicted_runs),
-            "naive": simulated_pool(naive_runs),
+            "predicted": pooled(predicted_runs),
+            "naive": pooled(naive_runs),
         },
         target_s,
     )
@@ -130,9 +129,9 @@ def backtest_text(result: BacktestResult) -> str:
         f"{'':<22}{'observed':>10}{'predicted':>11}  {'95% interval':<18}{'naive':>9}",
     ]
     for key, label, fmt in (
-        ("abandon_rate", "abandon rate", _pct),
-        ("asa_s", "ASA", _sec),
-        ("service_level", f"service level ({data['target_s']:g} s)", _pct),
+        ("abandon_rate", "abandon rate", percent_text),
+        ("asa_s", "ASA", seconds_text),
+        ("service_level", f"service level ({data['target_s']:g} s)", percent_text),
     ):
         bounds = data["predicted"]["interval95"].get(key)
         shown = f"[{fmt(bounds[0])}, {fmt(bounds[1])}]" if bounds else ""
@@ -143,13 +142,13 @@ def backtest_text(result: BacktestResult) -> str:
     lines += ["", "relative error    predicted      naive"]
     for key in RATE_FIGURES:
         p, n = data["relative_error"]["predicted"][key], data["relative_error"]["naive"][key]
-        lines.append(f"{key:<16}{_pct(p):>11}{_pct(n):>11}")
+        lines.append(f"{key:<16}{percent_text(p):>11}{percent_text(n):>11}")
     lines += ["", "by local hour  offered   abandon obs  pred  naive    ASA obs   pred  naive"]
     for row in data["by_hour"]:
         lines.append(
             f"{row['local_hour']:02d}         {row['observed_offered']:>9,}"
-            f"{_pct(row['observed_abandon_rate']):>12}{_pct(row['predicted_abandon_rate']):>7}"
-            f"{_pct(row['naive_abandon_rate']):>7}{_sec(row['observed_asa_s']):>10}"
-            f"{_sec(row['predicted_asa_s']):>8}{_sec(row['naive_asa_s']):>8}"
+            f"{percent_text(row['observed_abandon_rate']):>12}{percent_text(row['predicted_abandon_rate']):>7}"
+            f"{percent_text(row['naive_abandon_rate']):>7}{seconds_text(row['observed_asa_s']):>10}"
+            f"{seconds_text(row['predicted_asa_s']):>8}{seconds_text(row['naive_asa_s']):>8}"
         )
     return "\n".join(lines)

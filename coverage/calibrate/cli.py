@@ -1,6 +1,7 @@
 """`coverage-sim calibrate` and `coverage-sim backtest` (docs/calibration.md).
 
-`calibrate LOG --time-zone TZ` fits a log with outcomes and writes `calibrated.yaml` with `--out`;
+`calibrate LOG --time-zone TZ` fits a log with outcomes and writes `calibrated.yaml` (in `--out DIR`
+with the tables, else in the current folder);
 `backtest --fit A --check B --time-zone TZ` calibrates on A and predicts B from B's arrivals and
 agents present only, beside the uncalibrated prediction (availability 1). Both read logs as
 `profile` does (bad rows: one line naming the file and line, exit 2; `--skip-bad-rows`).
@@ -67,7 +68,7 @@ def _read(path: str, args: argparse.Namespace, time_zone: str) -> Any:
 
 @command("calibrate", _configure_calibrate)
 def calibrate_command(args: argparse.Namespace) -> int:
-    """Fit a contact log with outcomes; print the fit, write calibrated.yaml with --out."""
+    """Fit a contact log with outcomes; print the fit; write calibrated.yaml (in --out or here)."""
     from coverage.calibrate.report import calibration_dict, calibration_tables, calibration_text
     from coverage.calibrate.run import calibrate_period
     from coverage.calibrate.scenario import calibrated_yaml
@@ -80,14 +81,14 @@ def calibrate_command(args: argparse.Namespace) -> int:
         period, observed, seed=args.seed, replications=args.replications, target_s=args.target_s
     )
     data = calibration_dict(cal)
+    out = Path(args.out or ".")
+    remove_stale_temps(out)
     if args.out:
-        out = Path(args.out)
-        remove_stale_temps(out)
         by_hour, staffing = calibration_tables(cal)
         write_table(by_hour, out, "by_hour")
         write_table(staffing, out, "staffing")
         atomic_write_text(out / "calibration.json", json.dumps(data, indent=2) + "\n")
-        atomic_write_text(out / "calibrated.yaml", calibrated_yaml(cal))
+    atomic_write_text(out / "calibrated.yaml", calibrated_yaml(cal))
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
@@ -97,6 +98,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
                 f"\nwrote calibrated.yaml, calibration.json, by_hour and staffing "
                 f"(.csv/.parquet) in {args.out}\n"
             )
+        else:
+            sys.stdout.write("\nwrote calibrated.yaml (--out DIR writes it and the tables there)\n")
     return EXIT_OK
 
 

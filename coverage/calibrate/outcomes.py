@@ -8,11 +8,12 @@ live apart in :class:`Observed`, so the backtest can predict a period without re
 last row's; hour bins are counted from its first local midnight, so each bin is one local hour
 (a DST day has 23 or 25 bins).
 
-**Agents seen working.** An agent is present in an hour bin when a contact it answered was in
-service during that hour, the service being taken as [arrival, arrival + handle_time_s) (the
-arrival hour alone when no handle time is recorded). The wait is left out on purpose: the
-presence of a period's agents can then be read without its service outcomes (the backtest rule).
-Rows without an agent do not count.
+**Agents seen working.** An agent is present in an hour bin when it answered a contact that
+arrived in that hour — "the agents seen answering each hour". The arrival is used rather than
+the moment of answer (arrival + wait) on purpose: the presence of a period's agents can then be
+read without its waits (the backtest rule), and waits are seconds to minutes. Service time that
+runs on into the next hour does not count there: an agent finishing a call after its shift is
+not there to take new ones. Rows without an agent do not count.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ class Period:
     file, channel, time_zone : where it comes from; `channel` is the log's text (or "all")
     start_ns : first local midnight [ns since 1970 UTC]
     arrival_s : float64 sorted arrival instants [s from `start_ns`]
-    handle_s : float64 recorded handle time of each arrival [s], nan when blank
     present_by_hour : int64 (n_hours,) distinct agents seen working in each hour bin
     local_hour, weekday : int64 (n_hours,) local hour of day and weekday (Mon = 0) of each bin
     skipped : bad rows left out (only with `skip_bad`)
@@ -53,7 +53,6 @@ class Period:
     time_zone: str
     start_ns: int
     arrival_s: np.ndarray
-    handle_s: np.ndarray
     present_by_hour: np.ndarray
     local_hour: np.ndarray
     weekday: np.ndarray
@@ -80,12 +79,14 @@ class Observed:
     """What happened to each arrival of a :class:`Period` (aligned with `arrival_s`).
 
     `wait_s` [s] is the time queued before answer or abandonment; `answered` and `abandoned`
-    are masks (a row with neither has no recorded outcome).
+    are masks (a row with neither has no recorded outcome); `handle_s` [s] the recorded handle
+    times (nan when blank; None for simulated outcomes).
     """
 
     wait_s: np.ndarray
     answered: np.ndarray
     abandoned: np.ndarray
+    handle_s: np.ndarray | None = None
 
 
 def _local(at_ns: int, time_zone: str) -> dt.datetime:
@@ -138,7 +139,6 @@ def read_period(
     end_ns = _midnight_ns(last + dt.timedelta(days=1), time_zone)
     n_hours = round((end_ns - start_ns) / NS_PER_HOUR)
     arrival_s = (at_ns - start_ns) / NS_PER_S
-    handle_s = raw.handle_s[rows][order]
     agent = raw.agent[rows][order]
     bins = pd.DatetimeIndex(start_ns + np.arange(n_hours, dtype=np.int64) * NS_PER_HOUR, tz="UTC")
     local = bins.tz_convert(time_zone)
@@ -148,8 +148,7 @@ def read_period(
         time_zone=time_zone,
         start_ns=start_ns,
         arrival_s=arrival_s,
-        handle_s=handle_s,
-        present_by_hour=agents_present(arrival_s, handle_s, agent, n_hours),
+        present_by_hour=agents_present(arrival_s, agent, n_hours),
         local_hour=np.asarray(local.hour, dtype=np.int64),
         weekday=np.asarray(local.day_of_week, dtype=np.int64),
         skipped=skipped,
@@ -159,6 +158,7 @@ def read_period(
         wait_s=raw.wait_s[rows][order],
         answered=outcome == "answered",
         abandoned=outcome == "abandoned",
+        handle_s=raw.handle_s[rows][order],
     )
     return period, observed
 
@@ -210,23 +210,13 @@ def check_outcomes(raw: RawLog, rows: np.ndarray, *, skip_bad: bool = False) -> 
     return rows
 
 
-def agents_present(
-    arrival_s: np.ndarray, handle_s: np.ndarray, agent: np.ndarray, n_hours: int
-) -> np.ndarray:
-    """Distinct agents in service during each hour bin (see the module docstring)."""
+def agents_present(arrival_s: np.ndarray, agent: np.ndarray, n_hours: int) -> np.ndarray:
+    """Distinct agents who answered contacts arriving in each hour bin (module docstring)."""
     named = agent != ""
     if not named.any():
         return np.zeros(n_hours, dtype=np.int64)
     _, agent_id = np.unique(agent[named], return_inverse=True)
-    start = arrival_s[named]
-    end = start + np.nan_to_num(handle_s[named], nan=0.0)
-    first = np.clip(np.floor(start / SECONDS_PER_HOUR), 0, n_hours - 1).astype(np.int64)
-    last_t = np.maximum(end - 1e-6, start)
-    last = np.clip(np.floor(last_t / SECONDS_PER_HOUR), 0, n_hours - 1).astype(np.int64)
-    span = last - first + 1
-    row = np.repeat(np.arange(len(first)), span)
-    offset = np.arange(len(row)) - np.repeat(np.cumsum(span) - span, span)
-    hour = first[row] + offset
+    hour = np.clip(np.floor(arrival_s[named] / SECONDS_PER_HOUR), 0, n_hours - 1).astype(np.int64)
     n_agents = int(agent_id.max()) + 1
-    pairs = np.unique(hour * n_agents + agent_id[row])
+    pairs = np.unique(hour * n_agents + agent_id)
     return np.bincount(pairs // n_agents, minlength=n_hours).astype(np.int64)

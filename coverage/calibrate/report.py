@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from coverage.calibrate.fit import DistributionFit
-from coverage.calibrate.run import Calibration, hour_table, simulated_pool, summarize
-from coverage.calibrate.search import figures
+from coverage.calibrate.run import Calibration, hour_table, summarize
+from coverage.calibrate.search import figures, pooled
 from coverage.scenario.model import WEEKDAYS
 
 
@@ -87,7 +87,7 @@ def calibration_tables(cal: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
     """By local hour (observed vs simulated), and staffing per weekday × hour (long)."""
     hours = hour_table(
         cal.period,
-        {"observed": cal.observed, "simulated": simulated_pool(cal.simulated)},
+        {"observed": cal.observed, "simulated": pooled(cal.simulated)},
         cal.target_s,
     )
     staffing = pd.DataFrame(
@@ -102,11 +102,13 @@ def calibration_tables(cal: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
     return hours, staffing
 
 
-def _pct(value: Any) -> str:
+def percent_text(value: Any) -> str:
+    """A share as "12.3%" ("—" when None)."""
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def _sec(value: Any) -> str:
+def seconds_text(value: Any) -> str:
+    """Seconds as "12.3 s" ("—" when None)."""
     return "—" if value is None else f"{value:.1f} s"
 
 
@@ -141,8 +143,8 @@ def calibration_text(cal: Calibration) -> str:
     if cal.patience.distribution is not None:
         lines += [
             f"               {_quality(cal.patience, 'gap to Kaplan-Meier')}",
-            f"               Kaplan-Meier median {_sec(cal.km_median_s)}; abandoned waits only "
-            f"(ignores censoring, biased low): mean {_sec(cal.naive_patience_mean_s)}",
+            f"               Kaplan-Meier median {seconds_text(cal.km_median_s)}; abandoned waits "
+            f"only (ignores censoring, biased low): mean {seconds_text(cal.naive_patience_mean_s)}",
         ]
     staffing = data["staffing"]
     lines += [
@@ -158,9 +160,9 @@ def calibration_text(cal: Calibration) -> str:
     obs, sim = data["observed"], data["simulated"]
     for key, label, fmt in (
         ("offered", "offered", lambda v: f"{v:,.0f}"),
-        ("abandon_rate", "abandon rate", _pct),
-        ("asa_s", "ASA", _sec),
-        ("service_level", f"service level ({cal.target_s:g} s)", _pct),
+        ("abandon_rate", "abandon rate", percent_text),
+        ("asa_s", "ASA", seconds_text),
+        ("service_level", f"service level ({cal.target_s:g} s)", percent_text),
     ):
         bounds = sim.get("interval95", {}).get(key)
         shown = f"[{fmt(bounds[0])}, {fmt(bounds[1])}]" if bounds else ""
@@ -172,8 +174,8 @@ def calibration_text(cal: Calibration) -> str:
     for row in data["by_hour"]:
         lines.append(
             f"{row['local_hour']:02d}         {row['observed_offered']:>9,}"
-            f"{_pct(row['observed_abandon_rate']):>12}{_pct(row['simulated_abandon_rate']):>7}"
-            f"{_sec(row['observed_asa_s']):>10}{_sec(row['simulated_asa_s']):>8}"
-            f"{_pct(row['observed_service_level']):>9}{_pct(row['simulated_service_level']):>7}"
+            f"{percent_text(row['observed_abandon_rate']):>12}{percent_text(row['simulated_abandon_rate']):>7}"
+            f"{seconds_text(row['observed_asa_s']):>10}{seconds_text(row['simulated_asa_s']):>8}"
+            f"{percent_text(row['observed_service_level']):>9}{percent_text(row['simulated_service_level']):>7}"
         )
     return "\n".join(lines)

@@ -29,7 +29,6 @@ from coverage.calibrate.search import (
     by_hour,
     figures,
     find_availability,
-    pooled,
     simulate_period,
 )
 from coverage.calibrate.staffing import staffing_table
@@ -103,7 +102,8 @@ def calibrate_period(
     period: Period, observed: Observed, *, seed: int, replications: int, target_s: float
 ) -> Calibration:
     """Fit everything to one period of a log with outcomes (docs/calibration.md)."""
-    handle = fit_handle_time(period.handle_s[observed.answered])
+    assert observed.handle_s is not None  # a log's outcomes carry the recorded handle times
+    handle = fit_handle_time(observed.handle_s[observed.answered])
     done = observed.answered | observed.abandoned
     wait_s, abandoned = observed.wait_s[done], observed.abandoned[done]
     patience = fit_patience(wait_s, abandoned)
@@ -191,8 +191,3 @@ def hour_table(period: Period, columns: dict[str, Observed], target_s: float) ->
                 values = (values // max(scale, 1)).astype(np.int64)
             table[f"{prefix}_{key}"] = values
     return table
-
-
-def simulated_pool(runs: list[Observed]) -> Observed:
-    """Replications pooled (sums over replications divided by sums)."""
-    return pooled(runs)

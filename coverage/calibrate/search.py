@@ -10,7 +10,8 @@ sees the same contacts (common random numbers) and the search compares like with
 **The search.** The availability a in [0.02, 1] minimises
 (ln(abandon_sim / abandon_obs))² + (ln(asa_sim / asa_obs))² — both relative errors weighted
 alike (a figure that is 0 in the log is left out). A grid of step 0.05 finds the basin, then
-bounded Brent (`scipy.optimize.minimize_scalar`) refines it to ±0.002.
+bounded Brent (`scipy.optimize.minimize_scalar`) refines it to ±0.002. Among equal losses
+(e.g. a log without waits, which any availability high enough reproduces) the highest wins.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scipy.optimize import minimize_scalar
 
 from coverage.calibrate.outcomes import Observed, Period
 from coverage.calibrate.staffing import availability_windows
-from coverage.demand.arrivals import sample_durations
+from coverage.demand.streams import sample_durations
 from coverage.scenario.model import Distribution
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput
 from coverage.units import SECONDS_PER_HOUR
@@ -177,7 +178,7 @@ def find_availability(
 
     grid = np.round(np.arange(0.05, MAX_AVAILABILITY + 1e-9, 0.05), 4)
     values = [loss(a) for a in grid]
-    best = int(np.argmin(values))
+    best = len(values) - 1 - int(np.argmin(values[::-1]))  # ties: the highest availability
     lo = max(MIN_AVAILABILITY, float(grid[best]) - 0.05)
     hi = min(MAX_AVAILABILITY, float(grid[best]) + 0.05)
     found = minimize_scalar(loss, bounds=(lo, hi), method="bounded", options={"xatol": 0.002})

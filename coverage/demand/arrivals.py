@@ -7,9 +7,10 @@ minutes), so the arrivals are drawn as an exact non-homogeneous Poisson process:
 per minute with mean ∫rate, placed uniformly inside the minute [1]_.
 
 Everything random about a contact — arrival time, handle time, patience and the uniform number
-the bot uses — is drawn here, once per replication, from streams keyed by (seed, replication,
-demand entry, purpose). Every plan then simulates the same contacts (common random numbers), and
-adding a demand entry does not change the draws of the others.
+the bot uses — is drawn here, once per replication, from the streams of
+`coverage.demand.streams` (keyed by seed, replication, demand entry and purpose). Every plan then
+simulates the same contacts (common random numbers), and adding a demand entry does not change
+the draws of the others. Contact logs (`replay`, `fit` entries) come from `coverage.demand.logs`.
 
 References
 ----------
@@ -24,13 +25,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coverage.calendar import Timeline, holidays_for, local_minute_grid
+from coverage.calendar import Timeline, is_holiday, local_minute_grid
+from coverage.demand.codes import scenario_languages
+from coverage.demand.streams import (
+    STREAM_ARRIVALS,
+    STREAM_BOT,
+    STREAM_BUSYNESS,
+    STREAM_HANDLE,
+    STREAM_PATIENCE,
+    day_multiplier,
+    entry_rng,
+    horizon_minutes,
+    poisson_arrival_times,
+    sample_durations,
+)
 from coverage.errors import ScenarioError
-from coverage.scenario.model import Demand, Distribution, Scenario
-from coverage.units import SECONDS_PER_MINUTE
-
-# purposes of the random streams of one demand entry
-STREAM_ARRIVALS, STREAM_HANDLE, STREAM_PATIENCE, STREAM_BOT, STREAM_BUSYNESS = range(5)
+from coverage.scenario.model import Demand, Scenario
+from coverage.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -61,37 +72,31 @@ class Contacts:
         return len(self.arrived_at_s)
 
 
-def entry_rng(seed: int, replication: int, entry: int, purpose: int) -> np.random.Generator:
-    """The generator of one (replication, demand entry, purpose) stream."""
-    return np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(replication, entry, purpose))
-    )
-
-
-def sample_durations(dist: Distribution, n: int, *, rng: np.random.Generator) -> np.ndarray:
-    """Draw `n` durations [s] from `dist` (lognormal: mean `mean_s`, `sigma` of ln)."""
-    family = dist.family
-    if family == "exponential":
-        return rng.exponential(dist.expected_s, n)
-    if family == "fixed":
-        return np.full(n, dist.expected_s)
-    if family == "lognormal":
-        sigma = float(dist.sigma or 0.0)
-        mu = np.log(dist.expected_s) - 0.5 * sigma**2
-        return rng.lognormal(mu, sigma, n)
-    samples = np.asarray(dist.samples_s, dtype=float)
-    return samples[rng.integers(0, len(samples), n)]
-
-
 def expected_per_minute(
     entry: Demand, scenario: Scenario, timeline: Timeline, busyness: np.ndarray | None = None
 ) -> np.ndarray:
-    """Expected arrivals in each UTC minute of [0, horizon) for a rate entry [contacts/min].
+    """Expected arrivals in each UTC minute of [0, horizon) for a rate entry.
 
-    `busyness` is the day multiplier G of each minute (absent: 1).
+    Parameters
+    ----------
+    entry : Demand
+        A rate entry (``per_hour``, ``weekday_factors``, region).
+    scenario : Scenario
+        For the entry's region (time zone, holidays, holiday_factor).
+    timeline : Timeline
+        Horizon and UTC start.
+    busyness : numpy.ndarray, optional
+        The day multiplier G of each minute (absent: 1) [–].
+
+    Returns
+    -------
+    numpy.ndarray
+        per_hour[local hour] × weekday_factor × holiday_factor × G × minute length / 3600 for
+        each minute [contacts].
     """
     region = scenario.regions[entry.region or ""]
-    n_minutes = int(np.ceil(timeline.horizon_s / SECONDS_PER_MINUTE))
+    _, minutes = horizon_minutes(timeline)  # their lengths [s]
+    n_minutes = len(minutes)
     grid = local_minute_grid(region.time_zone, timeline.start_utc, timeline.n_minutes)
     hour = grid.hour[:n_minutes]
     rate_per_hour = np.asarray(entry.rates_by_local_hour())[hour]
@@ -99,22 +104,11 @@ def expected_per_minute(
         rate_per_hour = rate_per_hour * np.asarray(entry.weekday_factors)[grid.weekday[:n_minutes]]
     dates = grid.date_ordinal[:n_minutes]
     if region.holidays and region.holiday_factor != 1.0:
-        holiday = np.isin(dates, list(holidays_for(region.holidays, timeline)))
+        holiday = is_holiday(dates, region.holidays, timeline)
         rate_per_hour = np.where(holiday, rate_per_hour * region.holiday_factor, rate_per_hour)
     if busyness is not None:
         rate_per_hour = rate_per_hour * busyness
-    minutes = np.full(n_minutes, SECONDS_PER_MINUTE)
-    minutes[-1] = timeline.horizon_s - SECONDS_PER_MINUTE * (n_minutes - 1)
-    return rate_per_hour * minutes / 3600.0
-
-
-def _busyness(entry: Demand, dates: np.ndarray, *, rng: np.random.Generator) -> np.ndarray | None:
-    """Gamma(1/cv², cv²) day multiplier (mean 1) per local date, spread over its minutes."""
-    cv = entry.busyness_cv or 0.0
-    if cv <= 0:
-        return None
-    unique, day_of_minute = np.unique(dates, return_inverse=True)
-    return rng.gamma(1.0 / cv**2, cv**2, len(unique))[day_of_minute]
+    return rate_per_hour * minutes / SECONDS_PER_HOUR
 
 
 def draw_rate_entry_times(
@@ -125,17 +119,31 @@ def draw_rate_entry_times(
     busy_rng: np.random.Generator,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Arrival instants [s] of one rate entry over [0, horizon), sorted: an exact NHPP."""
+    """Arrival instants of one rate entry over [0, horizon): an exact NHPP per UTC minute.
+
+    Parameters
+    ----------
+    entry : Demand
+        A rate entry.
+    scenario : Scenario
+        For the entry's region.
+    timeline : Timeline
+        Horizon and UTC start.
+    busy_rng, rng : numpy.random.Generator
+        The entry's busyness and arrivals streams (`coverage.demand.streams.entry_rng`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Arrival instants, sorted [s from the horizon start].
+    """
     region = scenario.regions[entry.region or ""]
     grid = local_minute_grid(region.time_zone, timeline.start_utc, timeline.n_minutes)
-    n_minutes = int(np.ceil(timeline.horizon_s / SECONDS_PER_MINUTE))
-    busy = _busyness(entry, grid.date_ordinal[:n_minutes], rng=busy_rng)
+    starts, lengths = horizon_minutes(timeline)
+    dates = grid.date_ordinal[: len(starts)]
+    busy = day_multiplier(entry.busyness_cv or 0.0, dates, rng=busy_rng)
     expected = expected_per_minute(entry, scenario, timeline, busy)
-    counts = rng.poisson(expected)
-    starts = np.arange(n_minutes) * SECONDS_PER_MINUTE
-    lengths = np.minimum(SECONDS_PER_MINUTE, timeline.horizon_s - starts)
-    minute = np.repeat(np.arange(n_minutes), counts)
-    times = starts[minute] + rng.random(len(minute)) * lengths[minute]
+    times = poisson_arrival_times(expected, starts, lengths, rng=rng)
     times.sort()
     return times
 
@@ -143,7 +151,25 @@ def draw_rate_entry_times(
 def draw_contacts(
     scenario: Scenario, timeline: Timeline, *, seed: int, replication: int
 ) -> Contacts:
-    """Draw every contact of replication `replication` (the same for every plan)."""
+    """Draw every contact of one replication (the same contacts for every plan).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Demand entries (rates, replayed or fitted logs) and channels (handle time, patience).
+    timeline : Timeline
+        Horizon and UTC start.
+    seed : int
+        The run's seed.
+    replication : int
+        Replication index; with `seed` it fixes every draw.
+
+    Returns
+    -------
+    Contacts
+        Sorted by arrival: arrival [s], codes, handle time [s], patience [s] (inf: never
+        abandons) and the bot's uniform draw [0, 1).
+    """
     channels = list(scenario.channels)
     regions = list(scenario.regions)
     segments = list(scenario.segments)
@@ -234,19 +260,28 @@ def _complete(
     }
 
 
-def scenario_languages(scenario: Scenario) -> list[str]:
-    """Every language named anywhere in the scenario, sorted (index = language code)."""
-    names: set[str] = {r.language for r in scenario.regions.values() if r.language}
-    names |= {d.language for d in scenario.demand if d.language}
-    for plan in scenario.plans.values():
-        for site in plan.sites.values():
-            for shift in site.shifts:
-                names |= set(shift.languages or ())
-    return sorted(names)
-
-
 def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) -> float:
-    """Expected contacts per replication; ScenarioError if above `limit`."""
+    """Expected contacts per replication, refused above a limit before anything is drawn.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its demand entries (a log entry is read and checked here).
+    timeline : Timeline
+        Horizon and UTC start.
+    limit : int
+        Most contacts per replication [contacts].
+
+    Returns
+    -------
+    float
+        Expected contacts per replication [contacts].
+
+    Raises
+    ------
+    ScenarioError
+        At ``demand`` when the expectation exceeds `limit`.
+    """
     total = 0.0
     for k, entry in enumerate(scenario.demand):
         if entry.kind == "rates":
@@ -256,9 +291,11 @@ def check_contact_budget(scenario: Scenario, timeline: Timeline, *, limit: int) 
 
             total += logs.expected_contacts(entry, k, scenario, timeline)
     if total > limit:
+        weeks = scenario.burn_in_weeks
+        burn_in = f" (burn-in weeks included: {weeks})" if weeks else ""
         raise ScenarioError(
             "demand",
-            f"about {total:,.0f} contacts per replication; the limit is {limit:,} "
+            f"about {total:,.0f} contacts per replication{burn_in}; the limit is {limit:,} "
             "(raise it with --max-contacts if you mean it)",
         )
     return total

@@ -38,7 +38,23 @@ class BotOutcome:
 def apply_automation(
     contacts: Contacts, scenario: Scenario, automation: dict[str, Automation]
 ) -> BotOutcome:
-    """Apply a plan's automation block to the contacts of one replication (pure)."""
+    """Apply a plan's automation to the contacts of one replication (pure).
+
+    Parameters
+    ----------
+    contacts : Contacts
+        The replication's contacts; ``bot_u`` decides deflection.
+    scenario : Scenario
+        Channel order.
+    automation : dict of str to Automation
+        The plan's automation block by channel (`Scenario.automation_for`).
+
+    Returns
+    -------
+    BotOutcome
+        Per contact: whether the bot resolved it (bot_u < deflection), when it joins the agent
+        queue (arrival + bot_time_s) [s], and the bot's cost [currency].
+    """
     n_channels = len(scenario.channels)
     deflection = np.zeros(n_channels)
     bot_time_s = np.zeros(n_channels)

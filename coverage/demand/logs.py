@@ -13,7 +13,7 @@ chosen where the contract is silent are in docs/contact-logs.md). Reading happen
 3. `replay` uses those instants as they are; `fit` estimates rates per local weekday × hour and
    a day-to-day overdispersion per (channel, region) — :func:`estimate_rates`,
    :func:`estimate_busyness_cv` — and draws a fresh non-homogeneous Poisson process per
-   replication from the streams of :func:`coverage.demand.arrivals.entry_rng`.
+   replication from the streams of :func:`coverage.demand.streams.entry_rng`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, holiday_ordinals
-from coverage.demand.arrivals import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng, scenario_languages
+from coverage.demand.codes import scenario_languages
 from coverage.demand.log_outcomes import OUTCOME_COLUMNS, outcome_columns, seconds_column
 from coverage.demand.logfit import (
     NS_PER_DAY,
@@ -47,6 +47,7 @@ from coverage.demand.logfit import (
     weekday_of,
     written_clock_window_ns,
 )
+from coverage.demand.streams import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Demand, Scenario
 
@@ -110,8 +111,26 @@ def resolve_log_path(
 ) -> Path:
     """The file a demand entry names: relative paths are relative to the scenario's folder.
 
-    A relative path with no `base_dir` (a scenario parsed from text) is an error; with
-    `allowed_root` (the app), the file must lie inside that folder.
+    Parameters
+    ----------
+    text : str
+        The path as written.
+    base_dir : str or Path, optional
+        The scenario's folder; a relative path with none (a scenario parsed from text) is an error.
+    field : str
+        Field path for errors, e.g. ``demand[2].replay``.
+    allowed_root : str or Path, optional
+        With it (the app), the file must lie inside that folder.
+
+    Returns
+    -------
+    Path
+        The resolved file.
+
+    Raises
+    ------
+    ScenarioError
+        At `field`, for a missing file or one outside `allowed_root`.
     """
     path = Path(text).expanduser()
     if not path.is_absolute():
@@ -139,6 +158,18 @@ def _shown(path: Path) -> str:
 
 def read_log(path: str | Path, *, skip_bad: bool = False) -> RawLog:
     """Parse a CSV or Parquet contact log (cached per path, modification time and size).
+
+    Parameters
+    ----------
+    path : str or Path
+        The log file.
+    skip_bad : bool
+        Leave bad rows out (counted) instead of stopping at the first.
+
+    Returns
+    -------
+    RawLog
+        The rows' columns as text, with each row's file line.
 
     Raises
     ------
@@ -320,7 +351,20 @@ def _zone_offset_s(time_zone: str, wall_minute: int) -> float:
 
 
 def utc_ns(raw: RawLog, time_zone: str | None) -> np.ndarray:
-    """Instants of the rows [ns since 1970 UTC]; naive timestamps are local to `time_zone`."""
+    """Instants of a log's rows.
+
+    Parameters
+    ----------
+    raw : RawLog
+        A parsed log.
+    time_zone : str, optional
+        IANA zone of naive timestamps (required when the log has any).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 instants [ns since 1970 UTC].
+    """
     naive = np.isnan(raw.offset_s)
     out = raw.wall_ns - np.where(naive, 0, raw.offset_s * NS_PER_S).astype(np.int64)
     if naive.any():
@@ -417,10 +461,24 @@ def _cache_args(entry: Demand, k: int, scenario: Scenario) -> tuple:
 
 
 def entry_contacts(entry: Demand, k: int, scenario: Scenario) -> EntryContacts:
-    """Read the log of demand entry `k` and express its rows in the scenario's terms.
+    """Read the log of a demand entry and express its rows in the scenario's terms.
 
     `channel` and `region` on the entry select rows (rows with a blank value take them);
     `segment` and `language` fill blanks. A row's language defaults to its region's.
+
+    Parameters
+    ----------
+    entry : Demand
+        A ``replay`` or ``fit`` demand entry.
+    k : int
+        Its index in the scenario's demand list.
+    scenario : Scenario
+        Channels, regions, segments and languages the rows are coded against.
+
+    Returns
+    -------
+    EntryContacts
+        The rows' instants [ns UTC], codes and recorded handle times [s] (NaN: not recorded).
     """
     return _entry_cached(*_cache_args(entry, k, scenario))
 
@@ -520,7 +578,22 @@ def _fit_cached(path: str, mtime_ns: int, size: int, ekey: tuple, skey: tuple) -
 
 
 def fitted_groups(entry: Demand, k: int, scenario: Scenario) -> tuple[FittedGroup, ...]:
-    """The fitted profile of a `fit` entry, per (channel, region) (cached)."""
+    """The fitted profile of a ``fit`` entry, per (channel, region) (cached).
+
+    Parameters
+    ----------
+    entry : Demand
+        A ``replay`` or ``fit`` demand entry.
+    k : int
+        Its index in the scenario's demand list.
+    scenario : Scenario
+        Channels, regions, segments and languages the rows are coded against.
+
+    Returns
+    -------
+    tuple of FittedGroup
+        Rates per local weekday × hour [contacts/h] per (segment, language) cell, and busyness cv.
+    """
     return _fit_cached(*_cache_args(entry, k, scenario))
 
 
@@ -530,10 +603,29 @@ def fitted_groups(entry: Demand, k: int, scenario: Scenario) -> tuple[FittedGrou
 def entry_arrivals(
     entry: Demand, k: int, scenario: Scenario, timeline: Timeline, *, seed: int, replication: int
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Arrivals [s from the horizon start] and attributes of a `replay` or `fit` entry.
+    """Arrivals and attributes of a ``replay`` or ``fit`` entry in one replication.
 
-    `replay` gives the same contacts every replication, with recorded handle times (`handle_s`,
-    nan where not recorded); `fit` draws fresh ones from the fitted profile.
+    ``replay`` gives the same contacts every replication, with recorded handle times (NaN where not
+    recorded); ``fit`` draws fresh ones from the fitted profile with the entry's streams.
+
+    Parameters
+    ----------
+    entry : Demand
+        A ``replay`` or ``fit`` demand entry.
+    k : int
+        Its index in the scenario's demand list.
+    scenario : Scenario
+        Channels, regions, segments and languages the rows are coded against.
+    timeline : Timeline
+        Horizon and UTC start.
+    seed, replication : int
+        Key the entry's random streams (``fit`` only).
+
+    Returns
+    -------
+    (numpy.ndarray, dict)
+        Arrival instants [s from the horizon start] and int16 codes ``channel``, ``region``,
+        ``segment``, ``language`` (and ``handle_s`` [s] for ``replay``).
     """
     if entry.kind == "replay":
         log = entry_contacts(entry, k, scenario)
@@ -553,7 +645,24 @@ def entry_arrivals(
 
 
 def expected_contacts(entry: Demand, k: int, scenario: Scenario, timeline: Timeline) -> float:
-    """Contacts per replication a log entry brings (replay: exact; fit: expected)."""
+    """Contacts per replication a log entry brings.
+
+    Parameters
+    ----------
+    entry : Demand
+        A ``replay`` or ``fit`` demand entry.
+    k : int
+        Its index in the scenario's demand list.
+    scenario : Scenario
+        Channels, regions, segments and languages the rows are coded against.
+    timeline : Timeline
+        Horizon and UTC start.
+
+    Returns
+    -------
+    float
+        Exact for ``replay``, expected for ``fit`` [contacts].
+    """
     if entry.kind == "replay":
         log = entry_contacts(entry, k, scenario)
         return float(_replay(entry, k, log, timeline).sum())
@@ -585,8 +694,19 @@ class LogProfile:
 def profile_log(raw: RawLog, *, time_zone: str | None = None) -> LogProfile:
     """Fit rates per (channel, region) × local weekday × hour, and the day-to-day CV.
 
-    With `time_zone`, every row's hour is read on that zone's clock (naive timestamps are local
-    to it); without, each timestamp's wall clock as written is its local time.
+    Parameters
+    ----------
+    raw : RawLog
+        A parsed log.
+    time_zone : str, optional
+        With it, every row's hour is read on that zone's clock (naive timestamps are local to it);
+        without, each timestamp's wall clock as written is its local time.
+
+    Returns
+    -------
+    LogProfile
+        Per group: contacts, days, busyness cv, handle-time summary; per (group, weekday, hour):
+        rate [contacts/h] and exposure [h].
     """
     if time_zone is None:
         at = raw.wall_ns

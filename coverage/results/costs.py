@@ -19,33 +19,72 @@ whole minute), and integrated exactly through its cumulative sum.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import numpy as np
 
 from coverage.calendar import Timeline, holidays_for, local_minute_grid
 from coverage.demand.automation import BotOutcome
+from coverage.results.figures import PlanCost, SiteCost
 from coverage.scenario.model import Plan, Site
 from coverage.simulation.dispatch import EngineOutput
 from coverage.simulation.roster import Roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 
+PREMIUM_TYPES = ("night", "weekend", "holiday")
 
-def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
-    """Share added to the hourly cost in each UTC minute by night, weekend and holiday rules."""
+
+def premium_shares_by_minute(site: Site, timeline: Timeline) -> dict[str, np.ndarray]:
+    """Share added to the hourly cost in each UTC minute by each premium rule.
+
+    Parameters
+    ----------
+    site : Site
+        Its time zone, premiums and holiday calendar.
+    timeline : Timeline
+        The UTC minutes of the run.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``night``, ``weekend``, ``holiday``: per UTC minute, the rule's share in force on the
+        site's local clock [share of hourly_cost].
+    """
     grid = local_minute_grid(site.time_zone, timeline.start_utc, timeline.n_minutes)
-    share = np.zeros(timeline.n_minutes)
+    shares = {kind: np.zeros(timeline.n_minutes) for kind in PREMIUM_TYPES}
     night = site.night_premium
     if night is not None and night.rate:
         minute = grid.minute_of_day.astype(np.int64)
         lo, hi = int(night.from_s // 60), int(night.to_s // 60)
         inside = (minute >= lo) & (minute < hi) if lo <= hi else (minute >= lo) | (minute < hi)
-        share += np.where(inside, night.rate, 0.0)
+        shares["night"] += np.where(inside, night.rate, 0.0)
     if site.weekend_premium:
-        share += np.where(grid.weekday >= 5, site.weekend_premium, 0.0)
+        shares["weekend"] += np.where(grid.weekday >= 5, site.weekend_premium, 0.0)
     if site.holiday_premium and site.holidays:
         days = list(holidays_for(site.holidays, timeline))
-        share += np.where(np.isin(grid.date_ordinal, days), site.holiday_premium, 0.0)
+        shares["holiday"] += np.where(np.isin(grid.date_ordinal, days), site.holiday_premium, 0.0)
+    return shares
+
+
+def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
+    """Share added to the hourly cost in each UTC minute by the night, weekend and holiday premiums.
+
+    Parameters
+    ----------
+    site : Site
+        Its time zone, premiums and holiday calendar.
+    timeline : Timeline
+        The UTC minutes of the run.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per UTC minute, the sum of the premiums in force on the site's local clock [share of
+        hourly_cost].
+    """
+    share = np.zeros(timeline.n_minutes)
+    for part in premium_shares_by_minute(site, timeline).values():
+        share += part
     return share
 
 
@@ -56,7 +95,20 @@ def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
 
 
 def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
-    """Largest number of rostered agents on duty at once over the given intervals."""
+    """Largest number of rostered agents on duty at once over the given intervals.
+
+    Parameters
+    ----------
+    start_s, end_s : numpy.ndarray
+        Start and end of each paid shift instance [s].
+    crew : numpy.ndarray
+        Agents on each instance [agents].
+
+    Returns
+    -------
+    int
+        Peak agents on duty [agents] (at a tie, a leaving crew leaves before one arrives).
+    """
     if not len(start_s):
         return 0
     times = np.concatenate([end_s, start_s])
@@ -72,13 +124,37 @@ def plan_costs(
     bot: BotOutcome,
     arrived_at_s: np.ndarray,
     timeline: Timeline,
-) -> dict[str, Any]:
-    """Cost of one plan in one replication, by component and by site."""
+) -> PlanCost:
+    """Cost of one plan in one replication, by component and by site.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan (its sites' rates and premiums).
+    roster : Roster
+        Its rostered paid shift instances [s].
+    out : EngineOutput
+        Overtime stretches from the engine [s].
+    bot : BotOutcome
+        Bot conversations and their cost [currency].
+    arrived_at_s : numpy.ndarray
+        Arrival instants of the replication's contacts [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    PlanCost
+        Money [currency], hours [h]; ``per_contact`` = total / contacts offered in the window.
+    """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     window_hours = timeline.window_s / SECONDS_PER_HOUR
-    by_site: dict[str, dict[str, float]] = {}
+    by_site: dict[str, SiteCost] = {}
     for s_idx, (name, site) in enumerate(plan.sites.items()):
-        share = premium_share_by_minute(site, timeline)
+        shares = premium_shares_by_minute(site, timeline)
+        share = np.zeros(timeline.n_minutes)
+        for part in shares.values():
+            share += part
         cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
         mine = roster.paid_site == s_idx
         start = np.clip(roster.paid_start_s[mine], lo, hi)
@@ -94,53 +170,120 @@ def plan_costs(
         overtime_s = float(np.sum(ot_end - ot_start))
         premium_s += overtime_s * site.overtime_premium
         premium_s += float(np.sum(_integral(cumulative, ot_end) - _integral(cumulative, ot_start)))
+        by_type = {}
+        for kind, part in shares.items():  # the same integral, one rule at a time
+            cum = np.concatenate([[0.0], np.cumsum(part * SECONDS_PER_MINUTE)])
+            typed_s = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
+            typed_s += np.sum(_integral(cum, ot_end) - _integral(cum, ot_start))
+            by_type[kind] = float(typed_s) / SECONDS_PER_HOUR * site.hourly_cost
+        by_type["overtime"] = (
+            overtime_s * site.overtime_premium / SECONDS_PER_HOUR * site.hourly_cost
+        )
         paid_hours = (paid_s + overtime_s) / SECONDS_PER_HOUR
         peak = peak_on_duty(start[end > start], end[end > start], crew[end > start])
-        by_site[name] = {
-            "labor": paid_hours * site.hourly_cost,
-            "premiums": premium_s / SECONDS_PER_HOUR * site.hourly_cost,
-            "paid_hours": paid_hours,
-            "overtime_hours": overtime_s / SECONDS_PER_HOUR,
-            "seats": site.seat_cost_per_month * peak * window_hours / HOURS_PER_MONTH,
-            "peak_agents": float(peak),
-        }
+        by_site[name] = SiteCost(
+            labor=paid_hours * site.hourly_cost,
+            premiums=premium_s / SECONDS_PER_HOUR * site.hourly_cost,
+            paid_hours=paid_hours,
+            overtime_hours=overtime_s / SECONDS_PER_HOUR,
+            seats=site.seat_cost_per_month * peak * window_hours / HOURS_PER_MONTH,
+            peak_agents=float(peak),
+            night_premium=by_type["night"],
+            weekend_premium=by_type["weekend"],
+            holiday_premium=by_type["holiday"],
+            overtime_premium=by_type["overtime"],
+        )
     in_window = (arrived_at_s >= lo) & (arrived_at_s < hi)
     automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
-    labor = sum(s["labor"] for s in by_site.values())
-    premiums = sum(s["premiums"] for s in by_site.values())
-    seats = sum(s["seats"] for s in by_site.values())
+    labor = sum(s.labor for s in by_site.values())
+    premiums = sum(s.premiums for s in by_site.values())
+    seats = sum(s.seats for s in by_site.values())
     total = labor + premiums + automation + seats
-    return {
-        "total": total,
-        "labor": labor,
-        "premiums": premiums,
-        "automation": automation,
-        "seats": seats,
-        "paid_hours": sum(s["paid_hours"] for s in by_site.values()),
-        "per_month": total * HOURS_PER_MONTH / window_hours,
-        "by_site": by_site,
-    }
+    offered = int(np.sum(in_window))
+    return PlanCost(
+        total=total,
+        labor=labor,
+        premiums=premiums,
+        automation=automation,
+        seats=seats,
+        per_contact=total / offered if offered else None,
+        per_month=total * HOURS_PER_MONTH / window_hours,
+        paid_hours=sum(s.paid_hours for s in by_site.values()),
+        by_site=by_site,
+    )
 
 
-def summarize_costs(rows: list[dict[str, Any]], mean_offered: float) -> dict[str, Any]:
-    """Mean cost over replications; per_contact = mean total / mean offered (None if none)."""
-    keys = ("total", "labor", "premiums", "automation", "seats", "per_month", "paid_hours")
-    out: dict[str, Any] = {k: float(np.mean([r[k] for r in rows])) for k in keys}
-    out["per_contact"] = out["total"] / mean_offered if mean_offered > 0 else None
-    sites = rows[0]["by_site"]
-    out["by_site"] = {
-        name: {k: float(np.mean([r["by_site"][name][k] for r in rows])) for k in sites[name]}
-        for name in sites
+def summarize_costs(rows: list[PlanCost], mean_offered: float) -> PlanCost:
+    """A plan's cost as means over replications.
+
+    Parameters
+    ----------
+    rows : list of PlanCost
+        One per replication (the same sites in each).
+    mean_offered : float
+        Mean contacts offered per replication, all channels [contacts].
+
+    Returns
+    -------
+    PlanCost
+        Every figure (and every site's) the mean over replications [currency, h, agents],
+        except ``per_contact`` = mean total / mean offered [currency] (None when nothing was
+        offered).
+    """
+    means = {
+        f.name: float(np.mean([getattr(r, f.name) for r in rows]))
+        for f in dataclasses.fields(PlanCost)
+        if f.name not in ("per_contact", "by_site")
     }
-    order = [
-        "total",
-        "labor",
-        "premiums",
-        "automation",
-        "seats",
-        "per_contact",
-        "per_month",
-        "paid_hours",
-        "by_site",
-    ]
-    return {k: out[k] for k in order}
+    by_site = {
+        name: SiteCost(
+            **{
+                f.name: float(np.mean([getattr(r.by_site[name], f.name) for r in rows]))
+                for f in dataclasses.fields(SiteCost)
+            }
+        )
+        for name in rows[0].by_site
+    }
+    per_contact = means["total"] / mean_offered if mean_offered > 0 else None
+    return PlanCost(**means, per_contact=per_contact, by_site=by_site)
+
+
+def staff_cost_by_hour_of_week(plan: Plan, roster: Roster, timeline: Timeline) -> np.ndarray:
+    """The plan's rostered staff cost in each UTC hour of the week, over the measured window.
+
+    Rostered time only: overtime (which depends on the replication), seats and bots are left out.
+    Shift boundaries fall on whole minutes, so a per-minute tally is exact.
+
+    Parameters
+    ----------
+    plan : Plan
+        Its sites' hourly cost and premiums.
+    roster : Roster
+        Its paid shift instances [s, agents].
+    timeline : Timeline
+        The measured window and UTC start.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (168,): labor + night, weekend and holiday premiums, all sites, summed over every
+        occurrence of each UTC hour of the week (Monday 00:00 = 0) in the window [currency].
+    """
+    from coverage.calendar import utc_hour_of_week
+
+    n = timeline.n_minutes
+    minute_s = np.arange(n) * SECONDS_PER_MINUTE
+    in_window = (minute_s >= timeline.warmup_s) & (minute_s < timeline.horizon_s)
+    how = utc_hour_of_week(minute_s + SECONDS_PER_MINUTE / 2, timeline.start_utc)
+    out = np.zeros(168)
+    for s_idx, site in enumerate(plan.sites.values()):
+        mine = roster.paid_site == s_idx
+        starts = np.clip(np.floor(roster.paid_start_s[mine] / SECONDS_PER_MINUTE), 0, n)
+        ends = np.clip(np.floor(roster.paid_end_s[mine] / SECONDS_PER_MINUTE), 0, n)
+        delta = np.zeros(n + 1)
+        np.add.at(delta, starts.astype(np.int64), roster.paid_agents[mine])
+        np.add.at(delta, ends.astype(np.int64), -roster.paid_agents[mine])
+        crew = np.cumsum(delta)[:n]
+        rate = site.hourly_cost * (1.0 + premium_share_by_minute(site, timeline)) / 60.0
+        out += np.bincount(how[in_window], weights=(crew * rate)[in_window], minlength=168)
+    return out

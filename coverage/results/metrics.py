@@ -22,6 +22,7 @@ whose denominator is empty is None (null in JSON).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -29,23 +30,21 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, utc_hour_of_week
-from coverage.demand.arrivals import Contacts, scenario_languages
+from coverage.demand.arrivals import Contacts
 from coverage.demand.automation import BotOutcome
+from coverage.demand.codes import scenario_languages
+from coverage.results.figures import (
+    CI_FIELDS,
+    COUNT_FIELDS,
+    ChannelCI95,
+    ChannelFigures,
+    ReplicationFigures,
+)
 from coverage.scenario.model import Scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 from coverage.simulation.roster import Roster
 
 DEFLECTED = 0
-COUNT_FIELDS = (
-    "offered",
-    "deflected",
-    "answered",
-    "answered_within_target",
-    "abandoned",
-    "short_abandoned",
-    "unfinished",
-)
-CI_FIELDS = ("service_level", "abandon_rate", "asa_s")
 
 
 def contact_log(
@@ -53,9 +52,23 @@ def contact_log(
 ) -> pd.DataFrame:
     """One row per contact of a (plan, replication): what happened to it.
 
-    Columns: arrived_at_s, joined_at_s, channel, region, segment, language, outcome
-    (0 deflected, 1 answered, 2 abandoned, 3 unfinished), wait_s, started_at_s, ended_at_s,
-    handle_s, agent, agent_site (-1 when no agent).
+    Parameters
+    ----------
+    contacts : Contacts
+        The replication's contacts.
+    bot : BotOutcome
+        The bot's outcome under this plan's automation.
+    inp, out : EngineInput, EngineOutput
+        The engine's input and output.
+    roster : Roster
+        For each agent's site.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns arrived_at_s, joined_at_s [s], channel, region, segment, language (codes),
+        outcome (0 deflected, 1 answered, 2 abandoned, 3 unfinished), wait_s, started_at_s,
+        ended_at_s, handle_s [s], agent, agent_site (-1 when no agent).
     """
     n = len(contacts)
     outcome = np.zeros(n, dtype=np.int8)
@@ -113,7 +126,22 @@ def _threshold_s(scenario: Scenario, log: pd.DataFrame) -> np.ndarray:
 
 
 def available_time_s(roster: Roster, out: EngineOutput, timeline: Timeline) -> np.ndarray:
-    """Available time inside the window per agent [s]: duty windows plus overtime."""
+    """Available time inside the measured window per agent: duty windows plus overtime.
+
+    Parameters
+    ----------
+    roster : Roster
+        Availability windows after shrinkage [s].
+    out : EngineOutput
+        Overtime stretches finishing contacts after a shift [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        Per agent, available seconds in the window [s].
+    """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     per_agent = np.zeros(roster.n_agents)
     np.add.at(
@@ -127,8 +155,28 @@ def available_time_s(roster: Roster, out: EngineOutput, timeline: Timeline) -> n
 
 def replication_metrics(
     scenario: Scenario, timeline: Timeline, log: pd.DataFrame, roster: Roster, out: EngineOutput
-) -> dict[str, dict[str, Any]]:
-    """Per-channel figures of one replication (counts, rates, percentiles, occupancy)."""
+) -> ReplicationFigures:
+    """The figures of one plan in one replication.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario (channels, targets, short_abandon_s).
+    timeline : Timeline
+        The measured window is [warmup_s, horizon_s) [s].
+    log : pandas.DataFrame
+        One row per contact (`contact_log`).
+    roster : Roster
+        The plan's agents and availability windows.
+    out : EngineOutput
+        The engine's output (overtime counts as available time).
+
+    Returns
+    -------
+    ReplicationFigures
+        Per channel: counts [contacts], shares [0–1], waits [s], occupancy [0–1]; and the
+        plan's occupancy [0–1].
+    """
     lo, hi, end_s = timeline.warmup_s, timeline.horizon_s, timeline.end_s
     arrived = log["arrived_at_s"].to_numpy()
     measured = (arrived >= lo) & (arrived < hi)
@@ -145,44 +193,54 @@ def replication_metrics(
     )
     busy = np.where(outcome == ANSWERED, busy / conc[channel], 0.0)
     avail = available_time_s(roster, out, timeline)
-    result: dict[str, dict[str, Any]] = {}
+    channels: dict[str, ChannelFigures] = {}
     for c, (name, ch) in enumerate(scenario.channels.items()):
         m = measured & (channel == c)
         oc, w = outcome[m], wait[m]
         answered = oc == ANSWERED
         abandoned = oc == ABANDONED
         short = abandoned & (w <= ch.short_abandon_s)
-        counts = {
-            "offered": int(m.sum()),
-            "deflected": int((oc == DEFLECTED).sum()),
-            "answered": int(answered.sum()),
-            "answered_within_target": int((answered & (w <= thr[m])).sum()),
-            "abandoned": int(abandoned.sum()),
-            "short_abandoned": int(short.sum()),
-            "unfinished": int((oc == UNFINISHED).sum()),
-        }
+        offered = int(m.sum())
+        deflected = int((oc == DEFLECTED).sum())
+        n_short = int(short.sum())
+        n_abandoned = int(abandoned.sum())
+        within = int((answered & (w <= thr[m])).sum())
         queued = oc != DEFLECTED
-        base = counts["offered"] - counts["deflected"] - counts["short_abandoned"]
-        reached = counts["offered"] - counts["deflected"]
+        base = offered - deflected - n_short
+        reached = offered - deflected
         waits_answered = w[answered]
-        row: dict[str, Any] = dict(counts)
-        row["service_level"] = counts["answered_within_target"] / base if base else None
-        row["abandon_rate"] = (
-            (counts["abandoned"] - counts["short_abandoned"]) / base if base else None
-        )
+        service_level = within / base if base else None
         waited = queued & ((w > 0) | (oc != ANSWERED))
-        row["p_wait"] = int(waited.sum()) / reached if reached else None
-        row["asa_s"] = float(waits_answered.mean()) if len(waits_answered) else None
-        row["mean_wait_all_s"] = float(w[queued].mean()) if queued.any() else None
-        for q, key in ((50, "frt_p50_s"), (90, "frt_p90_s"), (100, "frt_max_s")):
-            row[key] = float(np.percentile(waits_answered, q)) if len(waits_answered) else None
+        frt = [
+            float(np.percentile(waits_answered, q)) if len(waits_answered) else None
+            for q in (50, 90, 100)
+        ]
         serving = roster.agent_channels[:, c] if roster.n_agents else np.zeros(0, bool)
         avail_c = float(avail[serving].sum())
-        row["occupancy"] = float(busy[channel == c].sum()) / avail_c if avail_c > 0 else None
-        result[name] = row
+        channels[name] = ChannelFigures(
+            offered=offered,
+            deflected=deflected,
+            answered=int(answered.sum()),
+            answered_within_target=within,
+            abandoned=n_abandoned,
+            short_abandoned=n_short,
+            unfinished=int((oc == UNFINISHED).sum()),
+            service_level=service_level,
+            abandon_rate=(n_abandoned - n_short) / base if base else None,
+            p_wait=int(waited.sum()) / reached if reached else None,
+            p_miss_target=None if service_level is None else float(service_level < ch.target.share),
+            asa_s=float(waits_answered.mean()) if len(waits_answered) else None,
+            mean_wait_all_s=float(w[queued].mean()) if queued.any() else None,
+            frt_p50_s=frt[0],
+            frt_p90_s=frt[1],
+            frt_max_s=frt[2],
+            occupancy=float(busy[channel == c].sum()) / avail_c if avail_c > 0 else None,
+        )
     total_avail = float(avail.sum())
-    result["_plan"] = {"occupancy": float(busy.sum()) / total_avail if total_avail > 0 else None}
-    return result
+    return ReplicationFigures(
+        channels=channels,
+        occupancy=float(busy.sum()) / total_avail if total_avail > 0 else None,
+    )
 
 
 def _mean(values: list[Any]) -> float | None:
@@ -190,8 +248,19 @@ def _mean(values: list[Any]) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
-def ci95(values: list[Any]) -> list[float] | None:
-    """mean ± t(0.975, n−1)·s/√n over replications; None with fewer than two values."""
+def ci95(values: list[Any]) -> tuple[float, float] | None:
+    """95% confidence interval of a mean over replications.
+
+    Parameters
+    ----------
+    values : list of float or None
+        One value per replication; None (undefined) values are left out.
+
+    Returns
+    -------
+    (float, float) or None
+        mean ± t(0.975, n−1)·s/√n [unit of the values]; None with fewer than two values.
+    """
     vals = np.asarray([v for v in values if v is not None], dtype=float)
     if len(vals) < 2:
         return None
@@ -199,57 +268,51 @@ def ci95(values: list[Any]) -> list[float] | None:
 
     half = float(stats.t.ppf(0.975, len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals)))
     mean = float(vals.mean())
-    return [mean - half, mean + half]
+    return (mean - half, mean + half)
 
 
-def summarize_channel(rows: list[dict[str, Any]], target_share: float) -> dict[str, Any]:
-    """Combine one channel's per-replication figures into the JSON contract's fields."""
-    out: dict[str, Any] = {}
-    for key in COUNT_FIELDS:
-        out[key] = float(np.mean([r[key] for r in rows]))
-    for key in (
-        "service_level",
-        "abandon_rate",
-        "p_wait",
-        "asa_s",
-        "mean_wait_all_s",
-        "frt_p50_s",
-        "frt_p90_s",
-        "frt_max_s",
-        "occupancy",
-    ):
-        out[key] = _mean([r[key] for r in rows])
-    levels = [r["service_level"] for r in rows if r["service_level"] is not None]
-    out["p_miss_target"] = float(np.mean([lv < target_share for lv in levels])) if levels else None
-    out["ci95"] = {key: ci95([r[key] for r in rows]) for key in CI_FIELDS}
-    order = [
-        "offered",
-        "deflected",
-        "answered",
-        "answered_within_target",
-        "abandoned",
-        "short_abandoned",
-        "unfinished",
-        "service_level",
-        "abandon_rate",
-        "p_wait",
-        "p_miss_target",
-        "asa_s",
-        "mean_wait_all_s",
-        "frt_p50_s",
-        "frt_p90_s",
-        "frt_max_s",
-        "occupancy",
-        "ci95",
-    ]
-    return {key: out[key] for key in order}
+def summarize_channel(rows: list[ChannelFigures]) -> ChannelFigures:
+    """Combine one channel's per-replication figures into the means the JSON result reports.
+
+    Parameters
+    ----------
+    rows : list of ChannelFigures
+        The channel's figures, one per replication.
+
+    Returns
+    -------
+    ChannelFigures
+        Every figure the mean over the replications where it is defined (None where it never
+        is) — so ``p_miss_target`` is the share of replications that missed the target — and
+        ``ci95`` for service_level, abandon_rate and asa_s.
+    """
+    means: dict[str, Any] = {
+        f.name: _mean([getattr(r, f.name) for r in rows])
+        for f in dataclasses.fields(ChannelFigures)
+        if f.name != "ci95"
+    }
+    intervals = ChannelCI95(**{key: ci95([getattr(r, key) for r in rows]) for key in CI_FIELDS})
+    return ChannelFigures(**means, ci95=intervals)
 
 
 def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
     """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
 
-    One row per group that has contacts, sorted by (channel, region, hour_of_week); counts are
-    integers, `wait_answered_s` the summed wait of answered contacts [s].
+    Parameters
+    ----------
+    scenario : Scenario
+        Targets (for answered within target) and short_abandon_s per channel.
+    timeline : Timeline
+        The measured window and the UTC start (hour of week: Monday 00:00 UTC = 0).
+    log : pandas.DataFrame
+        One row per contact (`contact_log`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with contacts, sorted by (channel, region, hour_of_week); integer counts
+        [contacts], ``wait_answered_s`` the summed wait of answered contacts [s], and the same
+        counts per language and segment in ``"<dimension>:<label>:<count>"`` columns.
     """
     arrived = log["arrived_at_s"].to_numpy()
     m = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
@@ -302,7 +365,18 @@ BREAKDOWN_FIELDS = (*COUNT_FIELDS, "wait_answered_s")
 
 
 def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:
-    """Labels of each breakdown dimension by index (-1, none, is "-"); only dimensions in use."""
+    """Labels of each breakdown dimension by code; only dimensions the scenario uses.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its languages and segments.
+
+    Returns
+    -------
+    dict
+        ``{"language": {code: name}, "segment": {code: name}}``; code -1 (none) is ``"-"``.
+    """
     out = {}
     for dim, names in (
         ("language", scenario_languages(scenario)),
@@ -314,7 +388,22 @@ def breakdown_labels(scenario: Scenario) -> dict[str, dict[int, str]]:
 
 
 def breakdown_column(dimension: str, label: str, field: str) -> str:
-    """Name of the hourly column holding `field` for contacts with that language or segment."""
+    """Name of the hourly column holding `field` for contacts of one language or segment.
+
+    Parameters
+    ----------
+    dimension : str
+        ``"language"`` or ``"segment"``.
+    label : str
+        The language or segment name (``"-"`` for none).
+    field : str
+        A count, e.g. ``"offered"``.
+
+    Returns
+    -------
+    str
+        ``"<dimension>:<label>:<field>"``.
+    """
     return f"{dimension}:{label}:{field}"
 
 
@@ -332,10 +421,20 @@ def _breakdown_columns(
 
 
 def breakdown_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Add service_level, abandon_rate and asa_s to a frame of summed BREAKDOWN_FIELDS counts.
+    """Add pooled service_level, abandon_rate and asa_s to a frame of summed counts.
 
-    The rates are pooled (summed numerators over summed denominators), with the definitions of
-    the metric contract; a rate whose denominator is empty is NaN.
+    The rates are summed numerators over summed denominators, with the definitions of the metric
+    contract; a rate whose denominator is empty is NaN.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Columns ``BREAKDOWN_FIELDS`` (counts [contacts] and ``wait_answered_s`` [s]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with service_level and abandon_rate [0–1] and asa_s [s].
     """
     out = counts.copy()
     base = out["offered"] - out["deflected"] - out["short_abandoned"]

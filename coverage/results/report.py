@@ -4,20 +4,39 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coverage.calendar import utc_hour_of_week
+from coverage.formatting import (
+    format_count,
+    format_duration_s,
+    format_hours,
+    format_money,
+    format_money_delta,
+    format_points,
+    format_share,
+    format_target,
+)
+from coverage.results.explain import explanation_lines
+from coverage.results.figures import (
+    COUNT_FIELDS,
+    ChannelFigures,
+    PlanCost,
+    channel_row,
+    cost_row,
+    labelled_fields,
+    to_dict,
+)
 from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
-    COUNT_FIELDS,
     breakdown_column,
     breakdown_labels,
     breakdown_rates,
 )
+from coverage.results.verdict import verdict_lines
 from coverage.simulation.replications import RunResult
 from coverage.simulation.roster import agents_on_duty
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -37,13 +56,33 @@ def _clean(value: Any) -> Any:
 
 
 def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
-    """The JSON result contract of DESIGN.md (plus `timing` when asked)."""
+    """The JSON result contract (see docs/results.md), as plain data.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    timing : bool
+        Add ``timing`` (draw_s, simulate_s, metrics_s, total_s [s]); absent otherwise, so a seed
+        gives identical data.
+
+    Returns
+    -------
+    dict
+        scenario, replications, seed and per plan the channel figures, cost and occupancy in the
+        field order of `coverage.results.figures`; NaN and infinities as None.
+    """
     out: dict[str, Any] = {
         "scenario": result.scenario.name,
         "replications": result.replications,
         "seed": result.seed,
         "plans": {
-            name: {"channels": plan.channels, "cost": plan.cost, "occupancy": plan.occupancy}
+            name: {
+                "channels": {c: to_dict(fig) for c, fig in plan.channels.items()},
+                "cost": to_dict(plan.cost),
+                "occupancy": plan.occupancy,
+                "sustainability": [to_dict(group) for group in plan.sustainability],
+            }
             for name, plan in result.plans.items()
         },
     }
@@ -53,84 +92,100 @@ def result_dict(result: RunResult, *, timing: bool = False) -> dict[str, Any]:
 
 
 def result_json(result: RunResult, *, timing: bool = False) -> str:
-    """The JSON result as text: a seed gives byte-identical text (without timing)."""
+    """The JSON result as text: a seed gives byte-identical text (without timing).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    timing : bool
+        Add the timing block.
+
+    Returns
+    -------
+    str
+        `result_dict` as JSON, indented by 2.
+    """
     return json.dumps(result_dict(result, timing=timing), indent=2, allow_nan=False)
 
 
 def channels_table(result: RunResult) -> pd.DataFrame:
-    """One row per plan × channel with the JSON fields (ci95 as *_ci95_lo / *_ci95_hi)."""
+    """One row per plan × channel with the JSON fields (``channels.csv``).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        plan, channel, then `ChannelFigures` fields (ci95 as ``*_ci95_lo`` / ``*_ci95_hi``).
+    """
     rows = [
-        {"plan": pname, "channel": cname, **channel_fields(fig)}
+        {"plan": pname, "channel": cname, **channel_row(fig)}
         for pname, plan in result.plans.items()
         for cname, fig in plan.channels.items()
     ]
     return pd.DataFrame(rows)
 
 
-def channel_fields(figures: Mapping[str, Any]) -> dict[str, Any]:
-    """A channel's JSON figures as flat columns (ci95 as *_ci95_lo / *_ci95_hi)."""
-    row: dict[str, Any] = {}
-    for key, value in figures.items():
-        if key == "ci95":
-            for metric, bounds in value.items():
-                row[f"{metric}_ci95_lo"] = bounds[0] if bounds else None
-                row[f"{metric}_ci95_hi"] = bounds[1] if bounds else None
-        else:
-            row[key] = value
-    return row
-
-
 def costs_table(result: RunResult) -> pd.DataFrame:
     """Costs for finance: per plan, one row per site and a row "all sites" with the plan's totals.
 
-    Money in the scenario's currency over the measured window (means over replications), plus
-    per month (× 730.5 / window hours) and per contact for the plan rows; hours in hours.
+    Columns: plan, site, currency, the `PlanCost` fields (a site's ``total`` = labor + premiums +
+    seats, bots being plan-wide; ``automation`` and ``per_contact`` only on the plan's row), then
+    the `SiteCost` fields the plan's row lacks (overtime_hours, peak_agents; site rows only).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Money in the scenario's currency over the measured window (means over replications),
+        ``per_month`` × 730.5 / window hours [currency/month]; hours [h].
     """
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
+    plan_columns = list(cost_row(next(iter(result.plans.values())).cost))
     rows = []
     for pname, plan in result.plans.items():
-        cost = plan.cost
-        for site, fig in cost["by_site"].items():
-            site_total = fig["labor"] + fig["premiums"] + fig["seats"]  # bots are plan-wide
+        for site, fig in plan.cost.by_site.items():
+            site_total = fig.labor + fig.premiums + fig.seats  # bots are plan-wide
             rows.append(
                 {
                     "plan": pname,
                     "site": site,
-                    "labor": fig["labor"],
-                    "premiums": fig["premiums"],
-                    "automation": None,
-                    "seats": fig["seats"],
+                    **dict.fromkeys(plan_columns),
                     "total": site_total,
                     "per_month": site_total * to_month,
-                    "per_contact": None,
-                    "paid_hours": fig["paid_hours"],
-                    "overtime_hours": fig["overtime_hours"],
-                    "peak_agents": fig["peak_agents"],
+                    **to_dict(fig),
                 }
             )
-        rows.append(
-            {
-                "plan": pname,
-                "site": "all sites",
-                "labor": cost["labor"],
-                "premiums": cost["premiums"],
-                "automation": cost["automation"],
-                "seats": cost["seats"],
-                "total": cost["total"],
-                "per_month": cost["per_month"],
-                "per_contact": cost["per_contact"],
-                "paid_hours": cost["paid_hours"],
-                "overtime_hours": None,
-                "peak_agents": None,
-            }
-        )
+        rows.append({"plan": pname, "site": "all sites", **cost_row(plan.cost)})
     frame = pd.DataFrame(rows)
     frame.insert(2, "currency", result.scenario.currency)
     return frame
 
 
 def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
-    """Mean available agents (after shrinkage) per channel and UTC hour of week in the window."""
+    """Mean available agents (after shrinkage) per channel and UTC hour of week in the window.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        hour_of_week (Monday 00:00 UTC = 0), agents_on_duty [agents, mean over the hour's
+        minutes], channel.
+    """
     tl = result.timeline
     minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
     how = utc_hour_of_week(minutes, tl.start_utc)
@@ -144,14 +199,66 @@ def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+# hourly.csv (DESIGN.md, "Command line"): unfinished contacts are followed per channel only
+HOURLY_COLUMNS = [
+    "plan",
+    "channel",
+    "region",
+    "hour_of_week",
+    *(name for name in COUNT_FIELDS if name != "unfinished"),
+    "service_level",
+    "asa_s",
+    "agents_on_duty",
+    "hours_in_window",
+    "plan_staff_cost",
+]
+
+
 def hourly_table(result: RunResult) -> pd.DataFrame:
-    """Per plan, channel, region and UTC hour of week: mean counts per replication and rates."""
-    channels = list(result.scenario.channels)
-    regions = list(result.scenario.regions)
+    """Per plan, channel, region and UTC hour of week (``hourly.csv``): a row for every hour of the
+    week that the measured window contains, hours without demand included (counts 0, rates empty).
+
+    Aggregation over weeks: counts are means per replication summed over every occurrence of
+    that hour of the week in the window (`hours_in_window` of them, e.g. 2 in a two-week window);
+    service_level and asa_s pool those occurrences; agents_on_duty is the mean available agents
+    serving the channel over them; plan_staff_cost is the plan's rostered staff cost (labor and
+    premiums, all sites, overtime and seats left out) in those hours — a plan-wide figure repeated
+    on each channel and region row of the hour, so sum it over the hours of one channel and region,
+    never over all rows.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``HOURLY_COLUMNS``: counts [contacts per replication], service_level [0–1], asa_s
+        [s], agents_on_duty [agents], hours_in_window [h], plan_staff_cost [currency].
+    """
+    from coverage.results.costs import staff_cost_by_hour_of_week
+
+    sc = result.scenario
+    channels = list(sc.channels)
+    regions = list(sc.regions)
     n = result.replications
+    tl = result.timeline
+    minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
+    in_window = np.bincount(utc_hour_of_week(minutes, tl.start_utc), minlength=168) / 60.0
+    hours = np.flatnonzero(in_window > 0)
+    grid = pd.MultiIndex.from_product(
+        [range(len(channels)), range(len(regions)), hours],
+        names=["channel", "region", "hour_of_week"],
+    )
     frames = []
     for pname, plan in result.plans.items():
-        h = plan.hourly.copy()
+        counts = [*COUNT_FIELDS, "wait_answered_s"]
+        h = (
+            plan.hourly.set_index(["channel", "region", "hour_of_week"])[counts]
+            .reindex(grid, fill_value=0)
+            .reset_index()
+        )
         h["channel"] = [channels[i] for i in h["channel"]]
         h["region"] = [regions[i] for i in h["region"]]
         base = h["offered"] - h["deflected"] - h["short_abandoned"]
@@ -165,64 +272,54 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
             h[key] = h[key] / n
         agents = agents_by_hour_of_week(result, pname)
         h = h.merge(agents, on=["channel", "hour_of_week"], how="left")
+        h["hours_in_window"] = in_window[h["hour_of_week"].to_numpy()]
+        cost = staff_cost_by_hour_of_week(sc.plans[pname], result.rosters[pname], tl)
+        h["plan_staff_cost"] = cost[h["hour_of_week"].to_numpy()]
         h.insert(0, "plan", pname)
-        frames.append(
-            h[
-                [
-                    "plan",
-                    "channel",
-                    "region",
-                    "hour_of_week",
-                    "offered",
-                    "deflected",
-                    "answered",
-                    "answered_within_target",
-                    "abandoned",
-                    "short_abandoned",
-                    "service_level",
-                    "asa_s",
-                    "agents_on_duty",
-                ]
-            ]
-        )
+        frames.append(h[HOURLY_COLUMNS])
     return pd.concat(frames, ignore_index=True)
-
-
-def format_duration_s(value: float) -> str:
-    """A duration for people: seconds below a minute, then minutes, then hours."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value < 10:
-        return f"{sign}{value:.1f} s"
-    if value < 120:
-        return f"{sign}{value:.0f} s"
-    if value < 7200:
-        return f"{sign}{value / 60:.0f} min"
-    return f"{sign}{value / 3600:.1f} h"
 
 
 def _fmt(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "pct":
-        return f"{100 * value:5.1f}%"
+        return format_share(value)
     if kind == "pp":
-        return f"{100 * value:+5.1f} pp"
+        return format_points(value)
     if kind == "s":
         return format_duration_s(value)
     if kind == "ds":
         return ("+" if value >= 0 else "") + format_duration_s(value)
     if kind == "dn":
         return f"{value:+,.0f}"
-    return f"{value:,.0f}"
+    return format_count(value)
 
 
 def comparison_text(result: RunResult) -> str:
-    """A plain-text comparison of the plans, channel by channel, then costs."""
+    """A plain-text comparison of the plans, channel by channel, then costs.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    str
+        What ``coverage-sim run`` prints: the labelled `ChannelFigures` and `PlanCost` fields per
+        plan, and with two plans their difference.
+    """
     sc = result.scenario
+    burn_in = sc.burn_in_weeks
     lines = [
         f"{sc.name}: {result.replications} replications, seed {result.seed}, "
-        f"{result.timeline.window_s / 3600:g} measured hours, engine {result.engine}"
+        f"{format_duration_s(result.timeline.window_s)} measured"
+        + (f" after {burn_in} burn-in week(s)" if burn_in else "")
+        + f", engine {result.engine}",
+        "",
+        *verdict_lines(result),
+        *explanation_lines(result),
     ]
     plans = list(result.plans)
     width = max(14, *(len(p) + 2 for p in plans))
@@ -233,50 +330,65 @@ def comparison_text(result: RunResult) -> str:
     for cname, channel in sc.channels.items():
         lines += [
             "",
-            f"{cname} (target {channel.target.share:.0%} within "
-            f"{format_duration_s(channel.target.answer_within_s)})",
+            f"{cname} (target "
+            f"{format_target(channel.target.answer_within_s, channel.target.share)})",
             header,
         ]
-        rows = [
-            ("offered / replication", "offered", "n"),
-            ("deflected by bot", "deflected", "n"),
-            ("service level", "service_level", "pct"),
-            ("abandon rate", "abandon_rate", "pct"),
-            ("ASA", "asa_s", "s"),
-            ("FRT p50", "frt_p50_s", "s"),
-            ("FRT p90", "frt_p90_s", "s"),
-            ("P(miss target)", "p_miss_target", "pct"),
-            ("occupancy", "occupancy", "pct"),
-        ]
-        for label, key, kind in rows:
-            raw = [result.plans[p].channels[cname][key] for p in plans]
+        for key, label, kind in labelled_fields(ChannelFigures):
+            raw = [getattr(result.plans[p].channels[cname], key) for p in plans]
             vals = [_fmt(v, kind) for v in raw]
             if delta:
                 both = None if None in raw else raw[1] - raw[0]
                 vals.append(_fmt(both, {"pct": "pp", "s": "ds"}.get(kind, "dn")))
             lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
     lines += breakdown_lines(result, header, width, delta)
-    lines += ["", f"cost ({sc.currency}, measured window)", header]
-    for label, key in (
-        ("total", "total"),
-        ("labor", "labor"),
-        ("premiums", "premiums"),
-        ("automation", "automation"),
-        ("seats", "seats"),
-        ("per month", "per_month"),
-        ("per contact", "per_contact"),
-        ("paid hours", "paid_hours"),
-    ):
-        raw = [result.plans[p].cost[key] for p in plans]
+    lines += ["", f"cost ({sc.currency}, measured window; per month × 730.5 h / window)", header]
+    for key, label, _ in labelled_fields(PlanCost):
+        raw = [getattr(result.plans[p].cost, key) for p in plans]
         if delta:
             raw.append(None if None in raw else raw[1] - raw[0])
         vals = []
         for i, v in enumerate(raw):
-            sign = "+" if i == len(plans) and v is not None and v >= 0 else ""
-            number = "—" if v is None else (f"{v:,.2f}" if key == "per_contact" else f"{v:,.0f}")
-            vals.append(sign + number)
+            if key == "paid_hours":
+                vals.append(
+                    ("+" if i == len(plans) and v is not None and v >= 0 else "") + format_hours(v)
+                )
+            elif i == len(plans):
+                vals.append(format_money_delta(v, sc.currency, cents=key == "per_contact"))
+            else:
+                vals.append(format_money(v, sc.currency, cents=key == "per_contact"))
         lines.append(f"  {label:<22}" + "".join(f"{v:>{width}}" for v in vals))
+    lines += sustainability_lines(result)
     return "\n".join(lines)
+
+
+def sustainability_lines(result: RunResult) -> list[str]:
+    """Per plan and crew group: workload against available time and the backlog trend.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Lines of the comparison text: workload and available hours [h], their ratio, and the
+        backlog at the start and end of the window [contacts].
+    """
+    out = ["", "sustainability (crew groups: shifts sharing a channel, pooled across sites)"]
+    for pname, plan in result.plans.items():
+        for e in plan.sustainability:
+            ratio = "—" if e.ratio is None else f"{e.ratio:.2f}×"
+            flag = "ok" if e.sustainable else "NOT SUSTAINABLE"
+            out.append(
+                f"  {pname}: {'/'.join(e.channels)} at {e.site}: workload "
+                f"{format_hours(e.workload_hours)} / available "
+                f"{format_hours(e.available_hours)} = {ratio}; "
+                f"backlog {format_count(e.backlog_start)} → "
+                f"{format_count(e.backlog_end)}  {flag}"
+            )
+    return out
 
 
 # --- breakdowns by language, segment and region ----------------------------------------------
@@ -290,8 +402,25 @@ def breakdown_table(result: RunResult, by: str) -> pd.DataFrame:
 
     Counts are means per replication; service_level, abandon_rate and asa_s are pooled over the
     replications (`coverage.results.metrics.breakdown_rates`). Rows with nothing offered are left
-    out.
-    A contact with no language or segment is shown as "-".
+    out. A contact with no language or segment is shown as "-".
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    by : str
+        ``"language"``, ``"segment"`` or ``"region"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        plan, channel, `by`, counts [contacts per replication], service_level, abandon_rate
+        [0–1], asa_s [s].
+
+    Raises
+    ------
+    ValueError
+        For another `by`.
     """
     if by not in BREAKDOWN_BY:
         raise ValueError(f"by must be one of {', '.join(BREAKDOWN_BY)}, got {by!r}")
@@ -339,10 +468,19 @@ def _speakers_on_duty(roster: Any, agents: np.ndarray, at_s: np.ndarray) -> np.n
 def language_gaps_table(result: RunResult) -> pd.DataFrame:
     """Hours where a language has demand but no agent on duty speaks it (for that channel).
 
-    One row per plan × language × channel × UTC hour of week in which contacts in that language
-    arrived and, for some or all of the hour, no available agent both serves the channel and
-    speaks the language: offered (mean per replication) and uncovered_share, the share of that
-    hour's minutes without such an agent [0–1]. Empty when every language is always covered.
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan × language × channel × UTC hour of week in which contacts in that
+        language arrived and, for some or all of the hour, no available agent both serves the
+        channel and speaks the language: offered [contacts, mean per replication] and
+        uncovered_share, the share of that hour's minutes without such an agent [0–1]. Empty when
+        every language is always covered.
     """
     sc = result.scenario
     tl = result.timeline
@@ -381,10 +519,20 @@ def language_gaps_table(result: RunResult) -> pd.DataFrame:
 
 
 def uncovered_hours(gaps: pd.DataFrame, plan: str, language: str) -> float:
-    """Hours of the window in which `language` had demand and no speaker on duty [h].
+    """Hours of the window in which `language` had demand and no speaker on duty.
 
-    From `language_gaps_table`: per UTC hour of week, the largest uncovered share over the
-    channels with demand in that language, summed (an hour half without a speaker counts 0.5).
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        From `language_gaps_table`.
+    plan, language : str
+        Which plan and language.
+
+    Returns
+    -------
+    float
+        Per UTC hour of week, the largest uncovered share over the channels with demand in that
+        language, summed [h] (an hour half without a speaker counts 0.5).
     """
     mine = gaps[(gaps["plan"] == plan) & (gaps["language"] == language)]
     return float(mine.groupby("hour_of_week")["uncovered_share"].max().sum())
@@ -394,8 +542,23 @@ def breakdown_lines(result: RunResult, header: str, width: int, delta: bool) -> 
     """The comparison text's sections by language and by segment (all channels together).
 
     Shown only when the scenario has two or more languages, or segments; the language section
-    ends with `uncovered_hours`: the hours in which each language had demand but nobody on duty
-    spoke it (for the channel it came in on).
+    ends with `uncovered_hours`.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    header : str
+        The table header line (plan names).
+    width : int
+        Column width [characters].
+    delta : bool
+        Add the second-minus-first column (exactly two plans).
+
+    Returns
+    -------
+    list of str
+        Lines of text.
     """
     sc = result.scenario
     plans = list(result.plans)

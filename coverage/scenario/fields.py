@@ -34,7 +34,33 @@ class FieldError(ValueError):
 
 
 def check_clock(value: Any) -> str:
-    """A local time of day as ``"HH:MM"``; the error echoes what the file says."""
+    """A local time of day as ``"HH:MM"``; the error echoes what the file says.
+
+    Parameters
+    ----------
+    value : Any
+        What the file holds: text ``"H:MM"`` or ``"HH:MM"`` (24-hour clock). An int is what
+        YAML 1.1 makes of an unquoted ``20:00`` (base 60: 1200); its error shows ``20:00``.
+
+    Returns
+    -------
+    str
+        ``"HH:MM"`` with two-digit hours, 00:00–23:59 [local clock].
+
+    Raises
+    ------
+    ValueError
+        Not a time of day; the message repeats the value as written.
+
+    Examples
+    --------
+    >>> check_clock("8:30")
+    '08:30'
+    >>> check_clock(1200)
+    Traceback (most recent call last):
+    ...
+    ValueError: 20:00 (unquoted, which YAML reads as the number 1200) is not a time of day: ...
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: show what was written
         written = f"{value // 60}:{value % 60:02d}" if 0 <= value < 60 * 60 else str(value)
@@ -82,6 +108,20 @@ def parse_days(value: Any) -> tuple[int, ...]:
     -------
     tuple of int
         Sorted weekday numbers, Monday 0 to Sunday 6, without repeats.
+
+    Raises
+    ------
+    ValueError, FieldError
+        Not a day selector (FieldError names the list item).
+
+    Examples
+    --------
+    >>> parse_days("Mon-Fri")
+    (0, 1, 2, 3, 4)
+    >>> parse_days("fri-mon")
+    (0, 4, 5, 6)
+    >>> parse_days(["sun", "MON"])
+    (0, 6)
     """
     if isinstance(value, str):
         text = value.strip().lower()
@@ -116,6 +156,18 @@ NOT_A_PLACE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
 def check_time_zone(value: Any) -> str:
+    """An IANA time zone name known to ``zoneinfo`` (e.g. ``"America/New_York"``).
+
+    Raises
+    ------
+    ValueError
+        Not text, or not a zone of the tz database; the message repeats the value.
+
+    Examples
+    --------
+    >>> check_time_zone("Asia/Manila")
+    'Asia/Manila'
+    """
     if isinstance(value, str) and value in NOT_A_PLACE_ZONES:
         raise ValueError(
             f"{value!r} depends on the machine or is a placeholder; name the zone "
@@ -143,6 +195,18 @@ def _holiday_code_ok(code: str) -> bool:
 
 
 def check_holidays(value: Any) -> str | None:
+    """A public-holiday calendar code of the ``holidays`` package, or None.
+
+    Parameters
+    ----------
+    value : Any
+        ``"US"``, ``"DE"``, ``"DE-BY"`` (country, optionally with a subdivision) or None.
+
+    Raises
+    ------
+    ValueError
+        Not a calendar the ``holidays`` package knows.
+    """
     if value is None:
         return None
     if not isinstance(value, str) or not _holiday_code_ok(value):
@@ -154,6 +218,20 @@ def check_holidays(value: Any) -> str | None:
 
 
 def check_number(value: Any, *, lo: float = 0.0) -> float:
+    """A finite real number ≥ `lo` (booleans refused), as float.
+
+    Parameters
+    ----------
+    value : Any
+        The value read from the file, in the unit of its field.
+    lo : float
+        Smallest allowed value, in the same unit.
+
+    Raises
+    ------
+    ValueError
+        Not a number, not finite, or below `lo`.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, got {value!r}")
     if not math.isfinite(value) or value < lo:
@@ -224,7 +302,17 @@ def known_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 
 
 def unknown_key_message(key: Any, known: list[str]) -> str:
-    """``unknown field; did you mean hourly_cost?``, or the valid keys when none is close."""
+    """``unknown field; did you mean hourly_cost?``, or the valid keys when none is close.
+
+    The closest key is found with :func:`difflib.get_close_matches` (ratio ≥ 0.6).
+
+    Examples
+    --------
+    >>> unknown_key_message("hourly_rate", ["time_zone", "hourly_cost", "shifts"])
+    'unknown field; did you mean hourly_cost?'
+    >>> unknown_key_message("zzz", ["from", "to", "rate"])
+    'unknown field (valid here: from, to, rate)'
+    """
     close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
     if close:
         return f"unknown field; did you mean {close[0]}?"
@@ -285,6 +373,18 @@ def first_error(exc: ValidationError, *, root: type[BaseModel] | None = None) ->
 
 
 def nesting_depth(obj: Any, limit: int) -> int:
+    """How deeply `obj` (YAML data: dicts, lists, scalars) nests; stops once past `limit`.
+
+    Returns
+    -------
+    int
+        Levels of nesting (a scalar is 1), or the first depth found above `limit`.
+
+    Examples
+    --------
+    >>> nesting_depth({"a": [1, {"b": 2}]}, limit=40)
+    4
+    """
     stack = [(obj, 1)]
     deepest = 0
     while stack:

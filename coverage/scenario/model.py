@@ -1,6 +1,7 @@
 """Scenario files: YAML → frozen pydantic models, with every input check in one place.
 
-The format is the contract of DESIGN.md ("Scenario file"). `load_scenario` reads a file with
+The format is documented field by field in docs/scenario-format.md, generated from these models'
+`description=` texts. `load_scenario` reads a file with
 ``yaml.safe_load``; `parse_scenario` validates a mapping. Every problem raises one
 :class:`~coverage.errors.ScenarioError` naming the field path, e.g.
 ``plans.single-site.sites.austin.shifts[1].start``. Unknown keys are errors, so a typo never
@@ -23,8 +24,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from coverage.errors import ScenarioError
+from coverage.scenario.capacity import Capacity, check_capacity_sites
+from coverage.scenario.capacity import CapacitySite as CapacitySite  # re-exported: a scenario model
 from coverage.scenario.fields import (
     WEEKDAYS,
     FieldError,
@@ -35,6 +39,14 @@ from coverage.scenario.fields import (
     first_error,
     nesting_depth,
     parse_days,
+)
+from coverage.scenario.sizing import (
+    AGENTS_JSON_SCHEMA,
+    AgentBounds,
+    CandidateShifts,
+    agents_field,
+    expand_candidates,
+    split_agents,
 )
 from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
 from coverage.units import clock_to_s, hours_to_s
@@ -129,6 +141,11 @@ class Target(_Model):
         description="threshold: a contact answered within this wait is in target [s]; > 0"
     )
     share: Share = Field(description="share of contacts to answer within answer_within_s [0–1]")
+    scope: Literal["window", "hour"] | None = Field(
+        None,
+        description="what the optimizer sizes for: window (absent) = the channel's service level "
+        "over the measured window; hour = also every UTC hour of the week with demand",
+    )
 
 
 class Channel(_Model):
@@ -164,8 +181,11 @@ class Channel(_Model):
         description="queue priority, lower is served first; -1000–1000; default 1",
     )
     target: Target = Field(
-        default_factory=lambda: Target(answer_within_s=20.0, share=0.8),
+        default_factory=lambda: Target(answer_within_s=20.0, share=0.8, scope=None),
         description="service-level target; default 80% answered within 20 s",
+    )
+    max_abandon_rate: Share | None = Field(
+        None, description="highest abandon rate the optimizer may accept [0–1]"
     )
 
     @model_validator(mode="after")
@@ -401,8 +421,11 @@ class Shift(_Model):
             ]
         },
     )
-    agents: int = Field(
-        ge=0, le=100_000, description="crew size [agents], the same people each day; required"
+    agents: Annotated[int, WithJsonSchema(AGENTS_JSON_SCHEMA)] = Field(
+        ge=0,
+        le=100_000,
+        description="crew size [agents], the same people each day; or auto / {min, max} "
+        "for the optimizer to size; required",
     )
     channels: list[Name] | None = Field(
         None,
@@ -420,8 +443,14 @@ class Shift(_Model):
         le=100_000,
         description="crew size on the site's public holidays [agents]; default agents; 0 = off",
     )
+    sizing: SkipJsonSchema[AgentBounds | None] = Field(
+        None,
+        exclude=True,  # written back as `agents` by scenario_to_dict
+        description="bounds of a crew the optimizer sizes (set from agents: auto / {min, max})",
+    )
 
     _clock = field_validator("start", mode="before")(check_clock)
+    _auto = model_validator(mode="before")(split_agents)
 
     @field_validator("channels", "languages", mode="before")
     @classmethod
@@ -483,10 +512,22 @@ class Site(_Model):
         0.0,
         description="cost per seat (peak agents on duty) per month [currency, ≤ 1e12]; default 0",
     )
-    shifts: list[Shift] = Field(min_length=1, description="the site's crews; at least one")
+    shifts: list[Shift] = Field(
+        default_factory=list, description="the site's crews; at least one (or candidate_shifts)"
+    )
+    candidate_shifts: list[CandidateShifts] = Field(
+        default_factory=list,
+        description="shifts offered to the optimizer, expanded after `shifts`; default none",
+    )
 
     _tz = field_validator("time_zone", mode="before")(check_time_zone)
     _hol = field_validator("holidays", mode="before")(check_holidays)
+
+    @model_validator(mode="after")
+    def _has_shifts(self) -> Site:
+        if not self.shifts and not self.candidate_shifts:
+            raise FieldError("shifts", "a site needs at least 1 shift (or candidate_shifts)")
+        return self
 
 
 class Plan(_Model):
@@ -566,6 +607,16 @@ class Scenario(_Model):
             "the horizon; default 0"
         ),
     )
+    warmup_weeks: int | None = Field(
+        None,
+        ge=0,
+        le=8,
+        description=(
+            "whole weeks simulated before the horizon and not measured (burn-in) [weeks]; 0–8; "
+            "default 1 when a channel is async, the horizon is a week or more and demand is not "
+            "only replayed logs, else 0"
+        ),
+    )
     replications: int = Field(
         20, ge=1, le=10_000, description="independent runs averaged [runs]; 1–10000; default 20"
     )
@@ -594,6 +645,16 @@ class Scenario(_Model):
     )
     plans: dict[Name, Plan] = Field(
         min_length=1, description="staffing plans to compare, all on the same demand; at least one"
+    )
+    hand_plans: str | None = Field(
+        None,
+        description="scenario file (relative to this one) whose plans of the same names the "
+        "optimizer compares its sized plans with; default none",
+    )
+    capacity: Capacity | None = Field(
+        None,
+        description="a plan over months: demand growth and seasons, hiring, training and "
+        "attrition per site (docs/capacity.md); absent = no capacity plan",
     )
     base_dir: str | None = Field(
         None, exclude=True, description="folder of the file (set by the loader, not by users)"
@@ -628,14 +689,33 @@ class Scenario(_Model):
             if plan.automation is not None:
                 self._check_automation(plan.automation, ("plans", pname, "automation"))
             for sname, site in plan.sites.items():
-                for j, shift in enumerate(site.shifts):
-                    for c, ch in enumerate(shift.channels or ()):
-                        if ch not in self.channels:
-                            raise FieldError(
-                                ("plans", pname, "sites", sname, "shifts", j, "channels", c),
-                                f"{ch!r} is not a channel (defined: {', '.join(self.channels)})",
-                            )
+                crews: list[tuple[str, list[Any]]] = [
+                    ("shifts", site.shifts),
+                    ("candidate_shifts", site.candidate_shifts),
+                ]
+                for key, items in crews:
+                    for j, shift in enumerate(items):
+                        for c, ch in enumerate(shift.channels or ()):
+                            if ch not in self.channels:
+                                raise FieldError(
+                                    ("plans", pname, "sites", sname, key, j, "channels", c),
+                                    f"{ch!r} is not a channel "
+                                    f"(defined: {', '.join(self.channels)})",
+                                )
+        if self.hand_plans is not None and not self.hand_plans.endswith((".yaml", ".yml")):
+            raise FieldError("hand_plans", f"{self.hand_plans!r} is not a scenario (.yaml) file")
+        if self.capacity is not None:
+            self._check_capacity(self.capacity)
         return self
+
+    def _check_capacity(self, capacity: Capacity) -> None:
+        check_capacity_sites(capacity, {p: list(plan.sites) for p, plan in self.plans.items()})
+        for i, entry in enumerate(self.demand):
+            if entry.kind != "rates":
+                raise FieldError(
+                    ("demand", i, entry.kind),
+                    "a capacity plan scales demand by month: give rates (per_hour) here",
+                )
 
     def _check_languages(self) -> None:
         """A language on a shift that no contact can need is a typo (a log may name any)."""
@@ -663,8 +743,21 @@ class Scenario(_Model):
 
     @property
     def warmup_s(self) -> float:
-        """Warm-up [s]."""
+        """Warm-up inside the horizon [s] (after the burn-in weeks)."""
         return hours_to_s(self.warmup_hours)
+
+    @property
+    def burn_in_weeks(self) -> int:
+        """Weeks simulated before the horizon starts: `warmup_weeks`, by default 1 when any
+        channel is async (its backlog carries over from week to week) and the horizon lasts a
+        week or more, else 0 (a shorter run is a what-if of hours or days, not a steady state).
+        Also 0 when every demand entry replays a log: a log's timestamps are used as they are,
+        so a burn-in week before them would be empty."""
+        if self.warmup_weeks is not None:
+            return self.warmup_weeks
+        has_async = any(ch.mode == "async" for ch in self.channels.values())
+        drawn = any(entry.replay is None for entry in self.demand)
+        return int(has_async and drawn and self.horizon.length_s >= hours_to_s(7 * 24))
 
     def automation_for(self, plan: str) -> dict[str, Automation]:
         """The automation block in force for `plan` (its own, else the top-level one)."""
@@ -691,10 +784,40 @@ def _log_path_problem(text: str, base_dir: str | None) -> str | None:
 def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
     """Validate a mapping (as read from YAML) into a :class:`Scenario`.
 
+    Parameters
+    ----------
+    raw : Any
+        Scenario data in the file format (durations in the units their keys name: ``_s``
+        seconds, ``hours`` hours, ``per_hour`` contacts per hour).
+    base_dir : str, optional
+        Folder that contact-log paths are relative to; None (an upload) checks only that a
+        path names a .csv or .parquet file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and fully checked, cross-field rules included.
+
     Raises
     ------
     ScenarioError
         For any problem, with the field path of the first one found.
+
+    Examples
+    --------
+    >>> raw = {"name": "tiny", "channels": {"phone": {"handle_time": {"dist": "fixed",
+    ...        "mean_s": 240}}}, "regions": {"us": {"time_zone": "America/Chicago"}},
+    ...        "demand": [{"channel": "phone", "region": "us", "per_hour": 10}],
+    ...        "plans": {"p": {"sites": {"s": {"time_zone": "America/Chicago",
+    ...        "hourly_rate": 20, "shifts": [{"start": "08:00", "hours": 8, "agents": 2}]}}}}}
+    >>> parse_scenario(raw)
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: plans.p.sites.s.hourly_rate: unknown field; did you mean ...
+    >>> raw["plans"]["p"]["sites"]["s"]["hourly_cost"] = raw["plans"]["p"]["sites"]["s"].pop(
+    ...     "hourly_rate")
+    >>> parse_scenario(raw).demand[0].rates_by_local_hour()[:3]
+    (10.0, 10.0, 10.0)
     """
     if not isinstance(raw, dict):
         raise ScenarioError(
@@ -709,13 +832,34 @@ def parse_scenario(raw: Any, *, base_dir: str | None = None) -> Scenario:
         scenario = Scenario.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         raise first_error(exc, root=Scenario) from None
+    expanded = expand_candidates(scenario_to_dict(scenario))
+    if expanded is not None:  # candidate shifts become ordinary shifts after the site's own
+        try:
+            scenario = Scenario.model_validate({**expanded, "base_dir": base_dir})
+        except ValidationError as exc:
+            raise first_error(exc, root=Scenario) from None
     return scenario
 
 
 def scenario_from_text(
     text: str | bytes, *, file: str | None = None, base_dir: str | None = None
 ) -> Scenario:
-    """Read and validate scenario YAML text; errors name `file`."""
+    """Read and validate scenario YAML text; errors name `file`.
+
+    Parameters
+    ----------
+    text : str or bytes
+        YAML text (bytes must be UTF-8).
+    file : str, optional
+        Name put in front of every error message (``file: field.path: message``).
+    base_dir : str, optional
+        As for `parse_scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Not YAML, too big, or not a valid scenario.
+    """
     raw = read_yaml_text(text, file=file)
     try:
         return parse_scenario(raw, base_dir=base_dir)
@@ -724,7 +868,17 @@ def scenario_from_text(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+    """Read and validate a scenario file; contact-log paths are relative to its folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML scenario file (at most 2,000,000 bytes).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
 
     Raises
     ------
@@ -737,12 +891,26 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data in the file format (for YAML download and hashing)."""
+    """The scenario as plain data in the file format (for YAML download and hashing).
+
+    Values are in the file's units (the same as read); `days` becomes a list of day names and a
+    flat `per_hour` one number again.
+    """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for pname, plan in scenario.plans.items():  # crews still to size: agents auto / {min, max}
+        for sname, site in plan.sites.items():
+            for j, shift in enumerate(site.shifts):
+                if shift.sizing is not None:
+                    bounds = shift.sizing.model_dump()
+                    data["plans"][pname]["sites"][sname]["shifts"][j]["agents"] = agents_field(
+                        bounds
+                    )
     for plan in data.get("plans", {}).values():
         for site in plan["sites"].values():
             for shift in site["shifts"]:
                 shift["days"] = [WEEKDAYS[d] for d in shift["days"]]
+            if not site.get("candidate_shifts"):
+                site.pop("candidate_shifts", None)
     for entry in data.get("demand", []):
         if isinstance(entry.get("per_hour"), list) and len(set(entry["per_hour"])) == 1:
             entry["per_hour"] = entry["per_hour"][0]

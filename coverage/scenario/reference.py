@@ -4,7 +4,7 @@
 and editors such as the YAML language server validate against). `fields_markdown` renders the
 same schema as the field tables of ``docs/scenario-format.md``: one table per model, each field
 with its type, default and description (unit and rule). Both read only the pydantic models, so
-the page cannot drift from the code; ``scripts/gen_scenario_format.py`` rewrites the page and
+the page cannot drift from the code; ``scripts/gen_docs.py`` rewrites the page and
 a test fails when the two disagree.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,13 @@ def type_text(node: dict[str, Any]) -> str:
 
     Unions (``anyOf``/``oneOf``) are joined with "or"; ``null`` is left out (a null field is
     simply optional, which the Default column shows).
+
+    Examples
+    --------
+    >>> type_text({"anyOf": [{"type": "integer", "minimum": 0}, {"const": "auto"}]})
+    'whole number ≥ 0 or `"auto"`'
+    >>> type_text({"type": "number", "minimum": 0, "maximum": 1})
+    'number 0 to 1'
     """
     if "$ref" in node:
         name = _ref_name(node["$ref"])
@@ -197,17 +205,23 @@ _BLOCK = re.compile(
 )
 
 
-def update_page(text: str, *, root: Path) -> str:
+def update_page(
+    text: str, *, root: Path, blocks: dict[str, Callable[[], str]] | None = None
+) -> str:
     """`text` (a Markdown page) with each generated block rewritten from its source.
 
     A block runs from ``<!-- BEGIN GENERATED: KEY -->`` to ``<!-- END GENERATED -->``. KEY
     ``fields`` is replaced by `fields_markdown`; a KEY ending in ``.yaml`` is the file of that
-    path under `root`, shown as a YAML code block. Everything outside the blocks is kept.
+    path under `root`, shown as a YAML code block; any other KEY is looked up in `blocks`
+    (e.g. the result tables of `coverage.results.reference`). Everything outside the blocks is
+    kept.
 
     Raises
     ------
     FileNotFoundError
         A block names a file that does not exist.
+    ValueError
+        A block's KEY is unknown.
     """
 
     def body(match: re.Match[str]) -> str:
@@ -216,6 +230,8 @@ def update_page(text: str, *, root: Path) -> str:
             new = fields_markdown()
         elif key.endswith(".yaml"):
             new = "```yaml\n" + (root / key).read_text(encoding="utf-8") + "```\n"
+        elif blocks and key in blocks:
+            new = blocks[key]()
         else:
             raise ValueError(f"unknown generated block {key!r}")
         return match[1] + new + match[4]

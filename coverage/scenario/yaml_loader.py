@@ -21,7 +21,20 @@ MAX_YAML_DEPTH = 64  # nesting levels; a scenario needs about 8
 
 
 def read_input_file(path: Path, *, kind: str = "file") -> bytes:
-    """The bytes of an input file, or a ScenarioError naming it (missing, folder, too big…)."""
+    """The bytes of an input file, or a ScenarioError naming it (missing, folder, too big…).
+
+    Parameters
+    ----------
+    path : Path
+        The file to read; at most `MAX_FILE_BYTES` [bytes].
+    kind : str
+        What the file is, for messages ("scenario file", "sweep file", …).
+
+    Raises
+    ------
+    ScenarioError
+        Missing, a folder, unreadable or too big; ``file`` is set to `path`.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -38,7 +51,36 @@ def read_input_file(path: Path, *, kind: str = "file") -> bytes:
 
 
 def read_yaml_text(text: str | bytes, *, file: str | None = None) -> Any:
-    """Parse YAML text safely (``yaml.safe_load``) with clear errors."""
+    """Parse YAML text safely (``yaml.safe_load``) with clear errors.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The document (bytes must be UTF-8); at most `MAX_FILE_BYTES` [bytes or characters].
+    file : str, optional
+        Name put in front of error messages.
+
+    Returns
+    -------
+    Any
+        The data, as ``yaml.safe_load`` would build it.
+
+    Raises
+    ------
+    ScenarioError
+        Not UTF-8, not YAML (the line is named), a duplicate key (its path and both lines),
+        more than `MAX_YAML_NODES` values after expanding aliases, or deeper than
+        `MAX_YAML_DEPTH`.
+
+    Examples
+    --------
+    >>> read_yaml_text("shifts:\\n  - {start: '08:00', hours: 8}\\n")
+    {'shifts': [{'start': '08:00', 'hours': 8}]}
+    >>> read_yaml_text("a: 1\\nb: 2\\na: 3\\n", file="x.yaml")
+    Traceback (most recent call last):
+    ...
+    coverage.errors.ScenarioError: x.yaml: a: duplicate key (first at line 1, again at line 3); ...
+    """
     if isinstance(text, bytes):
         if len(text) > MAX_FILE_BYTES:
             raise ScenarioError(

@@ -81,7 +81,27 @@ class EngineOutput:
 def build_engine_input(
     scenario: Scenario, contacts: Contacts, bot: BotOutcome, roster: Roster, end_s: float
 ) -> EngineInput:
-    """Join the replication's contacts, the bot's outcome and the roster into engine arrays."""
+    """Join a replication's contacts, the bot's outcome and a roster into engine arrays.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channels (priority, concurrency, mode) and segments (priority).
+    contacts : Contacts
+        The replication's contacts (`coverage.demand.arrivals.draw_contacts`).
+    bot : BotOutcome
+        Which contacts the bot resolved, and when the others join the agent queue [s].
+    roster : Roster
+        The plan's agents, what they serve and their availability windows [s].
+    end_s : float
+        End of the drain: contacts still waiting then are unfinished [s].
+
+    Returns
+    -------
+    EngineInput
+        The queued (not deflected) contacts in order of joining, with their routing class,
+        effective priority, handle time [s] and abandonment deadline [s], and the agents' windows.
+    """
     queued = np.flatnonzero(~bot.deflected)
     joined = bot.joined_at_s[queued]
     if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):  # a bot delayed some

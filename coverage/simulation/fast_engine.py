@@ -389,7 +389,21 @@ def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
 
 
 def simulate(inp: EngineInput) -> EngineOutput:
-    """Simulate one plan on one replication's contacts (compiled engine, same rule as SimPy)."""
+    """Simulate one plan on one replication's contacts (compiled numba event loop).
+
+    Parameters
+    ----------
+    inp : EngineInput
+        Contacts in order of joining the agent queue and the agents' availability windows
+        (`coverage.simulation.dispatch.build_engine_input`).
+
+    Returns
+    -------
+    EngineOutput
+        Per contact: outcome, start and end of service [s] (NaN when not answered) and agent; the
+        agents' overtime stretches [s]. A deterministic function of `inp`; both engines give the
+        same output bit for bit.
+    """
     warm_up()
     args = _kernel_args(inp)
     deadline = args[1]

@@ -1,9 +1,12 @@
 """Invariants: facts every simulated run must satisfy, checked independently of how it was made.
 
-A reusable checker for tests, the fuzzer and anyone adding an engine. It looks at one
-(plan, replication) contact by contact, and at a whole
-:class:`~coverage.simulation.replications.RunResult`
-figure by figure, and reports every violation it finds (never just the first):
+Its role: a verifier, not a stage of the pipeline — no run calls it. Tests
+(tests/test_invariants.py), the fuzzer (tests/test_fuzz.py) and anyone adding an engine or a
+metric call it to check their output. `check_scenario` runs the same per-replication pipeline as
+`run_scenario` (`coverage.simulation.pipeline.simulate_replication`) keeping every per-contact
+piece, and `check_replication` looks at one (plan, replication) contact by contact;
+`check_result` looks at a whole :class:`~coverage.simulation.replications.RunResult` figure by
+figure. Each reports every violation it finds (never just the first):
 
 * conservation: offered = deflected + answered + abandoned + unfinished, per channel and
   replication (and the counts agree with a recount from the contact log);
@@ -27,14 +30,21 @@ relative `REL_TOL`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline
-from coverage.results.metrics import COUNT_FIELDS, DEFLECTED
+from coverage.results.figures import (
+    COUNT_FIELDS,
+    ChannelFigures,
+    cost_row_fields,
+    fields_in,
+    to_dict,
+)
+from coverage.results.metrics import DEFLECTED
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
@@ -45,8 +55,10 @@ from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 TIME_TOL_S = 1e-6  # event-clock rounding [s]
 REL_TOL = 1e-9  # money and shares, relative to the larger magnitude
-SHARE_FIELDS = ("service_level", "abandon_rate", "p_wait", "p_miss_target", "occupancy")
-COST_FIELDS = ("total", "labor", "premiums", "automation", "seats", "paid_hours", "per_month")
+SHARE_FIELDS = fields_in(ChannelFigures, "0–1")
+WAIT_FIELDS = fields_in(ChannelFigures, "s")
+# every cost figure but per_contact (None when nothing was offered) and by_site
+COST_FIELDS = tuple(name for name in cost_row_fields() if name != "per_contact")
 
 
 def _close(a: float, b: float, rel: float = REL_TOL, abs_: float = 1e-9) -> bool:
@@ -71,8 +83,23 @@ def _where(plan: str, rep: int | None, channel: str | None = None) -> str:
     return ", ".join(parts)
 
 
-def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
-    """Checks on one channel's figures (one replication, or means across replications)."""
+def check_counts(where: str, fig: Mapping[str, Any]) -> list[str]:
+    """Checks on one channel's figures (one replication, or means across replications).
+
+    Parameters
+    ----------
+    where : str
+        Prefix of each violation, e.g. "plan day, rep 0, channel phone".
+    fig : mapping
+        The figures as a mapping: `coverage.results.figures.to_dict` of `ChannelFigures`, or a
+        per-replication row (None may appear as NaN).
+
+    Returns
+    -------
+    list of str
+        Violations: conservation, negative counts or waits, answered within target above answered,
+        short above all abandons, shares outside [0, 1], percentiles out of order.
+    """
     bad: list[str] = []
     lhs = fig["offered"]
     rhs = fig["deflected"] + fig["answered"] + fig["abandoned"] + fig["unfinished"]
@@ -97,7 +124,7 @@ def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
     for key in SHARE_FIELDS:
         if key in fig and not _share_ok(fig[key]):
             bad.append(f"{where}: {key} = {fig[key]} is outside [0, 1]")
-    for key in ("asa_s", "mean_wait_all_s", "frt_p50_s", "frt_p90_s", "frt_max_s"):
+    for key in WAIT_FIELDS:
         value: Any = fig.get(key)
         if not _absent(value) and not value >= -TIME_TOL_S:
             bad.append(f"{where}: {key} = {value} is negative")
@@ -107,8 +134,26 @@ def check_counts(where: str, fig: dict[str, Any]) -> list[str]:
     return bad
 
 
-def check_cost(where: str, cost: dict[str, Any], scenario: Scenario, plan: str) -> list[str]:
-    """Checks on one cost block (one replication, or means across replications)."""
+def check_cost(where: str, cost: Mapping[str, Any], scenario: Scenario, plan: str) -> list[str]:
+    """Checks on one cost block (one replication, or means across replications).
+
+    Parameters
+    ----------
+    where : str
+        Prefix of each violation.
+    cost : mapping
+        `coverage.results.figures.to_dict` of `PlanCost` (``by_site`` a mapping per site).
+    scenario : Scenario
+        For each site's hourly_cost [currency/h].
+    plan : str
+        The plan's name.
+
+    Returns
+    -------
+    list of str
+        Violations: a figure negative or not finite, total ≠ labor + premiums + automation + seats,
+        a site's labor ≠ paid hours × hourly_cost, plan totals ≠ sums over sites.
+    """
     bad: list[str] = []
     for key in COST_FIELDS:
         value = cost.get(key)
@@ -207,7 +252,23 @@ def _holding(log: pd.DataFrame, served: np.ndarray) -> pd.DataFrame:
 
 
 def check_replication(scenario: Scenario, timeline: Timeline, rep: PlanReplication) -> list[str]:
-    """Every contact-level invariant of one (plan, replication); a list of violations."""
+    """Every contact-level invariant of one (plan, replication).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario simulated.
+    timeline : Timeline
+        Its timeline (measured window, drain end) [s].
+    rep : PlanReplication
+        One plan in one replication, with every per-contact piece
+        (`coverage.simulation.pipeline.simulate_replication`).
+
+    Returns
+    -------
+    list of str
+        Every violation found (empty when all hold).
+    """
     bad: list[str] = []
     where = _where(rep.plan, rep.replication)
     log = rep.log
@@ -297,16 +358,16 @@ def check_replication(scenario: Scenario, timeline: Timeline, rep: PlanReplicati
 
     recount = _recount(scenario, timeline, log)
     for name in names:
-        fig = rep.figures[name]
+        fig = to_dict(rep.figures.channels[name])
         bad += check_counts(f"{where}, channel {name}", fig)
         for key, value in recount[name].items():
             if fig[key] != value:
                 bad.append(
                     f"{where}, channel {name}: {key} = {fig[key]} but the contact log has {value}"
                 )
-    if not _share_ok(rep.figures["_plan"]["occupancy"]):
-        bad.append(f"{where}: plan occupancy {rep.figures['_plan']['occupancy']} outside [0, 1]")
-    bad += check_cost(where, rep.cost, scenario, rep.plan)
+    if not _share_ok(rep.figures.occupancy):
+        bad.append(f"{where}: plan occupancy {rep.figures.occupancy} outside [0, 1]")
+    bad += check_cost(where, to_dict(rep.cost), scenario, rep.plan)
     bad += _check_paid_hours(where, scenario, timeline, rep)
     return bad
 
@@ -326,7 +387,7 @@ def _check_paid_hours(
         ot = roster.agent_site[out.overtime_agent] == s_idx
         overtime_h = float(np.sum(out.overtime_end_s[ot] - out.overtime_start_s[ot]))
         overtime_h /= SECONDS_PER_HOUR
-        paid_h = rep.cost["by_site"][name]["paid_hours"]
+        paid_h = rep.cost.by_site[name].paid_hours
         if paid_h < rostered_h * (1 - REL_TOL) - 1e-9:
             bad.append(
                 f"{where}, site {name}: paid hours {paid_h} below the rostered "
@@ -340,24 +401,35 @@ def _check_paid_hours(
     if np.any(out.overtime_end_s < out.overtime_start_s - TIME_TOL_S):
         bad.append(f"{where}: an overtime stretch ends before it starts")
     window_h = timeline.window_s / SECONDS_PER_HOUR
-    expected = rep.cost["total"] * HOURS_PER_MONTH / window_h
-    if not _close(rep.cost["per_month"], expected):
+    expected = rep.cost.total * HOURS_PER_MONTH / window_h
+    if not _close(rep.cost.per_month, expected):
         bad.append(
-            f"{where}: per_month {rep.cost['per_month']} != total × 730.5 / window "
-            f"hours = {expected}"
+            f"{where}: per_month {rep.cost.per_month} != total × 730.5 / window hours = {expected}"
         )
     return bad
 
 
 def check_result(result: RunResult) -> list[str]:
-    """Every figure-level invariant of a run: per replication and the summaries."""
+    """Every figure-level invariant of a run: per replication and the summaries.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Every violation found (empty when all hold).
+    """
     bad: list[str] = []
     scenario = result.scenario
     for pname, plan in result.plans.items():
         frame = plan.per_replication
         for row in frame.to_dict("records"):
             bad += check_counts(_where(pname, int(row["rep"]), row["channel"]), row)
-        for cname, fig in plan.channels.items():
+        for cname, figures in plan.channels.items():
+            fig = to_dict(figures)
             bad += check_counts(_where(pname, None, cname) + " (mean)", fig)
             for key, bounds in fig["ci95"].items():
                 if bounds is not None and not bounds[0] <= bounds[1] + 1e-12:
@@ -368,8 +440,8 @@ def check_result(result: RunResult) -> list[str]:
             for key in COST_FIELDS:
                 if key in row and not (math.isfinite(row[key]) and row[key] >= 0):
                     bad.append(f"plan {pname}, rep {row['rep']}: cost {key} = {row[key]}")
-        bad += check_cost(f"plan {pname} (mean)", plan.cost, scenario, pname)
-        per_contact = plan.cost["per_contact"]
+        bad += check_cost(f"plan {pname} (mean)", to_dict(plan.cost), scenario, pname)
+        per_contact = plan.cost.per_contact
         if per_contact is not None and not (math.isfinite(per_contact) and per_contact >= 0):
             bad.append(f"plan {pname}: per_contact {per_contact}")
     return bad
@@ -422,6 +494,21 @@ def check_scenario(
 ) -> list[str]:
     """Simulate `scenario` and check every invariant of every (plan, replication).
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replications : int
+        Replications 0 … replications − 1 to check.
+    seed : int, optional
+        Default: the scenario's.
+    plans : sequence of str, optional
+        Default: every plan.
+    engine : str
+        The engine to check.
+    raise_on_violation : bool
+        Raise instead of returning when something is violated.
+
     Returns
     -------
     list of str
@@ -443,7 +530,15 @@ def check_scenario(
 
 
 def assert_no_violations(violations: list[str], label: str = "run") -> None:
-    """Raise AssertionError listing every violation (nothing when the list is empty)."""
+    """Raise AssertionError listing every violation (nothing when the list is empty).
+
+    Parameters
+    ----------
+    violations : list of str
+        From the checks above.
+    label : str
+        Names the run in the message.
+    """
     if violations:
         shown = "\n  ".join(violations[:50])
         more = f"\n  … and {len(violations) - 50} more" if len(violations) > 50 else ""

@@ -21,15 +21,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.arrivals import Contacts, draw_contacts
 from coverage.demand.automation import BotOutcome, apply_automation
+from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
 from coverage.results.costs import plan_costs
+from coverage.results.figures import PlanCost, ReplicationFigures
 from coverage.results.metrics import contact_log, hourly_counts, replication_metrics
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
@@ -90,6 +91,18 @@ class RunSetup:
 def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
     """The plans to simulate: `plans` checked against the scenario, or all in file order.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    plans : sequence of str, optional
+        Plan names asked for.
+
+    Returns
+    -------
+    list of str
+        Plan names, in the order asked (or file order).
+
     Raises
     ------
     ScenarioError
@@ -149,10 +162,9 @@ class PlanReplication:
         The plan's agents and duty windows.
     log : pandas.DataFrame
         One row per contact (`coverage.results.metrics.contact_log`).
-    figures : dict
-        Per channel name, that channel's figures for this replication; key ``"_plan"`` holds
-        plan-wide figures (occupancy).
-    cost : dict
+    figures : ReplicationFigures
+        Per channel, that channel's figures in this replication, and the plan's occupancy.
+    cost : PlanCost
         The plan's cost in the measured window (`coverage.results.costs.plan_costs`).
     hourly : pandas.DataFrame
         Counts per channel, region and UTC hour of the week
@@ -170,8 +182,8 @@ class PlanReplication:
     out: EngineOutput
     roster: Roster
     log: pd.DataFrame
-    figures: dict[str, dict[str, Any]]
-    cost: dict[str, Any]
+    figures: ReplicationFigures
+    cost: PlanCost
     hourly: pd.DataFrame
     draw_s: float = 0.0
     simulate_s: float = 0.0

@@ -10,6 +10,7 @@ identical to a serial run because each replication depends only on (seed, r).
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -26,8 +27,22 @@ from coverage.calendar import Timeline, build_timeline
 from coverage.demand.arrivals import check_contact_budget
 from coverage.errors import ScenarioError
 from coverage.results.costs import summarize_costs
+from coverage.results.figures import (
+    ChannelFigures,
+    CrewGroupSustainability,
+    PlanCost,
+    ReplicationFigures,
+    channel_row,
+    cost_row,
+)
 from coverage.results.metrics import summarize_channel
+from coverage.results.sustainability import (
+    channel_backlogs,
+    replication_backlog,
+    summarize_sustainability,
+)
 from coverage.scenario.model import Scenario
+from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
 from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.pipeline import (
@@ -53,14 +68,41 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PlanResult:
-    """Everything measured for one plan across replications."""
+    """Everything measured for one plan across replications.
 
-    channels: dict[str, dict[str, Any]]
-    cost: dict[str, Any]
+    Attributes
+    ----------
+    channels : dict of str to ChannelFigures
+        Per channel, the means over replications and their ci95 (the JSON's ``channels``).
+    cost : PlanCost
+        Means over replications [currency, h] (the JSON's ``cost``).
+    occupancy : float or None
+        The plan's occupancy, mean over replications [0–1].
+    per_replication : pandas.DataFrame
+        One row per replication × channel: ``rep``, ``channel`` and the ChannelFigures fields.
+    cost_per_replication : pandas.DataFrame
+        One row per replication: ``rep`` and the PlanCost fields but ``by_site``.
+    hourly : pandas.DataFrame
+        Counts per channel, region and UTC hour of the week, summed over replications.
+    """
+
+    channels: dict[str, ChannelFigures]
+    cost: PlanCost
     occupancy: float | None
-    per_replication: pd.DataFrame  # rep, channel, and each channel figure
-    cost_per_replication: pd.DataFrame  # rep and each cost figure
-    hourly: pd.DataFrame  # channel, region, hour_of_week, summed counts over replications
+    per_replication: pd.DataFrame
+    cost_per_replication: pd.DataFrame
+    hourly: pd.DataFrame
+    sustainability: list[CrewGroupSustainability] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What a replication keeps of one plan: small enough to send back from a worker."""
+
+    figures: ReplicationFigures
+    cost: PlanCost
+    hourly: pd.DataFrame
+    backlog: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -79,20 +121,24 @@ class RunResult:
 
 def _replication(
     setup: RunSetup, seed: int, r: int, engine: str
-) -> tuple[dict[str, Any], dict[str, float]]:
+) -> tuple[dict[str, _Measured], dict[str, float]]:
     """Replication `r` through the pipeline, keeping only what `_combine` needs (small to send
     back from a worker process)."""
-    out: dict[str, Any] = {}
+    out: dict[str, _Measured] = {}
     timing = {"draw_s": 0.0, "simulate_s": 0.0, "metrics_s": 0.0}
     for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
-        out[rep.plan] = {"figures": rep.figures, "cost": rep.cost, "hourly": rep.hourly}
+        plan = setup.scenario.plans[rep.plan]
+        backlog = replication_backlog(setup.scenario, plan, setup.timeline, rep.log)
+        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.hourly, backlog)
         timing["draw_s"] += rep.draw_s
         timing["simulate_s"] += rep.simulate_s
         timing["metrics_s"] += rep.metrics_s
     return out, timing
 
 
-def _replication_chunk(args: tuple[Any, ...]) -> list[tuple[dict[str, Any], dict[str, float]]]:
+def _replication_chunk(
+    args: tuple[Any, ...],
+) -> list[tuple[dict[str, _Measured], dict[str, float]]]:
     setup, seed, reps, engine = args
     return [_replication(setup, seed, r, engine) for r in reps]
 
@@ -114,7 +160,13 @@ def _quiet_worker(parent_pid: int) -> None:
 
 
 def default_workers() -> int:
-    """Worker processes for replications: every core (at least one)."""
+    """Worker processes for replications: every core this process may use.
+
+    Returns
+    -------
+    int
+        Cores in the CPU affinity set (at least 1) [processes].
+    """
     return max(
         1,
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
@@ -137,11 +189,36 @@ def run_scenario(
 
     Parameters
     ----------
+    scenario : Scenario
+        The validated scenario; every shift must have a number of agents (not ``auto``).
+    replications : int, optional
+        Default: the scenario's.
+    seed : int, optional
+        Default: the scenario's. With it, every result is fixed.
+    plans : sequence of str, optional
+        Plans to simulate (default: all, in file order).
+    engine : str
+        ``"fast"`` (default) or ``"simpy"``; both give identical results.
     workers : int
         Processes for replications; 1 runs serially in this process. The result does not
         depend on it.
+    max_contacts : int
+        Refuse a scenario expecting more contacts per replication [contacts].
+    max_agents : int
+        Refuse a plan rostering more distinct agents [agents].
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication (serial runs) or chunk.
+
+    Returns
+    -------
+    RunResult
+        Per plan, the channel figures and cost (means and 95% intervals over replications), the
+        per-replication tables and hourly counts; the rosters, timeline and timing [s].
+
+    Raises
+    ------
+    ScenarioError
+        Unknown plan or engine, a shift still ``auto``, or a run over the limits.
     """
     n_reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
@@ -149,13 +226,20 @@ def run_scenario(
         raise ScenarioError("replications", f"must be at least 1, got {n_reps}")
     names = plan_names(scenario, plans)
     engine_function(engine)  # fail early on an unknown engine
+    unsized = unsized_shift_paths(scenario, names)
+    if unsized:
+        raise ScenarioError(
+            unsized[0],
+            "still auto (or bounds): size the plan with `coverage-sim optimize` first "
+            "(its --out writes optimized.yaml, which runs)",
+        )
     start = time.perf_counter()
     timeline = build_timeline(scenario)
     check_contact_budget(scenario, timeline, limit=max_contacts)
     check_agent_budget(scenario, limit=max_agents, plans=names)
     setup = prepare_run(scenario, names)
     reps = list(range(n_reps))
-    results: list[tuple[dict[str, Any], dict[str, float]]] = []
+    results: list[tuple[dict[str, _Measured], dict[str, float]]] = []
     if workers > 1 and n_reps > 1:
         if engine == "fast":  # load the kernel once here; forked workers inherit it
             from coverage.simulation.fast_engine import warm_up
@@ -189,7 +273,10 @@ def run_scenario(
         key: float(sum(t[key] for _, t in results)) for key in ("draw_s", "simulate_s", "metrics_s")
     }
     plan_results = {
-        name: _combine(scenario, name, [res[name] for res, _ in results]) for name in names
+        name: _combine(
+            scenario, name, [res[name] for res, _ in results], setup.rosters[name], setup.timeline
+        )
+        for name in names
     }
     timing["total_s"] = time.perf_counter() - start
     return RunResult(
@@ -204,29 +291,37 @@ def run_scenario(
     )
 
 
-def _combine(scenario: Scenario, name: str, reps: list[dict[str, Any]]) -> PlanResult:
+def _combine(
+    scenario: Scenario, name: str, reps: list[_Measured], roster: Roster, timeline: Timeline
+) -> PlanResult:
     channels = {}
     rows: list[dict[str, Any]] = []
-    for ch_name, channel in scenario.channels.items():
-        per_rep = [rep["figures"][ch_name] for rep in reps]
-        channels[ch_name] = summarize_channel(per_rep, channel.target.share)
-        rows.extend({"rep": r, "channel": ch_name, **fig} for r, fig in enumerate(per_rep))
+    backlogs = channel_backlogs(scenario, [rep.backlog for rep in reps])
+    for ch_name in scenario.channels:
+        per_rep = [rep.figures.channels[ch_name] for rep in reps]
+        start, end = backlogs[ch_name]
+        channels[ch_name] = dataclasses.replace(
+            summarize_channel(per_rep), backlog_start=start, backlog_end=end
+        )
+        rows.extend(
+            {"rep": r, "channel": ch_name, **channel_row(fig, ci95=False)}
+            for r, fig in enumerate(per_rep)
+        )
     mean_offered = float(
-        np.mean([sum(rep["figures"][c]["offered"] for c in scenario.channels) for rep in reps])
+        np.mean([sum(f.offered for f in rep.figures.channels.values()) for rep in reps])
     )
-    occ = [rep["figures"]["_plan"]["occupancy"] for rep in reps]
-    occ_vals = [v for v in occ if v is not None]
-    cost_rows = [
-        {"rep": r, **{k: v for k, v in rep["cost"].items() if k != "by_site"}}
-        for r, rep in enumerate(reps)
-    ]
-    hourly = pd.concat([rep["hourly"] for rep in reps], ignore_index=True)
+    occ_vals = [rep.figures.occupancy for rep in reps if rep.figures.occupancy is not None]
+    cost_rows = [{"rep": r, **cost_row(rep.cost)} for r, rep in enumerate(reps)]
+    hourly = pd.concat([rep.hourly for rep in reps], ignore_index=True)
     hourly = hourly.groupby(["channel", "region", "hour_of_week"], as_index=False).sum()
     return PlanResult(
         channels=channels,
-        cost=summarize_costs([rep["cost"] for rep in reps], mean_offered),
+        cost=summarize_costs([rep.cost for rep in reps], mean_offered),
         occupancy=float(np.mean(occ_vals)) if occ_vals else None,
         per_replication=pd.DataFrame(rows),
         cost_per_replication=pd.DataFrame(cost_rows),
         hourly=hourly,
+        sustainability=summarize_sustainability(
+            scenario, scenario.plans[name], roster, timeline, [rep.backlog for rep in reps]
+        ),
     )

@@ -46,6 +46,7 @@ class Roster:
     window_paid_end : bool array, the window ends at a paid shift end (overtime after it is paid)
     paid_site, paid_start_s, paid_end_s, paid_agents : arrays (n_instances,) rostered shift
         instances: site, [start, end) [s] and crew size paid
+    paid_shift : int array (n_instances,), the instance's shift index within its site
     """
 
     site_names: list[str]
@@ -62,6 +63,7 @@ class Roster:
     paid_start_s: np.ndarray
     paid_end_s: np.ndarray
     paid_agents: np.ndarray
+    paid_shift: np.ndarray
 
     @property
     def n_agents(self) -> int:
@@ -72,10 +74,28 @@ class Roster:
 def check_agent_budget(
     scenario: Scenario, *, limit: int = MAX_AGENTS_PER_PLAN, plans: list[str] | None = None
 ) -> int:
-    """Distinct agents of the largest plan; ScenarioError naming the plan if over `limit`.
+    """Distinct agents of the largest plan, refused above a limit before any roster is built.
 
-    A plan rosters max(agents, holiday_agents) people per shift (each shift is its own crew);
-    this is checked before any roster is built, so an absurd plan is refused at once.
+    A plan rosters max(agents, holiday_agents) people per shift (each shift is its own crew).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    limit : int
+        Most distinct agents a plan may roster [agents].
+    plans : list of str, optional
+        Plans to check (default: all).
+
+    Returns
+    -------
+    int
+        Distinct agents of the largest plan checked [agents].
+
+    Raises
+    ------
+    ScenarioError
+        At ``plans.<name>`` when a plan exceeds `limit`.
     """
     worst = 0
     for name in plans or list(scenario.plans):
@@ -96,6 +116,18 @@ def check_agent_budget(
 
 def split_shrinkage(crew: int, shrinkage: float) -> tuple[int, float]:
     """Whole agents available all shift, and the share of each hour one more agent is available.
+
+    Parameters
+    ----------
+    crew : int
+        Agents on the shift [agents].
+    shrinkage : float
+        Share of paid time not available for contacts [0–1].
+
+    Returns
+    -------
+    (int, float)
+        ⌊n(1 − s)⌋ agents [agents] and the fraction n(1 − s) − ⌊n(1 − s)⌋ of each hour [0–1].
 
     >>> split_shrinkage(10, 0.35)
     (6, 0.5)
@@ -122,7 +154,25 @@ def _merge(windows: list[tuple[float, float, bool]]) -> list[tuple[float, float,
 def build_roster(
     scenario: Scenario, plan: Plan, timeline: Timeline, languages: list[str]
 ) -> Roster:
-    """Expand a plan's shifts into agents, availability windows and paid shift instances."""
+    """Expand a plan's shifts into agents, availability windows and paid shift instances.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channels (what a shift serves) and the plan's sites.
+    plan : Plan
+        The plan to roster.
+    timeline : Timeline
+        Horizon and drain [s from 00:00 UTC of the first day]; local shift times are placed on it.
+    languages : list of str
+        The scenario's language list (`coverage.demand.codes.scenario_languages`).
+
+    Returns
+    -------
+    Roster
+        Each agent's site, shift, channels and languages; availability windows after shrinkage
+        [s]; paid shift instances with their crew [s, agents].
+    """
     channel_names = list(scenario.channels)
     site_names = list(plan.sites)
     agent_site: list[int] = []
@@ -131,7 +181,7 @@ def build_roster(
     chan_rows: list[np.ndarray] = []
     lang_rows: list[np.ndarray] = []
     win: list[tuple[int, float, float, bool]] = []
-    paid: list[tuple[int, float, float, int]] = []
+    paid: list[tuple[int, float, float, int, int]] = []
     for s_idx, (site_name, site) in enumerate(plan.sites.items()):
         holidays = holidays_for(site.holidays, timeline)
         for j, shift in enumerate(site.shifts):
@@ -149,7 +199,7 @@ def build_roster(
                 )
                 if end <= 0 or start >= timeline.end_s or crew == 0:
                     continue
-                paid.append((s_idx, start, end, crew))
+                paid.append((s_idx, start, end, crew, j))
                 whole, frac = split_shrinkage(crew, site.shrinkage)
                 for i in range(whole):
                     per_agent[i].append((start, end, True))
@@ -193,11 +243,27 @@ def build_roster(
         paid_start_s=np.asarray([p[1] for p in paid], dtype=np.float64),
         paid_end_s=np.asarray([p[2] for p in paid], dtype=np.float64),
         paid_agents=np.asarray([p[3] for p in paid], dtype=np.int64),
+        paid_shift=np.asarray([p[4] for p in paid], dtype=np.int32),
     )
 
 
 def agents_on_duty(roster: Roster, at_s: np.ndarray, *, channel: int | None = None) -> np.ndarray:
-    """Available agents (after shrinkage) at each instant of `at_s`, optionally for one channel."""
+    """Available agents (after shrinkage) at each instant.
+
+    Parameters
+    ----------
+    roster : Roster
+        The plan's roster.
+    at_s : numpy.ndarray
+        Instants [s from the horizon start].
+    channel : int, optional
+        Count only agents serving this channel index.
+
+    Returns
+    -------
+    numpy.ndarray
+        Agents available at each instant [agents].
+    """
     keep = np.ones(len(roster.window_agent), dtype=bool)
     if channel is not None:
         keep = roster.agent_channels[roster.window_agent, channel]

@@ -40,7 +40,21 @@ class _AssignStep(simpy.Event):
 
 
 def simulate(inp: EngineInput) -> EngineOutput:
-    """Simulate one plan on one replication's contacts (SimPy reference engine)."""
+    """Simulate one plan on one replication's contacts (SimPy reference engine).
+
+    Parameters
+    ----------
+    inp : EngineInput
+        Contacts in order of joining the agent queue and the agents' availability windows
+        (`coverage.simulation.dispatch.build_engine_input`).
+
+    Returns
+    -------
+    EngineOutput
+        Per contact: outcome, start and end of service [s] (NaN when not answered) and agent; the
+        agents' overtime stretches [s]. A deterministic function of `inp`; both engines give the
+        same output bit for bit.
+    """
     env = simpy.Environment()
     n = len(inp.joined_at_s)
     n_agents, n_classes = inp.can_serve.shape

@@ -2,12 +2,20 @@
 
 `summary_rows` flattens one variant's JSON result into one row per plan × channel (the JSON
 contract's fields, ``ci95`` as ``*_ci95_lo``/``*_ci95_hi`` as in
-:func:`coverage.results.report.channels_table`, the plan's ``cost.*`` as ``cost_*``). A (variant,
+:func:`coverage.results.figures.channel_row`, the plan's ``cost.*`` as ``cost_*``). A (variant,
 plan)
 **meets its targets** when every channel's service level is at least the channel's target share;
 a channel without eligible contacts (service level null) cannot miss. The best variants of a plan
 are those that meet their targets, cheapest per month first; when none does, the closest ones
 (largest worst-channel margin, service level minus target share) are shown instead.
+
+**Distinct configurations.** A plan's ranking counts each of its configurations once: variants
+that differ only in another plan's settings (override paths under ``plans.<other plan>.``) give
+that plan the same result, so only the first is ranked and ``identical`` says how many more it
+stands for. A variant is **named by its settings** (``name``: the overrides that matter for the
+plan, shortened — ``austin.shifts[7].agents=12, automation.chat.deflection=0.15``), not only by
+its hash; a setting a variant does not override is left out of its name and shows as an empty cell,
+never ``<NA>``.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.results.report import channel_fields
+from coverage.results.figures import channel_figures_from_dict, channel_row
 
 ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
 
@@ -46,7 +54,7 @@ def summary_rows(meta: Mapping[str, Any], result: Mapping[str, Any]) -> list[dic
                     "channel": channel,
                     "target_answer_within_s": within_s,
                     "target_share": share,
-                    **channel_fields(figures),
+                    **channel_row(channel_figures_from_dict(figures)),
                     "plan_occupancy": plan["occupancy"],
                     **cost,
                 }
@@ -81,12 +89,35 @@ def summary_frame(rows: list[dict[str, Any]], override_paths: Sequence[str]) -> 
     return frame
 
 
-def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """One row per plan × variant, ranked within each plan.
+def relevant_columns(plan: str, override_columns: Sequence[str]) -> list[str]:
+    """The override paths that can change `plan`'s result (not another plan's settings)."""
+    return [c for c in override_columns if not (c.startswith("plans.") and c.split(".")[1] != plan)]
 
-    Columns: plan, rank, variant, meets_targets, cost_per_month, worst_margin (lowest service
-    level minus target share over channels [0–1]), ``sl_<channel>`` per channel, the overrides.
-    Meeting variants come first, cheapest first; then the others, closest first.
+
+def setting_label(path: str) -> str:
+    """A short name for an override path: ``plans.P.sites.austin.shifts[7].agents`` →
+    ``austin.shifts[7].agents``; ``plans.P.x`` → ``x``; other paths as they are."""
+    parts = path.split(".")
+    if parts[0] == "plans" and len(parts) > 2:
+        rest = parts[2:]
+        return ".".join(rest[1:] if rest[0] == "sites" and len(rest) > 1 else rest)
+    return path
+
+
+def variant_name(row: Mapping[str, Any], columns: Sequence[str]) -> str:
+    """A variant named by its settings (the given override columns it sets)."""
+    parts = [f"{setting_label(c)}={row[c]}" for c in columns if c in row and not _missing(row[c])]
+    return ", ".join(parts) or "(base scenario)"
+
+
+def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per plan × distinct configuration, ranked within each plan.
+
+    Columns: plan, rank, variant, name (its settings that matter for the plan), identical (other
+    variants with the same configuration for this plan, not ranked again), meets_targets,
+    cost_per_month, worst_margin (lowest service level minus target share over channels [0–1]),
+    ``sl_<channel>`` per channel, the overrides. Meeting variants come first, cheapest first; then
+    the others, closest first.
     """
     order = {v: i for i, v in enumerate(dict.fromkeys(summary["variant"]))}
     channels = list(dict.fromkeys(summary["channel"]))
@@ -113,7 +144,33 @@ def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -
     plan_order = {p: i for i, p in enumerate(dict.fromkeys(summary["plan"]))}
     table["_plan"] = table["plan"].map(plan_order)
     table = table.sort_values(["_plan", "_meets", "_cost", "_margin", "_order"], kind="stable")
+    present = [c for c in override_columns if c in table.columns]
+    if present:  # one row per distinct configuration of each plan
+        keys = [
+            tuple(
+                "" if _missing(row[c]) else str(row[c])
+                for c in relevant_columns(str(row["plan"]), present)
+            )
+            for _, row in table.iterrows()
+        ]
+        table["_key"] = keys
+        table["identical"] = (
+            table.groupby(["plan", "_key"], sort=False)["variant"].transform("size") - 1
+        )
+        table = table.drop_duplicates(["plan", "_key"], keep="first").drop(columns="_key")
+    else:
+        table["identical"] = 0
+    table.insert(
+        2,
+        "name",
+        [
+            variant_name(row, relevant_columns(str(row["plan"]), present))
+            for _, row in table.iterrows()
+        ],
+    )
     table.insert(1, "rank", table.groupby("plan", sort=False).cumcount() + 1)
+    identical = table.pop("identical")
+    table.insert(4, "identical", identical)
     return table.drop(columns=["_order", "_meets", "_cost", "_margin", "_plan"]).reset_index(
         drop=True
     )
@@ -162,9 +219,16 @@ def report_text(
         )
     )
     header = f"  {'#':>3}  {'variant':<16}  {f'cost/month ({currency})':>20}  {'worst margin':>12}"
-    header += "".join(f"  {c[:9]:>9}" for c in channels) + "  overrides"
+    header += "".join(f"  {c[:9]:>9}" for c in channels) + "  settings"
     for plan, rows in best.groupby("plan", sort=False):
         meeting = int(rows["meets_targets"].sum())
+        merged = int(rows["identical"].sum())
+        if merged:
+            lines += [
+                "",
+                f"{plan}: {len(rows)} distinct configurations ({merged} variants differ from "
+                "them only in another plan's settings and are not ranked again)",
+            ]
         if meeting:
             lines += ["", f"{plan}: {meeting} of {len(rows)} variants meet every target; cheapest:"]
             shown = rows[rows["meets_targets"]].head(top)
@@ -179,7 +243,7 @@ def report_text(
             line += f"  {margin_text:>12}" + "".join(
                 f"  {_pct(row[f'sl_{c}']):>9}" for c in channels
             )
-            lines.append(line + "  " + _overrides_text(row, override_columns))
+            lines.append(line + "  " + str(row["name"]))
     winners = best[best["meets_targets"]]
     if len(winners):
         top_row = winners.sort_values("cost_per_month", kind="stable").iloc[0]
@@ -187,7 +251,7 @@ def report_text(
             "",
             f"cheapest meeting every target: plan {top_row['plan']}, variant "
             f"{top_row['variant']} at {top_row['cost_per_month']:,.0f} {currency}/month "
-            f"({_overrides_text(top_row, override_columns)})",
+            f"({top_row['name']})",
         ]
     return "\n".join(lines)
 
@@ -202,7 +266,8 @@ def report_html(
 
     override_columns = varying_columns(summary, override_columns)
     best = best_variants(summary, override_columns)
-    meets = {(r.plan, r.variant): r.meets_targets for r in best.itertuples()}
+    every = best_variants(summary)  # every variant (not only distinct configurations)
+    meets = {(r.plan, r.variant): r.meets_targets for r in every.itertuples()}
     channels = list(dict.fromkeys(summary["channel"]))
     plans = list(dict.fromkeys(summary["plan"]))
     currency = str(summary["currency"].iloc[0])
@@ -264,6 +329,9 @@ def report_html(
     )
     for col in (f"sl_{c}" for c in channels):
         table[col] = table[col].map(_pct)
+    for col in override_columns:  # a setting a variant does not make is an empty cell
+        if col in table:
+            table[col] = [("" if _missing(v) else str(v)) for v in table[col].astype(object)]
     heading = html.escape(title or "Sweep report")
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"

@@ -38,25 +38,19 @@ from coverage.scenario.model import parse_scenario, scenario_to_dict
 from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.replications import DEFAULT_ENGINE, default_workers, engine_function
 from coverage.sweeps.report import summary_frame, summary_rows
-from coverage.sweeps.spec import BatchInput, Variant, code_version, resolve_inputs, to_json_value
+from coverage.sweeps.spec import (
+    BatchInput,
+    Variant,
+    VariantTask,
+    code_version,
+    resolve_inputs,
+    to_json_value,
+)
 
 ProgressFn = Callable[[int, int], None]
 
 
 # --- running a variant (inside a worker) -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VariantTask:
-    """What a worker needs to run one variant (plain data, so any executor can ship it)."""
-
-    id: str
-    key: str
-    raw: dict[str, Any]
-    base_dir: str
-    seed: int
-    replications: int
-    engine: str = DEFAULT_ENGINE
 
 
 @dataclass(frozen=True)
@@ -302,10 +296,7 @@ def run_batch(
     done = len(variants) - len(pending)
     if progress:
         progress(done, len(variants))
-    tasks = [
-        VariantTask(v.id, v.key, v.raw, v.base_dir, v.seed, v.replications, v.engine)
-        for v in pending
-    ]
+    tasks = [v.task() for v in pending]
     n_workers = min(workers or default_workers(), max(1, len(tasks)))
     if dask is not None:
         results, executor = _run_dask(tasks, dask), f"dask {dask}"

@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -131,20 +131,31 @@ def _shown(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Variant:
-    """One scenario to run: a resolved, validated scenario with its seed and replications."""
+class VariantTask:
+    """What a worker needs to run one variant (plain data, so any executor can ship it)."""
 
     id: str
     key: str
-    source: str  # the scenario or sweep file it came from, as given
-    index: int  # position within its source
-    overrides: dict[str, Any]  # field path → value, in file order
     raw: dict[str, Any]  # the resolved scenario data (what parse_scenario validated)
     base_dir: str
     seed: int
     replications: int
-    scenario: Scenario
     engine: str = DEFAULT_ENGINE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant(VariantTask):
+    """One scenario to run: a resolved, validated scenario with its seed and replications (the
+    task's fields), and where it came from."""
+
+    source: str  # the scenario or sweep file it came from, as given
+    index: int  # position within its source
+    overrides: dict[str, Any]  # field path → value, in file order
+    scenario: Scenario
+
+    def task(self) -> VariantTask:
+        """The shippable part: the task's fields only (no parsed scenario)."""
+        return VariantTask(**{f.name: getattr(self, f.name) for f in fields(VariantTask)})
 
 
 @dataclass(frozen=True)

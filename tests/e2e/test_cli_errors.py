@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / ".venv" / "bin" / "coverage-sim"
 BAD = ROOT / "tests" / "data" / "bad"
 SITE = "plans.single-site.sites.berlin"
 
@@ -51,9 +49,9 @@ EXPECTED: dict[str, str] = {
 }
 
 
-def _run(path: Path) -> subprocess.CompletedProcess[str]:
+def _run(cli: list[str], path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(CLI), "run", str(path)],
+        [*cli, "run", str(path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -62,11 +60,13 @@ def _run(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@cache
-def _results() -> dict[str, subprocess.CompletedProcess[str]]:
+@pytest.fixture(scope="module")
+def results(cli: list[str]) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every bad file run once through the CLI, two at a time."""
     files = sorted(BAD.glob("*.yaml"))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return {f.stem: proc for f, proc in zip(files, pool.map(_run, files), strict=True)}
+        runs = pool.map(lambda f: _run(cli, f), files)
+        return {f.stem: proc for f, proc in zip(files, runs, strict=True)}
 
 
 def test_every_bad_file_has_an_expectation_and_a_comment() -> None:
@@ -78,9 +78,11 @@ def test_every_bad_file_has_an_expectation_and_a_comment() -> None:
 
 
 @pytest.mark.parametrize("stem", sorted(EXPECTED))
-def test_bad_file_exits_2_with_one_line_naming_file_and_field(stem: str) -> None:
+def test_bad_file_exits_2_with_one_line_naming_file_and_field(
+    stem: str, results: dict[str, subprocess.CompletedProcess[str]]
+) -> None:
     path = BAD / f"{stem}.yaml"
-    proc = _results()[stem]
+    proc = results[stem]
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
@@ -92,7 +94,9 @@ def test_bad_file_exits_2_with_one_line_naming_file_and_field(stem: str) -> None
     assert detail.startswith(EXPECTED[stem]), f"{stem}: {line}"
 
 
-def test_too_many_contacts_gives_the_estimate_and_the_limit() -> None:
-    line = _results()["21-too-many-contacts"].stderr
+def test_too_many_contacts_gives_the_estimate_and_the_limit(
+    results: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    line = results["21-too-many-contacts"].stderr
     assert "contacts per replication; the limit is 50,000,000" in line
     assert "--max-contacts" in line

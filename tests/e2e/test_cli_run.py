@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,17 +69,9 @@ HOURLY_COLUMNS = [
 TIMING_FIELDS = {"draw_s", "simulate_s", "metrics_s", "total_s"}
 
 
-def _cli() -> str:
-    local = Path(sys.executable).parent / "coverage-sim"
-    found = str(local) if local.exists() else shutil.which("coverage-sim")
-    if not found:
-        pytest.skip("coverage-sim is not installed")
-    return found
-
-
-def _sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _sim(cli: list[str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [_cli(), *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd
+        [*cli, *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd
     )
 
 
@@ -96,8 +86,8 @@ def _nulls_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def json_run() -> subprocess.CompletedProcess[str]:
-    return _sim("run", str(DEFAULT), "--json", "--replications", "2")
+def json_run(cli: list[str]) -> subprocess.CompletedProcess[str]:
+    return _sim(cli, "run", str(DEFAULT), "--json", "--replications", "2")
 
 
 def test_run_json_prints_json_only_functional(json_run):
@@ -147,12 +137,12 @@ def test_run_json_has_every_contract_field_functional(json_run):
     assert set(result["plans"]["single-site"]["cost"]["by_site"]) == {"austin"}
 
 
-def test_run_out_writes_tables_functional(tmp_path):
+def test_run_out_writes_tables_functional(tmp_path, cli):
     # Functional: --out DIR writes channels.csv/.parquet (one row per plan × channel with the
     # JSON fields) and hourly.csv/.parquet (the contract columns), CSV equal to Parquet, and no
     # temp file is left behind. Without --json, stdout is the comparison table.
     out_dir = tmp_path / "results"
-    proc = _sim("run", str(DEFAULT), "--replications", "1", "--out", str(out_dir))
+    proc = _sim(cli, "run", str(DEFAULT), "--replications", "1", "--out", str(out_dir))
     assert proc.returncode == 0, proc.stderr
     assert "follow-the-sun" in proc.stdout
     with pytest.raises(json.JSONDecodeError):
@@ -202,7 +192,7 @@ def test_validate_ok_functional(capsys):
     assert all(line.startswith("ok: ") for line in lines)
 
 
-def test_validate_failing_functional(tmp_path):
+def test_validate_failing_functional(tmp_path, cli):
     # Functional: `validate` with a good and a bad file: exit 2; the good one is ok; the bad
     # one gives one stderr line naming the file and the field path, and no traceback.
     bad = tmp_path / "bad.yaml"
@@ -213,7 +203,7 @@ def test_validate_failing_functional(tmp_path):
     )
     assert '"25:00"' in text
     bad.write_text(text, encoding="utf-8")
-    proc = _sim("validate", str(DEFAULT), str(bad))
+    proc = _sim(cli, "validate", str(DEFAULT), str(bad))
     assert proc.returncode == 2
     assert proc.stdout.startswith(f"ok: {DEFAULT}")
     lines = proc.stderr.strip().splitlines()

@@ -2,7 +2,7 @@
 
 Kind 2 (validation against published values or theory): Erlang C from its closed form
 (Gross et al. 2008), computed independently here; Erlang A and the M/M/c·k chat case from
-../shared/validation/public_cases.json (exact Erlang A birth-death chain and tagged-customer
+tests/data/public_cases.json (exact Erlang A birth-death chain and tagged-customer
 chain; Erlang C with c = agents × concurrency), copied below with six significant digits.
 "Match to 4 digits" means: every printed or returned figure is within 5e-5 of the analytic value
 (the table's last printed digit), plus the published value's own rounding.
@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +34,7 @@ TABLE_LABELS = {
 FOUR_DIGITS = 5e-5  # half a unit of the 4th decimal
 PUBLISHED_ROUNDING = 5e-6  # the case file's values have 6 significant digits (all < 100)
 
-# ../shared/validation/public_cases.json, "expected" (exact analytic)
+# tests/data/public_cases.json, "expected" (exact analytic)
 ERLANG_A_14 = {  # PUB-ERLA-C14: 200/h, AHT 180 s, 14 agents, exponential patience 300 s, T 20 s
     "p_wait": 0.14526,
     "abandon_rate": 0.0139837,
@@ -220,19 +217,11 @@ def test_unstable_erlang_c_gives_null_figures_unit(capsys):
     assert _table(out)["ASA [s]"] == "—"
 
 
-def _cli() -> str:
-    local = Path(sys.executable).parent / "coverage-sim"
-    found = str(local) if local.exists() else shutil.which("coverage-sim")
-    if not found:
-        pytest.skip("coverage-sim is not installed")
-    return found
-
-
-def test_installed_script_prints_the_worked_example_validation():
+def test_installed_script_prints_the_worked_example_validation(cli):
     # Validation, end to end through the installed `coverage-sim` script: the Erlang C worked
-    # example (100 calls / 30 min, AHT 180 s, 14 agents; ../shared/domain.md) as JSON.
+    # example (100 calls / 30 min, AHT 180 s, 14 agents; docs/domain.md) as JSON.
     proc = subprocess.run(
-        [_cli(), "erlang", "--per-hour", "200", "--aht-s", "180", "--agents", "14", "--json"],
+        [*cli, "erlang", "--per-hour", "200", "--aht-s", "180", "--agents", "14", "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -245,10 +234,10 @@ def test_installed_script_prints_the_worked_example_validation():
     assert not _check_against(figures, erlang_c_closed_form(200, 180, 14, 20), FOUR_DIGITS)
 
 
-def test_installed_script_bad_value_exits_2_with_one_line_unit():
+def test_installed_script_bad_value_exits_2_with_one_line_unit(cli):
     # Unit: bad input exits 2 with one line on stderr naming the problem, no traceback.
     proc = subprocess.run(
-        [_cli(), "erlang", "--per-hour", "-5", "--aht-s", "180", "--agents", "3"],
+        [*cli, "erlang", "--per-hour", "-5", "--aht-s", "180", "--agents", "3"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,0 +1,1 @@
+"""Capacity planning over months: hiring, ramp-up, attrition and cost (docs/capacity.md)."""

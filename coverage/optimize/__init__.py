@@ -1,0 +1,1 @@
+"""Sizing plans to their targets: requirement, program, simulated search (docs/optimizer.md)."""

@@ -1,0 +1,123 @@
+"""What "meets its targets" means, judged on an :class:`~coverage.simulation.evaluate.Evaluation`.
+
+For each channel with contacts (replications without contacts in a channel or hour are left out
+of its figures):
+
+* **window** (every channel): the mean over replications of the window service level is at
+  least the target `share` (+ `margin_se` standard errors of that mean);
+* **hour** (`scope: hour`): in addition, every UTC hour of the week with contacts in at least two
+  replications has a mean service level of at least `share` − 2 standard errors over
+  replications (so noise in a quiet hour does not buy agents), + `hour_margin_se` standard
+  errors; an hour with contacts in only one replication has no standard error and is not judged
+  on its own;
+* **abandonment** (`max_abandon_rate`): the mean window abandon rate is at most the limit
+  (− `margin_se` standard errors).
+
+With no margins this is the contract's definition (DESIGN.md, optimizer). The search uses
+margins so that a plan trimmed to the edge on its own seed still meets on an independent seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from coverage.scenario.model import Scenario
+from coverage.simulation.evaluate import HOURS_PER_WEEK, Evaluation
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A missed target: the channel, what failed, by how much, and the UTC hours of week."""
+
+    channel: str
+    kind: str  # "service_level", "hour", "abandon_rate"
+    value: float
+    limit: float
+    hours: tuple[int, ...]  # UTC hours of the week that miss (all below share for "service_level")
+
+    def describe(self) -> str:
+        """One line for people."""
+        if self.kind == "hour":
+            return (
+                f"{self.channel}: {len(self.hours)} UTC hour(s) of the week below "
+                f"{self.limit:.1%} − 2 SE ({_hours_text(self.hours)}; worst {self.value:.1%})"
+            )
+        what = "service level" if self.kind == "service_level" else "abandon rate"
+        side = "below" if self.kind == "service_level" else "above"
+        return f"{self.channel}: {what} {self.value:.2%} {side} {self.limit:.2%}"
+
+
+def _hours_text(hours: tuple[int, ...]) -> str:
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    shown = [f"{days[h // 24]} {h % 24:02d}h" for h in hours[:6]]
+    return ", ".join(shown) + (f" and {len(hours) - 6} more" if len(hours) > 6 else "")
+
+
+def _mean_se(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, standard error of the mean, and count over axis 0, ignoring nan."""
+    n = np.sum(~np.isnan(values), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(np.where(n > 0, values, 0.0), axis=0)
+        var = np.nansum((values - mean) ** 2, axis=0) / np.maximum(n - 1, 1)
+        se = np.sqrt(var / np.maximum(n, 1))
+    return mean, se, n
+
+
+def hourly_service_level(evaluation: Evaluation) -> np.ndarray:
+    """Service level per (replication, channel, UTC hour of week); nan without contacts."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            evaluation.base > 0, evaluation.within / np.maximum(evaluation.base, 1), np.nan
+        )
+
+
+def judge(
+    scenario: Scenario,
+    evaluation: Evaluation,
+    *,
+    margin_se: float = 0.0,
+    hour_margin_se: float = 0.0,
+) -> list[Failure]:
+    """Every target the evaluated roster misses (empty: it meets them all).
+
+    `margin_se` and `hour_margin_se` (0: the contract's definition) ask the window figures and
+    each hour's mean to clear their limits by that many standard errors more.
+    """
+    failures = []
+    window_mean, window_se, window_n = _mean_se(evaluation.service_level())
+    ab_mean, ab_se, _ = _mean_se(evaluation.abandon_rate())
+    hourly = hourly_service_level(evaluation)
+    for c, (name, channel) in enumerate(scenario.channels.items()):
+        if window_n[c] == 0:
+            continue  # no contacts reach this channel's agents: nothing to meet
+        share = channel.target.share
+        se = float(window_se[c]) if window_n[c] > 1 else 0.0
+        mean_c = float(window_mean[c])
+        if mean_c - margin_se * se < share - 1e-12:
+            levels, _, _ = _mean_se(hourly[:, c])
+            below = tuple(int(h) for h in np.flatnonzero(np.nan_to_num(levels, nan=1.0) < share))
+            failures.append(Failure(name, "service_level", mean_c, share, below))
+        if channel.target.scope == "hour":
+            mean_h, se_h, n_h = _mean_se(hourly[:, c])
+            judged = n_h >= 2
+            bad = judged & (mean_h - hour_margin_se * se_h < share - 2.0 * se_h - 1e-12)
+            if bad.any():
+                hours = tuple(int(h) for h in np.flatnonzero(bad))
+                worst = float(np.min(mean_h[bad]))
+                failures.append(Failure(name, "hour", worst, share, hours))
+        limit = channel.max_abandon_rate
+        if limit is not None and not math.isnan(float(ab_mean[c])):
+            ab_se_c = float(ab_se[c]) if window_n[c] > 1 else 0.0
+            if float(ab_mean[c]) + margin_se * ab_se_c > limit + 1e-12:
+                rates = evaluation.abandoned[:, c].sum(axis=0) / np.maximum(
+                    evaluation.base[:, c].sum(axis=0), 1
+                )
+                hours = tuple(int(h) for h in np.flatnonzero(rates > limit))
+                failures.append(Failure(name, "abandon_rate", float(ab_mean[c]), limit, hours))
+    return failures
+
+
+__all__ = ["HOURS_PER_WEEK", "Failure", "hourly_service_level", "judge"]

@@ -1,0 +1,214 @@
+"""Repeated evaluation: many candidate rosters of one plan on the same drawn contacts.
+
+The optimizer simulates hundreds of rosters of one plan. Everything that does not depend on the
+roster is done once by :func:`prepare_plan`: the timeline, every replication's contacts (drawn
+from the same streams as `run`, so replication r is the same contacts here and there), the bot's
+outcome, the queue order and routing classes of the engine input, and each queued contact's
+target threshold and UTC hour of week. :func:`evaluate_roster` then only builds the roster,
+fills the roster's part of the engine input, runs the (already compiled) engine and counts, per
+replication, channel and UTC hour of week, what the service-level and abandonment targets need.
+Every candidate sees the same contacts: common random numbers, so two rosters differ by their
+agents and not by noise.
+
+The counts follow DESIGN.md's metric definitions exactly (a test checks them against
+`replication_metrics`): service level = answered within target / (offered − deflected −
+short abandoned), abandon rate = (abandoned − short abandoned) / the same denominator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from coverage.calendar import Timeline, build_timeline, utc_hour_of_week
+from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.automation import apply_automation
+from coverage.scenario.model import Plan, Scenario
+from coverage.settings import DEFAULT_ENGINE
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput, build_engine_input
+from coverage.simulation.replications import engine_function
+from coverage.simulation.roster import Roster, build_roster
+
+HOURS_PER_WEEK = 168
+
+
+@dataclass(frozen=True)
+class PreparedReplication:
+    """One replication's roster-independent work (queued contacts are `base.contact`)."""
+
+    contacts: Contacts
+    base: EngineInput  # can_serve and the duty windows are empty; a roster fills them
+    class_language: np.ndarray  # int (n_classes,) language of each routing class (-1: any)
+    key: np.ndarray  # int64 per queued contact: channel × 168 + UTC hour of week of arrival
+    measured: np.ndarray  # bool per queued contact: arrived in the measured window
+    threshold_s: np.ndarray  # float per queued contact: its target's answer_within_s [s]
+    short_s: np.ndarray  # float per queued contact: its channel's short_abandon_s [s]
+    queued: np.ndarray  # int64 (n_channels × 168,) measured contacts that reached the queue
+
+
+@dataclass(frozen=True)
+class PreparedPlan:
+    """A plan ready for repeated evaluation: `replications` drawn once with `seed`."""
+
+    scenario: Scenario
+    plan: str
+    seed: int
+    engine: str
+    timeline: Timeline
+    languages: list[str]
+    replications: tuple[PreparedReplication, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Counts of one roster, each an int64 array (replications, channels, 168 UTC hours).
+
+    `base` is offered − deflected − short abandoned, the denominator of both rates.
+    """
+
+    within: np.ndarray
+    base: np.ndarray
+    abandoned: np.ndarray  # abandoned − short abandoned
+
+    def service_level(self) -> np.ndarray:
+        """Window service level per (replication, channel); nan where nothing was offered."""
+        base = self.base.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(base > 0, self.within.sum(axis=2) / np.maximum(base, 1), np.nan)
+
+    def abandon_rate(self) -> np.ndarray:
+        """Window abandon rate per (replication, channel); nan where nothing was offered."""
+        base = self.base.sum(axis=2)
+        return np.where(base > 0, self.abandoned.sum(axis=2) / np.maximum(base, 1), np.nan)
+
+
+def _empty_roster(n_channels: int, n_languages: int) -> Roster:
+    ints, floats = np.zeros(0, np.int32), np.zeros(0, np.float64)
+    return Roster(
+        site_names=[],
+        agent_site=ints,
+        agent_shift=ints,
+        agent_label=[],
+        agent_channels=np.zeros((0, n_channels), bool),
+        agent_languages=np.zeros((0, n_languages), bool),
+        window_agent=ints,
+        window_start_s=floats,
+        window_end_s=floats,
+        window_paid_end=np.zeros(0, bool),
+        paid_site=ints,
+        paid_shift=ints,
+        paid_start_s=floats,
+        paid_end_s=floats,
+        paid_agents=np.zeros(0, np.int64),
+    )
+
+
+def prepare_plan(
+    scenario: Scenario,
+    plan: str,
+    *,
+    replications: int,
+    seed: int,
+    engine: str = DEFAULT_ENGINE,
+) -> PreparedPlan:
+    """Draw `replications` replications of `scenario` once, for rosters of `plan`.
+
+    Replication r holds the same contacts as replication r of ``run_scenario(..., seed=seed)``.
+    """
+    timeline = build_timeline(scenario)
+    languages = scenario_languages(scenario)
+    channels = list(scenario.channels.values())
+    n_channels = len(channels)
+    empty = _empty_roster(n_channels, len(languages))
+    automation = scenario.automation_for(plan)
+    target_s = np.array([c.target.answer_within_s for c in channels])
+    short_s = np.array([c.short_abandon_s for c in channels])
+    segment_target_s = [
+        (s, seg.target.answer_within_s)
+        for s, seg in enumerate(scenario.segments.values())
+        if seg.target is not None
+    ]
+    engine_function(engine)  # fail early on an unknown engine; load it before the loop
+    prepared = []
+    for r in range(replications):
+        contacts = draw_contacts(scenario, timeline, seed=seed, replication=r)
+        bot = apply_automation(contacts, scenario, automation)
+        base = build_engine_input(scenario, contacts, bot, empty, timeline.end_s)
+        q = base.contact
+        channel = contacts.channel[q].astype(np.int64)
+        threshold = target_s[channel]
+        for s_idx, seg_s in segment_target_s:
+            threshold = np.where(contacts.segment[q] == s_idx, seg_s, threshold)
+        arrived = contacts.arrived_at_s[q]
+        measured = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
+        hour = utc_hour_of_week(arrived, timeline.start_utc).astype(np.int64)
+        key = channel * HOURS_PER_WEEK + hour
+        _, first = np.unique(base.klass, return_index=True)
+        prepared.append(
+            PreparedReplication(
+                contacts=contacts,
+                base=base,
+                class_language=contacts.language[q[first]].astype(np.int64),
+                key=key,
+                measured=measured,
+                threshold_s=threshold,
+                short_s=short_s[channel],
+                queued=np.bincount(key[measured], minlength=n_channels * HOURS_PER_WEEK),
+            )
+        )
+    return PreparedPlan(
+        scenario=scenario,
+        plan=plan,
+        seed=seed,
+        engine=engine,
+        timeline=timeline,
+        languages=languages,
+        replications=tuple(prepared),
+    )
+
+
+def engine_input_for(prep: PreparedReplication, roster: Roster) -> EngineInput:
+    """The replication's engine input with `roster`'s agents (as `build_engine_input` gives)."""
+    base = prep.base
+    can_serve = roster.agent_channels[:, base.class_channel]
+    speaks = prep.class_language >= 0
+    if speaks.any() and roster.n_agents:
+        lang = np.where(speaks, prep.class_language, 0)
+        can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
+    return dataclasses.replace(
+        base,
+        can_serve=np.ascontiguousarray(can_serve, dtype=bool),
+        window_agent=roster.window_agent,
+        window_start_s=roster.window_start_s,
+        window_end_s=roster.window_end_s,
+        window_paid_end=roster.window_paid_end,
+    )
+
+
+def evaluate_roster(prepared: PreparedPlan, plan: Plan) -> Evaluation:
+    """Simulate `plan` (a sized version of the prepared plan) on every prepared replication."""
+    scenario = prepared.scenario
+    roster = build_roster(scenario, plan, prepared.timeline, prepared.languages)
+    simulate = engine_function(prepared.engine)
+    size = len(scenario.channels) * HOURS_PER_WEEK
+    within, base, abandoned = [], [], []
+    for prep in prepared.replications:
+        out = simulate(engine_input_for(prep, roster))
+        joined = prep.base.joined_at_s
+        answered = out.outcome == ANSWERED
+        left = out.outcome == ABANDONED
+        ok = answered & (out.started_at_s - joined <= prep.threshold_s) & prep.measured
+        short = left & (out.left_at_s - joined <= prep.short_s) & prep.measured
+        long_left = left & ~short & prep.measured
+        n_short = np.bincount(prep.key[short], minlength=size)
+        within.append(np.bincount(prep.key[ok], minlength=size))
+        base.append(prep.queued - n_short)
+        abandoned.append(np.bincount(prep.key[long_left], minlength=size))
+    shape = (len(prepared.replications), len(scenario.channels), HOURS_PER_WEEK)
+    return Evaluation(
+        within=np.asarray(within, dtype=np.int64).reshape(shape),
+        base=np.asarray(base, dtype=np.int64).reshape(shape),
+        abandoned=np.asarray(abandoned, dtype=np.int64).reshape(shape),
+    )
