@@ -1,4 +1,4 @@
-"""`coverage-sim`: the command line (DESIGN.md, "Command line").
+"""`coverage-sim`: the command line (its commands are listed in README.md).
 
 Exit codes: 0 success; 2 bad input, with one line on stderr naming the file and field path and
 never a traceback; 1 an internal failure. The CLI is thin: it parses arguments and calls the same

@@ -1,6 +1,6 @@
 """Tests for coverage.simulation.pipeline: the one per-replication function.
 
-Kinds (STYLE.md §8): unit (plan selection, errors, timing bookkeeping) and functional (the
+Kinds (docs/contributing.md): unit (plan selection, errors, timing bookkeeping) and functional (the
 pipeline is the one `run_scenario` uses: its figures are the run's per-replication rows, every
 plan sees the same contacts, and a replication depends only on (seed, r)).
 """

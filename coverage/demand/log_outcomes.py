@@ -1,6 +1,6 @@
 """The optional outcome columns of a contact log: `wait_s`, `outcome` and `agent`.
 
-DESIGN.md, "Contact logs with outcomes": `wait_s` is the time a contact queued before it was
+docs/contact-logs.md: `wait_s` is the time a contact queued before it was
 answered or abandoned [s, ≥ 0], `outcome` is `answered` or `abandoned` (read case-insensitively)
 and `agent` names who answered (any text; blank on abandoned rows). Logs without these columns
 keep working; `coverage.calibrate` needs them. A bad cell gives the row a `reason`, so the reader

@@ -1,7 +1,7 @@
 """Fitting a demand profile to logged arrivals: rates per local weekday × hour, and busyness.
 
 Pure estimators on arrays, shared by `fit` demand entries (`coverage.demand.logs`) and the
-`coverage-sim profile` command. The model is DESIGN.md's demand model with a full 7 × 24 table:
+`coverage-sim profile` command. The model is the scenario demand model with a full 7 × 24 table:
 arrivals on local date d and hour h are Poisson with mean ``G_d × rate[weekday(d), h] ×
 exposure[d, h]``, where exposure is the hours of that local hour inside the observed window
 (23 or 25 on DST days) and G_d a Gamma day multiplier of mean 1 and CV `busyness_cv`

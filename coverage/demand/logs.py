@@ -1,7 +1,7 @@
 """Contact logs: a help-desk export as demand, replayed as it happened or fitted to a profile.
 
 A log is CSV or Parquet, one row per contact, with the columns `timestamp`, `channel` and
-optionally `region`, `handle_time_s`, `language`, `segment` (DESIGN.md, "Contact logs"; the rules
+optionally `region`, `handle_time_s`, `language`, `segment` (docs/contact-logs.md; the rules
 chosen where the contract is silent are in docs/contact-logs.md). Reading happens in three steps:
 
 1. :func:`read_log` parses the file into a :class:`RawLog` (wall-clock time and UTC offset as
