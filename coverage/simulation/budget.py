@@ -60,7 +60,22 @@ class RunEstimate:
 
 
 def agent_days(scenario: Scenario, timeline: Timeline, plans: Sequence[str]) -> float:
-    """Rostered agent-days of `plans` over the timeline (burn-in, horizon, drain, day before)."""
+    """Rostered agent-days of `plans` over the timeline (burn-in, horizon, drain, day before).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its plans' shifts.
+    timeline : Timeline
+        Its end (drain included) bounds the rostered days.
+    plans : sequence of str
+        The plans to count.
+
+    Returns
+    -------
+    float
+        Agent-days [agent-days].
+    """
     days = timeline.end_s / 86400.0 + 1.0
     crews = 0
     for name in plans:
@@ -79,7 +94,28 @@ def estimate_run(
     engine: str,
     contacts_per_replication: float | None = None,
 ) -> RunEstimate:
-    """Estimate memory and time of simulating `plans` over `replications`."""
+    """Estimate memory and time of simulating `plans` over `replications`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    timeline : Timeline
+        Its timeline.
+    plans : sequence of str
+        Plans to simulate.
+    replications : int
+        Replications to run.
+    engine : str
+        Engine name (their costs per contact differ).
+    contacts_per_replication : float, optional
+        Expected contacts per replication if already known [contacts].
+
+    Returns
+    -------
+    RunEstimate
+        Contacts [contacts], agent-days, peak memory of one process [bytes], CPU time [s].
+    """
     if contacts_per_replication is None:
         from coverage.demand.arrivals import check_contact_budget
 
@@ -102,7 +138,13 @@ def _read_int(path: Path) -> int | None:
 
 
 def available_memory_bytes() -> int:
-    """Memory this process may still use: min(MemAvailable, cgroup limit − cgroup usage)."""
+    """Memory this process may still use: min(MemAvailable, cgroup limit − cgroup usage).
+
+    Returns
+    -------
+    int
+        Bytes [bytes].
+    """
     found: list[int] = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -130,10 +172,33 @@ def fit_workers(
     max_cpu_s: float = MAX_RUN_CPU_S,
     override: bool = False,
 ) -> int:
-    """The workers that fit in memory (at most `workers`); ScenarioError if none, or too long.
+    """The workers that fit in memory (at most `workers`).
 
-    Each worker process holds about `estimate.memory_bytes`; the parent holds the rosters and
-    the results. With `override` nothing is refused (the caller asked for it explicitly).
+    Each worker process holds about `estimate.memory_bytes`; the parent holds the rosters and the
+    results. With `override` nothing is refused (the caller asked for it explicitly).
+
+    Parameters
+    ----------
+    estimate : RunEstimate
+        From `estimate_run`.
+    workers : int
+        Workers asked for [processes].
+    available_bytes : int, optional
+        Memory available (default: `available_memory_bytes`) [bytes].
+    max_cpu_s : float
+        Longest run accepted [s of CPU].
+    override : bool
+        Refuse nothing.
+
+    Returns
+    -------
+    int
+        Workers to use [processes].
+
+    Raises
+    ------
+    ScenarioError
+        When not even one worker fits, or the run would take longer than `max_cpu_s`.
     """
     avail = available_memory_bytes() if available_bytes is None else available_bytes
     usable = avail * MEMORY_HEADROOM
