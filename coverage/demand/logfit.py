@@ -68,7 +68,21 @@ def local_exposure(
 
 
 def local_day_window_ns(at_ns: np.ndarray, time_zone: str) -> tuple[int, int]:
-    """Local midnight of the first instant's date to local midnight after the last's [UTC ns]."""
+    """The whole local days of `time_zone` that hold every instant.
+
+    Parameters
+    ----------
+    at_ns : np.ndarray
+        Instants [ns since 1970 UTC], at least one.
+    time_zone : str
+        IANA zone whose calendar days are taken.
+
+    Returns
+    -------
+    tuple of int
+        Local midnight of the first instant's date, and local midnight after the last
+        instant's date [ns since 1970 UTC].
+    """
     zone = ZoneInfo(time_zone)
     first = dt.datetime.fromtimestamp(int(at_ns.min()) // NS_PER_S, zone).date()
     last = dt.datetime.fromtimestamp(int(at_ns.max()) // NS_PER_S, zone).date()
@@ -80,7 +94,21 @@ def local_day_window_ns(at_ns: np.ndarray, time_zone: str) -> tuple[int, int]:
 
 
 def written_clock_window_ns(wall_ns: np.ndarray, at_ns: np.ndarray) -> tuple[int, int]:
-    """Whole days of the clock the rows were written in, first row's date to last's [UTC ns]."""
+    """The whole days of the clock the rows were written in (each row's own UTC offset).
+
+    Parameters
+    ----------
+    wall_ns : np.ndarray
+        Wall-clock times as written [ns, the written clock's epoch].
+    at_ns : np.ndarray
+        The same rows as instants [ns since 1970 UTC].
+
+    Returns
+    -------
+    tuple of int
+        Midnight of the first row's written date and midnight after the last row's, each on
+        that row's clock [ns since 1970 UTC].
+    """
     first, last = int(np.argmin(at_ns)), int(np.argmax(at_ns))
     off_first = int(wall_ns[first] - at_ns[first])
     off_last = int(wall_ns[last] - at_ns[last])

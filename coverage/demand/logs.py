@@ -437,7 +437,9 @@ def _indices(
     return out
 
 
-def observation_window_ns(raw: RawLog, at_ns: np.ndarray, time_zone: str | None) -> tuple[int, int]:
+def _observation_window_ns(
+    raw: RawLog, at_ns: np.ndarray, time_zone: str | None
+) -> tuple[int, int]:
     """The whole days a log observed [UTC ns, UTC ns): on the fit's clock when there is one.
 
     With `time_zone` (the demand entry's, or ``profile --time-zone``): whole local days of that
@@ -513,7 +515,7 @@ def _entry_cached(path: str, mtime_ns: int, size: int, ekey: tuple, skey: tuple)
         segment=sg[keep][order],
         language=lg[keep][order],
         handle_s=raw.handle_s[keep][order],
-        window_ns=observation_window_ns(raw, at_ns, time_zone),
+        window_ns=_observation_window_ns(raw, at_ns, time_zone),
         utc_written=bool(np.all(raw.offset_s == 0.0)),  # Z, +00:00 or a UTC Parquet column
     )
 
@@ -714,7 +716,7 @@ def profile_log(raw: RawLog, *, time_zone: str | None = None) -> LogProfile:
         window = (lo * NS_PER_DAY, hi * NS_PER_DAY)
     else:
         at = utc_ns(raw, time_zone)
-        window = observation_window_ns(raw, at, time_zone)
+        window = _observation_window_ns(raw, at, time_zone)
     keys = {"channel": raw.channel, "region": raw.region}
     groups, table, first, last = profile_tables(at, window, time_zone, keys, raw.handle_s)
     return LogProfile(raw.file, len(raw), raw.skipped, time_zone, first, last, groups, table)
