@@ -150,7 +150,7 @@ def profile_command(args: argparse.Namespace) -> int:
         The exit code (0; bad input raises ScenarioError, exit 2).
     """
     from coverage.demand.logs import profile_log, read_log
-    from coverage.outputs import atomic_write_bytes
+    from coverage.outputs import atomic_write_bytes, csv_bytes
 
     time_zone = None
     if args.time_zone is not None:
@@ -164,7 +164,7 @@ def profile_command(args: argparse.Namespace) -> int:
         if args.out.lower().endswith(".parquet"):
             profile.table.to_parquet(buffer, index=False)
         else:
-            buffer.write(profile.table.to_csv(index=False).encode("utf-8"))
+            buffer.write(csv_bytes(profile.table))  # log text cannot become a formula
         atomic_write_bytes(args.out, buffer.getvalue())
     if args.json:
         sys.stdout.write(json.dumps(profile_dict(profile), indent=2) + "\n")

@@ -9,8 +9,9 @@ single-core time about
 
     replications × (plans × contacts × cpu per contact + agent-days × cpu per agent-day)
 
-where agent-days = Σ over the simulated plans' shifts of max(agents, holiday_agents) × (horizon
-days + 2): one availability window per agent and day, plus the day before and the drain.
+where agent-days = Σ over the simulated plans' shifts of max(agents, holiday_agents) × (days of
+the timeline, burn-in and drain included, + 1 for the day before): one availability window per
+agent and day.
 The per-unit figures were measured with ``benchmarks/bench_limits.py`` (marginal peak RSS and
 CPU between two sizes, fast engine: 223 B and 0.9 µs per contact, 260 B and 1.7 µs per
 agent-day; the global-saas scenario, four channels, three regions: 0.8–5.9 µs per contact and
@@ -58,13 +59,15 @@ class RunEstimate:
     cpu_s: float
 
 
-def agent_days(scenario: Scenario, plans: Sequence[str]) -> float:
-    """Rostered agent-days of `plans` over the horizon (plus the day before and the drain).
+def agent_days(scenario: Scenario, timeline: Timeline, plans: Sequence[str]) -> float:
+    """Rostered agent-days of `plans` over the timeline (burn-in, horizon, drain, day before).
 
     Parameters
     ----------
     scenario : Scenario
         Its plans' shifts.
+    timeline : Timeline
+        Its end (drain included) bounds the rostered days.
     plans : sequence of str
         The plans to count.
 
@@ -73,7 +76,7 @@ def agent_days(scenario: Scenario, plans: Sequence[str]) -> float:
     float
         Agent-days [agent-days].
     """
-    days = scenario.horizon.length_s / 86400.0 + 2.0
+    days = timeline.end_s / 86400.0 + 1.0
     crews = 0
     for name in plans:
         for site in scenario.plans[name].sites.values():
@@ -117,7 +120,7 @@ def estimate_run(
         from coverage.demand.arrivals import check_contact_budget
 
         contacts_per_replication = check_contact_budget(scenario, timeline, limit=2**62)
-    roster = agent_days(scenario, plans)
+    roster = agent_days(scenario, timeline, plans)
     memory = BASE_BYTES + contacts_per_replication * BYTES_PER_CONTACT
     memory += roster * BYTES_PER_AGENT_DAY
     per_contact = CPU_S_PER_CONTACT.get(engine, max(CPU_S_PER_CONTACT.values()))
