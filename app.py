@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar
+from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
 from coverage.app import boundary, levers, tables, views
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
@@ -65,6 +65,7 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
             ),
             st.Page(calibrate.show, title="Calibrate", url_path="calibrate"),
             st.Page(lambda: capacity.show(sc), title="Capacity", url_path="capacity"),
+            st.Page(lambda: sizing.show(sc), title="Size plans to targets", url_path="size"),
         ],
         position="top",
     )

@@ -9,8 +9,7 @@ stays quick; ``coverage.run_scenario`` loads the simulation stack on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib  # no `typing` here: this runs before the CLI's Ctrl-C guard (coverage.launch)
 
 __version__ = "0.1.0"
 
@@ -29,7 +28,7 @@ _EXPORTS = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'coverage' has no attribute {name!r}")

@@ -25,6 +25,7 @@ ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
 SCREENSHOT = ROOT / "docs" / "img" / "app.png"
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 180_000  # the first run simulates ten replications of both plans
+SIZING_TIMEOUT_MS = 900_000  # sizing both plans and one frontier point: minutes on a busy machine
 
 pytestmark = pytest.mark.browser
 
@@ -244,5 +245,36 @@ def test_app_in_browser(app_url):
                 page.wait_for_timeout(1000)
                 _idle(page)
                 _assert_tables_fit(page, f"{other.lower().replace(' ', '-')}.png")
+
+            # Size plans to targets: 2 replications, one frontier share; the sized plans, the
+            # frontier chart and optimized.yaml, which is a runnable scenario (no auto left)
+            page.get_by_role("link", name="Size plans to targets").click()
+            reps = page.get_by_test_id("stNumberInput").filter(has_text="replications")
+            reps.locator("input").fill("2")
+            reps.locator("input").press("Enter")
+            shares = page.get_by_test_id("stTextInput").filter(has_text="frontier shares")
+            shares.locator("input").fill("0.8")
+            shares.locator("input").press("Enter")
+            _idle(page)
+            page.get_by_role("button", name="Size plans").click()
+            sized = page.get_by_test_id("stDownloadButton").filter(has_text="optimized.yaml")
+            sized.wait_for(timeout=SIZING_TIMEOUT_MS)
+            _idle(page)
+            assert page.locator(".js-plotly-plot", has_text="Cheapest plan").count() == 1
+            with page.expect_download(timeout=60_000) as info:
+                sized.locator("button").click()
+            target = ARTIFACTS / "optimized.yaml"
+            info.value.save_as(target)
+            from coverage.scenario.model import scenario_from_text
+
+            scenario = scenario_from_text(target.read_text())
+            assert set(scenario.plans) == {"follow-the-sun", "single-site"}
+            assert all(
+                shift.sizing is None
+                for plan in scenario.plans.values()
+                for site in plan.sites.values()
+                for shift in site.shifts
+            )
+            _tall_screenshot(page, "size-plans.png")
         finally:
             browser.close()
