@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar
-from coverage.app import boundary, levers, tables
+from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
+from coverage.app import boundary, levers, tables, views
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
 
@@ -43,7 +43,8 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
     st.caption(
         f"{sc.description}  \n{result.replications} replications · seed {result.seed} · engine "
         f"{result.engine} · {result.timeline.window_s / 3600:g} measured hours from "
-        f"{result.timeline.start_utc:%Y-%m-%d %H:%M} UTC · intervals are 95% over replications"
+        f"{views.window_start_utc(result):%Y-%m-%d %H:%M} UTC{views.burn_in_note(result)} · "
+        "intervals are 95% over replications"
     )
     page = st.navigation(
         [
@@ -64,6 +65,7 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
             ),
             st.Page(calibrate.show, title="Calibrate", url_path="calibrate"),
             st.Page(lambda: capacity.show(sc), title="Capacity", url_path="capacity"),
+            st.Page(lambda: sizing.show(sc), title="Size plans to targets", url_path="size"),
         ],
         position="top",
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coverage.app import charts, tables, views
-from coverage.formatting import format_money
+from coverage.formatting import format_duration_s, format_money
 from coverage.results.explain import explain
 from coverage.results.sustainability import sustainability_warning
 from coverage.results.verdict import recommendation, recommended_plan
@@ -21,12 +21,12 @@ HEAD_COLUMNS = (
     "service level [%]",
     "service level 95% CI [%]",
     "abandoned [%]",
-    "FRT p50 [s]",
-    "FRT p90 [s]",
+    "FRT p50",
+    "FRT p90",
     "P(miss target) [%]",
 )
 DELTA_COLUMNS = ("comparison", "channel", "service level [pp]", "service level [pp] 95% CI",
-                 "abandoned [pp]", "FRT p90 [s]")  # fmt: skip
+                 "abandoned [pp]", "FRT p90")  # fmt: skip
 
 
 def _plan_cards(result: RunResult) -> None:
@@ -77,11 +77,17 @@ def show(result: RunResult) -> None:
                 with st.expander(f"Why {best} over {other}", expanded=True):
                     st.markdown("\n".join(f"- {line}" for line in explain(result, best, other)))
     head = tables.headline_table(result)
+    for key in ("FRT p50", "FRT p90"):  # times for people (the download keeps seconds)
+        head[key] = head[f"{key} [s]"].map(format_duration_s)
     st.markdown("**Per plan and channel** (counts per replication over the measured window)")
     st.dataframe(head, hide_index=True, column_config=_formats(head), column_order=HEAD_COLUMNS)
     if len(plans) > 1:
         st.markdown(f"**Difference from {plans[0]}** (paired over the same replications)")
         delta = tables.delta_table(result)
+        delta["FRT p90"] = [
+            "—" if v is None or v != v else ("+" if v >= 0 else "") + format_duration_s(v)
+            for v in delta["FRT p90 [s]"]
+        ]
         st.dataframe(
             delta, hide_index=True, column_config=_formats(delta), column_order=DELTA_COLUMNS
         )

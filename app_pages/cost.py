@@ -19,7 +19,7 @@ def show(result: RunResult) -> None:
     st.markdown("**With 95% intervals over replications** (the window is the measured period)")
     table = tables.cost_table(result)
     formats = {
-        c: st.column_config.NumberColumn(format="%.2f" if "contact" in c else "%.0f")
+        c: st.column_config.NumberColumn(format="%.2f" if "contact" in c else "localized")
         for c in table.columns
         if table[c].dtype.kind == "f"
     }

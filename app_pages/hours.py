@@ -24,7 +24,7 @@ def show(result: RunResult, hourly: pd.DataFrame, agents: pd.DataFrame) -> None:
         "Colours are centred on the channel's target: yellow at the target, green above, red below."
     )
     groups = views.crew_group_names(result)
-    group = st.selectbox("Crew group (the channels one crew serves together)", groups,
+    group = st.selectbox("Crew group (what one crew serves together)", groups,
                          key="hours:group")  # fmt: skip
     st.plotly_chart(views.crew_load_figure(result, group))
     st.markdown(

@@ -10,7 +10,7 @@ SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
-HOURS_PER_MONTH = 730.5  # 365.25 × 24 / 12: the month of DESIGN.md's cost contract
+HOURS_PER_MONTH = 730.5  # 365.25 × 24 / 12: the month of the cost contract (docs/results.md)
 DRAIN_S = SECONDS_PER_DAY  # the roster keeps running this long past the horizon
 
 

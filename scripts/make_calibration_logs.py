@@ -14,7 +14,7 @@ The truth behind them (module constants, used by the tests):
 
 * **Arrivals**: a non-homogeneous Poisson process per local hour, rate
   ``PEAK_PER_HOUR × CURVE[hour] × WEEKDAY_FACTORS[weekday] × G[date]`` with G a Gamma day
-  multiplier of mean 1 and CV `BUSYNESS_CV` (DESIGN.md's demand model).
+  multiplier of mean 1 and CV `BUSYNESS_CV` (the demand model of docs/scenario-format.md).
 * **Handle time**: lognormal, mean `HANDLE_MEAN_S`, `HANDLE_SIGMA` the std. dev. of its log.
 * **Patience**: exponential with mean `PATIENCE_MEAN_S` (or lognormal, for tests).
 * **Staffing**: per local hour the crew of the square-root rule on the offered load divided by

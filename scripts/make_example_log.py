@@ -10,7 +10,7 @@ account's time zone (Europe/Berlin) with their UTC offset, handle times recorded
 chat (a few phone rows lack one) but not for email, 5% of phone and chat contacts from VIP
 accounts, and the language left blank for North American rows (the region's language applies).
 
-The demand model is the simulator's own (DESIGN.md, "Demand"): per customer-local hour a rate
+The demand model is the simulator's own (docs/scenario-format.md): per customer-local hour a rate
 ``PER_HOUR[channel, region][hour] × WEEKDAY_FACTORS[weekday] × G[date]``, G a Gamma day
 multiplier of mean 1 and CV `BUSYNESS_CV`, drawn as an exact non-homogeneous Poisson process per
 UTC minute. Where the figures come from (docs/domain.md): a business-day curve by customer

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import TINY
 from hypothesis import HealthCheck, given, settings
@@ -99,6 +100,7 @@ def uploads(draw) -> bytes:
     return text.encode()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     derandomize=True,

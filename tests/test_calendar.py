@@ -1,7 +1,7 @@
 """Tests for coverage.calendar (and the roster's use of it): time zones, DST, local grids.
 
 Kinds: most tests are kind 1 (unit: edge cases); the DST shift tests are kind 4 (functional
-invariants: "a site's 09:00 shift is 09:00 local on both sides of a DST change", DESIGN.md).
+invariants: "a site's 09:00 shift is 09:00 local on both sides of a DST change", docs/model.md).
 Local times are checked against `zoneinfo` directly, an independent path from the package's
 pandas-based minute grid.
 """
@@ -222,7 +222,7 @@ def test_utc_hour_of_week_ignores_dst_unit():
 
 
 def test_timeline_has_warmup_and_a_day_of_drain_unit():
-    # Unit: horizon, warm-up and 24 h drain on the UTC timeline (DESIGN.md, "Horizon and drain").
+    # Unit: horizon, warm-up and 24 h drain on the UTC timeline (docs/model.md).
     raw_sc = _scenario("UTC", "2026-03-02", 2, [_one()])
     sc = raw_sc.model_copy(update={"warmup_hours": 6.0})
     tl = build_timeline(sc)

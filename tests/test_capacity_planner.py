@@ -112,6 +112,7 @@ def test_zero_growth_zero_attrition_hires_until_met_then_none_functional():
     _assert_balance(plan, 20)
 
 
+@pytest.mark.slow
 def test_steady_state_hires_equal_attrition_times_headcount_validation():
     # Validation: flat requirement, attrition a = 4%/month, staff already at the requirement.
     # In steady state hires replace leavers, and leavers are the whole number nearest to a ×

@@ -1,5 +1,5 @@
-"""Functional: the code passes the project's linters (STYLE.md §10): ruff everywhere, mypy on
-the package. They run inside the test suite so CI enforces them."""
+"""Functional: the code passes the project's linters (docs/contributing.md): ruff everywhere,
+mypy on the package. They run inside the test suite so CI enforces them."""
 
 import subprocess
 import sys

@@ -34,6 +34,7 @@ def _run(cli: list[str], file: Path, args: list[str], workers: int, hash_seed: s
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_json_across_processes_and_workers(
     cli: list[str],
 ) -> None:

@@ -309,6 +309,7 @@ def test_required_agents_worked_example():
     assert summary["service_level"] == pytest.approx(0.8884, abs=5e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("patience_s", [None, 300.0])
 def test_required_agents_monotonic(patience_s):
     # Functional: more demand or a stricter target never needs fewer agents, and adding

@@ -9,7 +9,7 @@ import pytest
 
 from coverage.optimize.columns import positions, sized_plan
 from coverage.scenario.model import load_scenario
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import evaluate_roster, evaluation_pool, prepare_plan
 from coverage.simulation.replications import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +57,35 @@ def test_candidates_share_the_drawn_contacts(scenario):
     more[0] += 3  # the weekday day phone crew
     bigger = evaluate_roster(prepared, sized_plan(plan, where, more))
     assert bigger.service_level()[:, 0].mean() > first.service_level()[:, 0].mean()
+
+
+def test_a_worker_pool_gives_the_same_counts(scenario):
+    # Functional: replications spread over forked workers give exactly the serial counts.
+    prepared = prepare_plan(scenario, "follow-the-sun", replications=3, seed=5)
+    plan = scenario.plans["follow-the-sun"]
+    serial = evaluate_roster(prepared, plan)
+    with evaluation_pool(prepared, 2) as pool:
+        assert pool is not None
+        pooled = evaluate_roster(prepared, plan, pool=pool)
+    for name in ("within", "base", "abandoned"):
+        assert np.array_equal(getattr(serial, name), getattr(pooled, name)), name
+
+
+def test_workload_and_backlog_equal_run_sustainability(scenario):
+    # Functional: per crew group, workload hours and backlog at the window's start and end
+    # counted from the engine output equal `run`'s sustainability figures (same contacts).
+    from coverage.results.sustainability import crew_groups
+
+    plan = scenario.plans["single-site"]
+    result = run_scenario(scenario, replications=2, seed=5, plans=["single-site"])
+    evaluation = evaluate_roster(prepare_plan(scenario, "single-site", replications=2, seed=5),
+                                 plan)  # fmt: skip
+    groups = crew_groups(scenario, plan)
+    entries = result.plans["single-site"].sustainability
+    assert len(groups) == len(entries)
+    for group, entry in zip(groups, entries, strict=True):
+        c = list(group.channels)
+        work_h = evaluation.work_s[:, c].sum(axis=1).mean() / 3600.0
+        assert work_h == pytest.approx(entry.workload_hours, rel=1e-12)
+        assert evaluation.backlog_start[:, c].sum(axis=1).mean() == entry.backlog_start
+        assert evaluation.backlog_end[:, c].sum(axis=1).mean() == entry.backlog_end

@@ -4,7 +4,7 @@
 The SimPy engine (`coverage.simulation.simpy_engine`) is the reference; the fast engine must give
 the same
 per-contact outcomes, start times, agents (hence sites), end times, abandonment instants and
-overtime rows, bit for bit, on the same drawn inputs. Kinds (STYLE.md §8):
+overtime rows, bit for bit, on the same drawn inputs. Kinds (docs/contributing.md, "Tests"):
 
 * functional: engine equivalence on every bundled scenario, on random small scenarios built
   through the public pipeline, and on random synthetic engine inputs with many exact ties;
@@ -85,6 +85,7 @@ def assert_same_outputs(
 # --- functional: bundled scenarios -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_scenario_outcomes_identical(path: Path):
     # functional: two replications of every plan, contact by contact

@@ -575,6 +575,7 @@ def _say(capsys: pytest.CaptureFixture[str], text: str) -> None:
         print(f"\n[fuzz] {text}")
 
 
+@pytest.mark.slow
 def test_fuzz_valid_scenarios_simulate_and_keep_invariants(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -606,6 +607,7 @@ def test_fuzz_valid_scenarios_simulate_and_keep_invariants(
     assert counts["valid"] == N_VALID
 
 
+@pytest.mark.slow
 def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture[str],
                                                    tmp_path: Path, cli: list[str]) -> None:
     # functional: every broken scenario gives ScenarioError (field path or file-level message),
@@ -678,6 +680,7 @@ def test_fuzz_broken_scenarios_give_scenario_error(capsys: pytest.CaptureFixture
     _say(capsys, f"of which run as real `coverage-sim run` subprocesses: {len(files)}")
 
 
+@pytest.mark.slow
 def test_fuzz_huge_unbounded_numbers_refused_or_simulated(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

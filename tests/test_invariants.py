@@ -39,6 +39,7 @@ SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
 # every bundled scenario (functional)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_bundled_scenario_keeps_every_invariant(path: Path, engine: str) -> None:

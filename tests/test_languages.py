@@ -1,7 +1,7 @@
 """Routing by language and segment, holiday and skeleton cover, and their breakdowns.
 
 The engine routes a contact only to an agent whose shift lists its channel and speaks its
-language (DESIGN.md, "Shifts and crews"; `coverage.simulation.dispatch`); a segment's priority
+language (docs/model.md, "Shifts and crews"; `coverage.simulation.dispatch`); a segment's priority
 replaces the
 channel's ("Routing"); `holiday_agents` sets the crew on the site's public holidays. Contacts come
 from small replayed logs, so every arrival instant is known and outcomes can be checked exactly.

@@ -192,7 +192,7 @@ def test_parquet_log_replays_like_csv(tmp_path: Path) -> None:
 
 def test_naive_timestamps_use_the_entrys_time_zone_and_dst_rules(tmp_path: Path) -> None:
     # Unit: naive + time_zone; 02:30 on the EU spring-forward day (29 Mar 2026) does not exist
-    # and moves forward by the gap to 03:30 CEST = 01:30 UTC (DESIGN.md "Time").
+    # and moves forward by the gap to 03:30 CEST = 01:30 UTC (docs/model.md, "Time").
     path = _write(
         tmp_path / "log.csv", ["2026-03-29 02:30,phone,emea,,,", "2026-03-28 12:00,phone,emea,,,"]
     )

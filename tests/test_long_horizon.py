@@ -1,6 +1,7 @@
 """Functional: a 52-week horizon with one replication runs (issue 6), and its volume is 52 weeks
 of the default scenario's (the weekly profile repeats; holidays move a little demand)."""
 
+import pytest
 import yaml
 from conftest import SCENARIOS
 
@@ -8,6 +9,7 @@ from coverage.scenario.model import parse_scenario
 from coverage.simulation.replications import run_scenario
 
 
+@pytest.mark.slow
 def test_a_year_of_the_default_scenario_runs_with_one_replication():
     raw = yaml.safe_load((SCENARIOS / "global-saas.yaml").read_text())
     raw["horizon"] = {"start": "2026-03-02", "days": 364}

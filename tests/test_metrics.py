@@ -1,6 +1,6 @@
 """Tests for coverage.results.metrics on a hand-built contact log.
 
-Kinds: kind 1 (unit: every metric definition of DESIGN.md, "Metric definitions", computed by
+Kinds: kind 1 (unit: every metric definition of docs/results.md, "Metric definitions", computed by
 hand for a small log whose every row is chosen to hit one rule) and kind 2 (validation: the
 ci95 formula against a published Student-t quantile).
 """

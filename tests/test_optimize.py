@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +335,24 @@ def test_documented_paths_exist():
     scenario = load_scenario(folder / "global-saas-sized.yaml")
     assert scenario.hand_plans == "../global-saas.yaml"
     assert (folder / scenario.hand_plans).is_file()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_search_leaves_no_file(tmp_path, cli, sig):
+    # Functional: a signal during the search (after its first progress line, 2 workers) ends
+    # the command with 130 and the interrupt line; --out holds no file, not even a temp file.
+    path = tmp_path / "flat.yaml"
+    path.write_text(yaml.safe_dump(flat_raw(THREE_SLOTS)))
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [*cli, "optimize", str(path), "--out", str(out), "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stderr is not None
+    first = child.stderr.readline()
+    assert first.startswith("optimize ["), first
+    child.send_signal(sig)
+    _, rest = child.communicate(timeout=120)
+    assert child.returncode == 130, rest
+    assert rest.strip().splitlines()[-1] == "interrupted: no partial output was written"
+    assert not out.exists() or not any(out.iterdir())

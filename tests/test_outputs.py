@@ -185,6 +185,7 @@ def _check_each_file_old_or_new(out: Path, old: dict, new: dict) -> dict[str, st
     return states
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_inside_a_write_keeps_the_previous_file(
     sig: signal.Signals, tmp_path: Path, previous_and_new: tuple[dict, dict, float]
@@ -212,6 +213,7 @@ def test_signal_inside_a_write_keeps_the_previous_file(
     assert states == {name: "previous" for name in OUTPUTS}  # channels.csv is written first
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("share", [0.7, 0.9, 0.97])
 def test_signal_at_any_moment_never_leaves_a_partial_file(
     share: float, tmp_path: Path, previous_and_new: tuple[dict, dict, float], cli: list[str]

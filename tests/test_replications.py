@@ -1,7 +1,7 @@
 """Tests for coverage.simulation.replications: conservation, determinism, common random numbers,
 workers.
 
-All tests are kind 4 (functional invariants, DESIGN.md "Checks the engine must pass"):
+All tests are kind 4 (functional invariants, docs/reliability.md, "Checks the engine must pass"):
 conservation in every replication, same seed → byte-identical JSON, identical plans →
 identical metrics, and a process pool that changes nothing.
 """

@@ -1,7 +1,7 @@
 """Tests for coverage.scenario.model: defaults, YAML round trip, and every kind of bad input.
 
 All tests here are kind 1 (unit: edge cases and errors). Error tests match the field path of the
-one ScenarioError that a bad file raises (STYLE.md section 5).
+one ScenarioError that a bad file raises (docs/contributing.md, "Errors").
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _set(raw: dict[str, Any], path: list[str | int], value: Any) -> None:
 
 
 def test_defaults_of_a_minimal_scenario_unit(tiny_scenario: Scenario):
-    # Unit: every default documented in the models and in DESIGN.md.
+    # Unit: every default documented in the models and in docs/scenario-format.md.
     sc = tiny_scenario
     phone = sc.channels["phone"]
     assert phone.mode == "realtime"

@@ -1,7 +1,7 @@
 """Tests for coverage.simulation.simpy_engine (the SimPy reference engine) on hand-built inputs.
 
 All tests are kind 1 (unit): an EngineInput built by hand with deterministic times, so every
-start, end and outcome is known exactly from the routing rules of DESIGN.md ("Routing",
+start, end and outcome is known exactly from the routing rules of docs/model.md ("Routing",
 "Shifts and crews", "Horizon and drain") as `coverage.simulation.dispatch` states them.
 """
 

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from coverage.app.tables import ci_bounds, pct
+from coverage.formatting import format_duration_s, format_target
 from coverage.scenario.model import WEEKDAYS, Scenario
 from coverage.simulation.replications import RunResult
 from coverage.units import SECONDS_PER_HOUR
@@ -123,7 +124,7 @@ def _heat_colors(value: str, channel: Any) -> tuple[dict[str, Any], str]:
         }, what
     limit_s = channel.target.answer_within_s
     scale = [[0, dark], [1 / 6, green], [1 / 3, yellow], [2 / 3, orange], [1, red]]
-    bar = {"title": {"text": f"mean wait [s]<br>yellow: target {limit_s:g} s"}}
+    bar = {"title": {"text": f"mean wait [s]<br>yellow: target {format_duration_s(limit_s)}"}}
     return {"colorscale": scale, "cmin": 0, "cmax": 3 * limit_s, "colorbar": bar}, what
 
 
@@ -376,7 +377,7 @@ def p_miss_figure(result: RunResult) -> go.Figure:
     """Per channel and plan: share of replications whose service level misses the target [%]."""
     sc = result.scenario
     labels = [
-        f"{c} ({ch.target.share:.0%} in {ch.target.answer_within_s:g} s)"
+        f"{c} ({format_target(ch.target.answer_within_s, ch.target.share)})"
         for c, ch in sc.channels.items()
     ]
     fig = go.Figure()

@@ -8,6 +8,7 @@ CLI prints (`coverage.results.verdict`, `.sustainability`, `.explain`, `.report`
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,17 @@ COST_COLORS = {
 VERDICT_COLORS = {"meets": "green", "borderline": "orange", "misses": "red", "no contacts": "gray"}
 
 
+def window_start_utc(result: RunResult) -> dt.datetime:
+    """The first instant of the measured window (after burn-in weeks and warm-up), in UTC."""
+    return result.timeline.start_utc + dt.timedelta(seconds=result.timeline.warmup_s)
+
+
+def burn_in_note(result: RunResult) -> str:
+    """ " after 1 burn-in week" when the run had burn-in weeks (docs/steady-state.md), else ""."""
+    weeks = result.scenario.burn_in_weeks
+    return f" after {weeks} burn-in week{'s' if weeks > 1 else ''}" if weeks else ""
+
+
 @dataclass(frozen=True)
 class Card:
     """One channel's verdict for one plan, ready to draw."""
@@ -62,9 +74,9 @@ def verdict_cards(result: RunResult, plan: str) -> list[Card]:
         if v.interval is not None:
             lo, hi = max(v.interval[0], 0.0), min(v.interval[1], 1.0)
             ci = f" · 95% CI {format_share(lo)}–{format_share(hi)}"
-        cards.append(
-            Card(v.channel, format_share(v.service_level), status, f"target {v.target}{ci}")
-        )
+        level = v.service_level
+        value = "100%" if level is not None and level >= 0.9995 else format_share(level)
+        cards.append(Card(v.channel, value, status, f"target {v.target}{ci}"))
     return cards
 
 
@@ -232,18 +244,20 @@ def cost_parts(result: RunResult) -> pd.DataFrame:
 
 
 def cost_type_table(result: RunResult) -> pd.DataFrame:
-    """Per plan: cost per month split by component and premium type, money for people."""
+    """Cost a month split by component and premium type: one row per component, one column per
+    plan (transposed, so it fits the page however many components there are), money for people."""
     cur = result.scenario.currency
     parts = cost_parts(result)
-    rows = []
+    components = list(dict.fromkeys(parts["component"]))
+    columns: dict[str, list[str]] = {"component": [*components, "total a month", "per contact"]}
     for pname, plan in result.plans.items():
         mine = parts[parts["plan"] == pname].set_index("component")["per_month"]
-        row = {"plan": pname}
-        row.update({label: format_money(value, cur) for label, value in mine.items()})
-        row["total a month"] = format_money(plan.cost.per_month, cur)
-        row["per contact"] = format_money(plan.cost.per_contact, cur, cents=True)
-        rows.append(row)
-    return pd.DataFrame(rows)
+        columns[pname] = [
+            *(format_money(float(mine[c]), cur) for c in components),
+            format_money(plan.cost.per_month, cur),
+            format_money(plan.cost.per_contact, cur, cents=True),
+        ]
+    return pd.DataFrame(columns)
 
 
 def cost_parts_figure(result: RunResult) -> go.Figure:

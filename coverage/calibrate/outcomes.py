@@ -1,6 +1,6 @@
 """A contact log with outcomes as a period to simulate and the outcomes to compare with.
 
-A :class:`Period` holds only what a prediction may use (DESIGN.md, "Contact logs with outcomes"):
+A :class:`Period` holds only what a prediction may use (docs/contact-logs.md):
 the arrival instants of one queue and the agents seen working each hour. The waits and outcomes
 live apart in :class:`Observed`, so the backtest can predict a period without reading them.
 

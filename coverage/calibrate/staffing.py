@@ -2,7 +2,7 @@
 
 **Availability.** Of the n agents seen working in an hour, a share `availability` is really
 answering this queue (the rest of their time goes to breaks, after-call work, other queues). It is
-applied with the scenario's whole-agent shrinkage rule (DESIGN.md, "Shifts and crews"): with
+applied with the scenario's whole-agent shrinkage rule (docs/model.md, "Shifts and crews"): with
 m = n × availability, agents 0 … ⌊m⌋−1 are available the whole hour and agent ⌊m⌋ the first
 (m − ⌊m⌋) × 3600 s of it. Agent k's windows of consecutive hours merge, so the same people carry
 on from hour to hour and there is no artificial handover.

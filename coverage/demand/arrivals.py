@@ -2,7 +2,7 @@
 
 For a demand entry with rates, the arrival rate at a moment is
 ``per_hour[local hour] × weekday_factors[local weekday] × G[entry, local date] × holiday_factor``
-(DESIGN.md, "Demand"). The rate is constant on every UTC minute (time-zone offsets are whole
+(docs/scenario-format.md). The rate is constant on every UTC minute (time-zone offsets are whole
 minutes), so the arrivals are drawn as an exact non-homogeneous Poisson process: a Poisson count
 per minute with mean ∫rate, placed uniformly inside the minute [1]_.
 

@@ -4,7 +4,7 @@ On a channel with automation every contact first talks to the bot (billed `cost_
 With probability `deflection` — decided by the contact's own uniform draw `bot_u`, so every plan
 and every deflection level use the same random numbers — the bot resolves it; otherwise the
 contact joins the agent queue `bot_time_s` after arriving. Patience starts when it joins the
-agent queue (DESIGN.md, "Automation").
+agent queue (docs/scenario-format.md, "Automation").
 """
 
 from __future__ import annotations

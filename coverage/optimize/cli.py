@@ -36,7 +36,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=_positive_int, help="override the scenario's")
     p.add_argument("--seed", type=_seed, help="override the scenario's seed")
     p.add_argument(
-        "--workers", type=_positive_int, default=1, help="processes for the confirmation runs"
+        "--workers",
+        type=_positive_int,
+        help="processes simulating each candidate's replications (default: all cores)",
     )
     p.add_argument(
         "--max-agents",
@@ -97,9 +99,11 @@ def optimize_command(args: argparse.Namespace) -> int:
     from coverage.optimize.report import result_json, summary_text
     from coverage.optimize.sizing import size_plans
     from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
+    from coverage.simulation.replications import default_workers
 
     if args.out:
         remove_stale_temps(args.out)
+    workers = args.workers or default_workers()
     started = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -111,7 +115,7 @@ def optimize_command(args: argparse.Namespace) -> int:
             args.plan,
             replications=args.replications,
             seed=args.seed,
-            workers=args.workers,
+            workers=workers,
             max_agents=args.max_agents,
             progress=progress,
         )
@@ -126,6 +130,7 @@ def optimize_command(args: argparse.Namespace) -> int:
                 seed=result.seed,
                 max_agents=args.max_agents,
                 progress=progress,
+                workers=workers,
             )
     except ScenarioError as exc:
         raise exc.with_file(args.file) if not exc.path.startswith("--") else exc from None

@@ -20,7 +20,7 @@ from coverage.optimize.judge import judge
 from coverage.optimize.search import search_plan
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, MAX_AGENTS_PER_PLAN
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import evaluate_roster, evaluation_pool, prepare_plan
 from coverage.simulation.replications import run_scenario
 
 FRONTIER_COLUMNS = (
@@ -75,6 +75,7 @@ def frontier(
     engine: str = DEFAULT_ENGINE,
     max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
     """One row per (plan, share): the cheapest crews found and what `run` reports for them."""
     rows: list[dict[str, Any]] = []
@@ -86,11 +87,15 @@ def frontier(
                 progress(f"frontier {name}: {channel} at {share:g}")
             sc = with_share(scenario, channel, share)
             prepared = dataclasses.replace(base, scenario=sc)
-            found = search_plan(prepared, max_agents=max_agents, start=start, progress=progress)
+            with evaluation_pool(prepared, workers) as pool:
+                found = search_plan(
+                    prepared, max_agents=max_agents, start=start, progress=progress, pool=pool
+                )
             start = found.agents if found.meets else None
             plan = sized_plan(sc.plans[name], found.positions, found.agents)
             sized = sc.model_copy(update={"plans": {name: plan}})
-            meets = not judge(sized, evaluate_roster(prepared, plan))
+            evaluation = evaluate_roster(prepared, plan)
+            meets = not judge(sized, evaluation, plan=plan, timeline=prepared.timeline)
             result = run_scenario(sized, replications=replications, seed=seed, engine=engine)
             figures = result.plans[name]
             rows.append(

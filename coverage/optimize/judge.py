@@ -11,9 +11,13 @@ of its figures):
   errors; an hour with contacts in only one replication has no standard error and is not judged
   on its own;
 * **abandonment** (`max_abandon_rate`): the mean window abandon rate is at most the limit
-  (− `margin_se` standard errors).
+  (− `margin_se` standard errors);
+* **sustainable** (given the plan): every crew group serving an async channel is sustainable
+  by `run`'s rule (coverage.results.sustainability): workload below its available time and a
+  backlog that does not grow — a plan that meets this week's targets by eating into a growing
+  backlog is not a plan.
 
-With no margins this is the contract's definition (DESIGN.md, optimizer). The search uses
+With no margins this is the contract's definition (docs/optimizer.md). The search uses
 margins so that a plan trimmed to the edge on its own seed still meets on an independent seed.
 """
 
@@ -24,8 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coverage.scenario.model import Scenario
+from coverage.calendar import Timeline
+from coverage.results.metrics import ci95
+from coverage.results.sustainability import GROWTH_MIN_SHARE, available_hours, crew_groups
+from coverage.scenario.model import Plan, Scenario
 from coverage.simulation.evaluate import HOURS_PER_WEEK, Evaluation
+from coverage.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -33,13 +41,20 @@ class Failure:
     """A missed target: the channel, what failed, by how much, and the UTC hours of week."""
 
     channel: str
-    kind: str  # "service_level", "hour", "abandon_rate"
+    kind: str  # "service_level", "hour", "abandon_rate", "workload", "backlog"
     value: float
     limit: float
     hours: tuple[int, ...]  # UTC hours of the week that miss (all below share for "service_level")
 
     def describe(self) -> str:
         """One line for people."""
+        if self.kind == "workload":
+            return (
+                f"{self.channel}: crew group's workload is {self.value:.2f}× its available time "
+                f"(must stay below {self.limit:g}×)"
+            )
+        if self.kind == "backlog":
+            return f"{self.channel}: crew group's backlog grows by {self.value:.0f} contacts"
         if self.kind == "hour":
             return (
                 f"{self.channel}: {len(self.hours)} UTC hour(s) of the week below "
@@ -80,11 +95,16 @@ def judge(
     *,
     margin_se: float = 0.0,
     hour_margin_se: float = 0.0,
+    plan: Plan | None = None,
+    timeline: Timeline | None = None,
+    max_ratio: float = 1.0,
 ) -> list[Failure]:
     """Every target the evaluated roster misses (empty: it meets them all).
 
     `margin_se` and `hour_margin_se` (0: the contract's definition) ask the window figures and
-    each hour's mean to clear their limits by that many standard errors more.
+    each hour's mean to clear their limits by that many standard errors more. With `plan` and
+    `timeline`, every crew group serving an async channel must also be sustainable as `run`
+    judges it, with its workload ratio below `max_ratio` (1: `run`'s rule).
     """
     failures = []
     window_mean, window_se, window_n = _mean_se(evaluation.service_level())
@@ -117,7 +137,35 @@ def judge(
                 )
                 hours = tuple(int(h) for h in np.flatnonzero(rates > limit))
                 failures.append(Failure(name, "abandon_rate", float(ab_mean[c]), limit, hours))
+    if plan is not None and timeline is not None:
+        failures.extend(_unsustainable(scenario, evaluation, plan, timeline, max_ratio))
     return failures
+
+
+def _unsustainable(
+    scenario: Scenario, evaluation: Evaluation, plan: Plan, timeline: Timeline, max_ratio: float
+) -> list[Failure]:
+    """Crew groups with async channels that `run` would flag (coverage.results.sustainability)."""
+    names = list(scenario.channels)
+    out = []
+    for group in crew_groups(scenario, plan):
+        c = list(group.channels)
+        if not any(scenario.channels[names[k]].mode == "async" for k in c):
+            continue
+        workload_h = float(evaluation.work_s[:, c].sum(axis=1).mean()) / SECONDS_PER_HOUR
+        available_h = available_hours(group, plan, evaluation.roster, timeline)
+        label = "+".join(names[k] for k in c)
+        if workload_h > 0 and (available_h <= 0 or workload_h / available_h >= max_ratio):
+            ratio = workload_h / available_h if available_h > 0 else math.inf
+            out.append(Failure(label, "workload", ratio, max_ratio, ()))
+            continue
+        growth = (evaluation.backlog_end[:, c] - evaluation.backlog_start[:, c]).sum(axis=1)
+        contacts = float(evaluation.base[:, c].sum(axis=(1, 2)).mean())
+        interval = ci95(list(growth.astype(float)))
+        significant = interval is None or interval[0] > 0
+        if float(growth.mean()) > GROWTH_MIN_SHARE * contacts and significant:
+            out.append(Failure(label, "backlog", float(growth.mean()), 0.0, ()))
+    return out
 
 
 __all__ = ["HOURS_PER_WEEK", "Failure", "hourly_service_level", "judge"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from coverage.units import SECONDS_PER_HOUR
 # (2; an agent lifts a whole shift, so few hours sit at the edge).
 MARGIN_SE = 3.0
 HOUR_MARGIN_SE = 2.0
+MAX_WORKLOAD_RATIO = 0.97  # async crew groups: workload below 97% of available time (run: 100%)
 MAX_RAISE_ROUNDS = 25
 ASYNC_RAISE = 1.2  # async work scaled by this on each miss
 MAX_STUCK_ROUNDS = 4  # raises in a row that leave the crews unchanged: give up
@@ -84,8 +86,12 @@ def _raise(
         np.arange(n_hours) * SECONDS_PER_HOUR, prepared.timeline.start_utc
     ).astype(np.int64)
     for failure in failures:
-        c = names.index(failure.channel)
         misses[failure.channel] = misses.get(failure.channel, 0) + 1
+        if failure.kind in ("workload", "backlog"):  # a crew group: "email+social"
+            for name in failure.channel.split("+"):
+                work[names.index(name)] *= ASYNC_RAISE
+            continue
+        c = names.index(failure.channel)
         if prepared.scenario.channels[failure.channel].mode == "async":
             work[c] *= ASYNC_RAISE
             continue
@@ -104,8 +110,13 @@ def search_plan(
     start: np.ndarray | None = None,
     progress: Progress | None = None,
     time_limit_s: float = 30.0,
+    pool: Pool | None = None,
 ) -> PlanSearch:
-    """Size the prepared plan (see the module docstring); `start` skips to trimming from it."""
+    """Size the prepared plan (see the module docstring); `start` skips to trimming from it.
+
+    `pool` (`coverage.simulation.evaluate.evaluation_pool` of `prepared`) spreads each
+    candidate's replications over worker processes; the result does not depend on it.
+    """
     scenario = prepared.scenario
     plan = scenario.plans[prepared.plan]
     columns, seat_cost, where = shift_columns(prepared, max_agents)
@@ -116,8 +127,16 @@ def search_plan(
     def failures_of(agents: np.ndarray) -> list[Failure]:
         nonlocal evaluations
         evaluations += 1
-        evaluation = evaluate_roster(prepared, sized_plan(plan, where, agents))
-        return judge(scenario, evaluation, margin_se=MARGIN_SE, hour_margin_se=HOUR_MARGIN_SE)
+        evaluation = evaluate_roster(prepared, sized_plan(plan, where, agents), pool=pool)
+        return judge(
+            scenario,
+            evaluation,
+            margin_se=MARGIN_SE,
+            hour_margin_se=HOUR_MARGIN_SE,
+            plan=plan,
+            timeline=prepared.timeline,
+            max_ratio=MAX_WORKLOAD_RATIO,
+        )
 
     need = build_requirement(prepared)
     bound = solve(columns, seat_cost, need, integral=False, time_limit_s=time_limit_s)

@@ -24,12 +24,14 @@ from coverage.optimize.search import PlanSearch, search_plan
 from coverage.results.figures import to_dict
 from coverage.scenario.model import Scenario, dump_scenario_yaml, load_scenario, scenario_from_text
 from coverage.settings import DEFAULT_ENGINE, MAX_AGENTS_PER_PLAN
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import evaluate_roster, evaluation_pool, prepare_plan
 from coverage.simulation.replications import RunResult, run_scenario
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
 Progress = Callable[[str], None]
-SAME_DEMAND_FIELDS = ("horizon", "warmup_hours", "regions", "segments", "demand", "automation")
+SAME_DEMAND_FIELDS = (
+    "horizon", "warmup_hours", "warmup_weeks", "regions", "segments", "demand", "automation",
+)  # fmt: skip
 TARGET_FIELDS = {"target", "max_abandon_rate"}  # may differ: sized plans can aim elsewhere
 
 
@@ -68,12 +70,21 @@ class SizingResult:
     simulations: int  # plan-replications simulated, confirmation runs included
     solver_s: float
     wall_s: float
-    cpu_s: float
+    cpu_s: float  # this process and its worker processes
 
     @property
     def meets(self) -> bool:
         """Every plan meets its targets on the optimizer's seed."""
         return all(p.meets for p in self.plans.values())
+
+
+def _cpu_s() -> float:
+    """CPU time of this process and of its finished children (the evaluation workers) [s]."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def check_sizable(scenario: Scenario) -> None:
@@ -90,11 +101,14 @@ def _window_months(result: RunResult) -> float:
     return result.timeline.window_s / SECONDS_PER_HOUR / HOURS_PER_MONTH
 
 
-def _hand_figures(scenario: Scenario, names: list[str], replications: int, seed: int) -> dict:
-    if scenario.hand_plans is None or scenario.base_dir is None:
-        return {}
-    path = Path(scenario.hand_plans)
-    hand = load_scenario(path if path.is_absolute() else Path(scenario.base_dir) / path)
+def _hand_figures(
+    scenario: Scenario, hand: Scenario | None, names: list[str], replications: int, seed: int
+) -> dict:
+    if hand is None:
+        if scenario.hand_plans is None or scenario.base_dir is None:
+            return {}
+        path = Path(scenario.hand_plans)
+        hand = load_scenario(path if path.is_absolute() else Path(scenario.base_dir) / path)
     differ = [key for key in SAME_DEMAND_FIELDS if getattr(hand, key) != getattr(scenario, key)]
     if {n: c.model_dump(exclude=TARGET_FIELDS) for n, c in hand.channels.items()} != {
         n: c.model_dump(exclude=TARGET_FIELDS) for n, c in scenario.channels.items()
@@ -129,6 +143,7 @@ def size_plans(
     max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Progress | None = None,
     starts: dict[str, np.ndarray] | None = None,
+    hand: Scenario | None = None,
 ) -> SizingResult:
     """Choose the cheapest crews for every `auto` shift so each plan meets its targets.
 
@@ -141,17 +156,21 @@ def size_plans(
     replications, seed : int, optional
         Default: the scenario's. The confirmation uses ``seed + 1``.
     workers : int
-        Processes for the confirmation runs (the search itself runs in this process).
+        Processes: each candidate's replications are spread over them (forked workers that
+        inherit the drawn contacts), as are the confirmation runs. The result does not depend
+        on it.
     progress : callable, optional
         Called with one line of text at each step of the search.
     starts : dict, optional
         Plan → crews to start trimming from (skips the program; they must meet the targets).
+    hand : Scenario, optional
+        Hand-written plans to compare with (same demand); default: the scenario's `hand_plans`.
 
     Returns
     -------
     SizingResult
     """
-    wall0, cpu0 = time.perf_counter(), time.process_time()
+    wall0, cpu0 = time.perf_counter(), _cpu_s()
     n_reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     names = list(scenario.plans) if not plans else list(plans)
@@ -166,12 +185,14 @@ def size_plans(
         if progress:
             progress(f"{name}: drawing {n_reps} replications (seed {seed})")
         prepared = prepare_plan(scenario, name, replications=n_reps, seed=seed, engine=engine)
-        searches[name] = search_plan(
-            prepared,
-            max_agents=max_agents,
-            start=(starts or {}).get(name),
-            progress=progress,
-        )
+        with evaluation_pool(prepared, workers) as pool:
+            searches[name] = search_plan(
+                prepared,
+                max_agents=max_agents,
+                start=(starts or {}).get(name),
+                progress=progress,
+                pool=pool,
+            )
     sized = scenario.model_copy(
         update={
             "plans": {
@@ -193,7 +214,12 @@ def size_plans(
     for name in names:
         found = searches[name]
         prepared = prepare_plan(sized, name, replications=n_reps, seed=confirm_seed, engine=engine)
-        confirm = judge(sized, evaluate_roster(prepared, sized.plans[name]))
+        confirm = judge(
+            sized,
+            evaluate_roster(prepared, sized.plans[name]),
+            plan=sized.plans[name],
+            timeline=prepared.timeline,
+        )
         months = _window_months(runs[seed])
         channels = {
             c: {
@@ -227,17 +253,17 @@ def size_plans(
             mip_gap=found.mip_gap,
             stop=found.stop,
         )
-    hand = _hand_figures(scenario, names, n_reps, seed)
+    hand_figures = _hand_figures(scenario, hand, names, n_reps, seed)
     simulations = sum(p.evaluations for p in out.values()) * n_reps + 3 * len(names) * n_reps
     return SizingResult(
         scenario=sized,
         plans=out,
-        hand=hand,
+        hand=hand_figures,
         replications=n_reps,
         seed=seed,
         confirm_seed=confirm_seed,
         simulations=simulations,
         solver_s=sum(p.solver_s for p in out.values()),
         wall_s=time.perf_counter() - wall0,
-        cpu_s=time.process_time() - cpu0,
+        cpu_s=_cpu_s() - cpu0,
     )

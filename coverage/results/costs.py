@@ -1,4 +1,4 @@
-"""Costs of a plan over the measured window (DESIGN.md, "cost").
+"""Costs of a plan over the measured window (docs/results.md, "cost").
 
 * Paid time: the rostered crews' shift time clipped to [warmup, horizon), plus overtime spent
   finishing contacts after a paid shift end at or after the warm-up (drain shifts are unpaid).

@@ -1,6 +1,6 @@
 """Typed results: the figures a run reports, as frozen dataclasses.
 
-The field order of each class is the order of the JSON result contract (DESIGN.md, "JSON
+The field order of each class is the order of the JSON result contract (docs/results.md, "JSON
 result"), and every table of figures derives its columns from these fields: the JSON
 (`coverage.results.report.result_dict`), ``channels.csv`` (`channel_row`), ``costs.csv`` and the
 comparison text (the fields with a ``label``). Each field's metadata holds its description with
@@ -107,7 +107,7 @@ class ChannelCI95:
 class ChannelFigures:
     """One channel's figures for a plan: in one replication, or means over replications.
 
-    Definitions are DESIGN.md's "Metric definitions"; every count is of contacts that arrived in
+    Definitions: docs/results.md; every count is of contacts that arrived in
     the measured window [warm-up, end of horizon).
     """
 

@@ -1,6 +1,6 @@
 """Metrics: per-contact outcomes → per-channel KPIs of one replication, then across replications.
 
-Definitions are DESIGN.md's "Metric definitions" contract, word for word:
+Definitions are the metric definitions of docs/results.md, word for word:
 
 * offered: arrivals in the measured window [warmup, horizon); every other count is of those.
 * wait (first response time): from joining the agent queue to the start of handling.
@@ -40,6 +40,7 @@ from coverage.results.figures import (
     ChannelFigures,
     ReplicationFigures,
 )
+from coverage.results.t_quantiles import t975
 from coverage.scenario.model import Scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 from coverage.simulation.roster import Roster
@@ -264,9 +265,7 @@ def ci95(values: list[Any]) -> tuple[float, float] | None:
     vals = np.asarray([v for v in values if v is not None], dtype=float)
     if len(vals) < 2:
         return None
-    from scipy import stats  # imported here: scipy.stats costs ~1 s at every CLI start
-
-    half = float(stats.t.ppf(0.975, len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals)))
+    half = float(t975(len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals)))
     mean = float(vals.mean())
     return (mean - half, mean + half)
 

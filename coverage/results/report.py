@@ -199,7 +199,7 @@ def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-# hourly.csv (DESIGN.md, "Command line"): unfinished contacts are followed per channel only
+# hourly.csv (docs/results.md): unfinished contacts are followed per channel only
 HOURLY_COLUMNS = [
     "plan",
     "channel",

@@ -29,7 +29,7 @@ from pydantic import (
 from coverage.scenario.fields import FieldError
 
 MAX_MONTHS = 120
-WEEKS_PER_MONTH = 365.25 / 12 / 7  # 4.348 weeks: the month of DESIGN.md's cost contract
+WEEKS_PER_MONTH = 365.25 / 12 / 7  # 4.348 weeks: the month of the cost contract (docs/results.md)
 
 SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Proficiency = Annotated[float, Field(gt=0.0, le=1.0)]

@@ -7,7 +7,7 @@ deterministic functions of an :class:`EngineInput`; everything random was drawn 
 (effective priority, channel, language); a class is FCFS inside. An agent may serve a class when
 its shift lists the channel and (for a contact with a language) speaks the language.
 
-**The routing rule** (DESIGN.md, "Routing"), as both engines implement it. After all the events of
+**The routing rule** (docs/model.md), as both engines implement it. After all the events of
 one instant have run (completions and shift ends, shift starts, abandonments, arrivals), the
 assignment step repeats: among the waiting contacts that some available agent may serve, take the
 one with the lowest effective priority, then the earliest time of joining the queue, then the

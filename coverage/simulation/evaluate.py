@@ -10,7 +10,7 @@ replication, channel and UTC hour of week, what the service-level and abandonmen
 Every candidate sees the same contacts: common random numbers, so two rosters differ by their
 agents and not by noise.
 
-The counts follow DESIGN.md's metric definitions exactly (a test checks them against
+The counts follow the metric definitions of docs/results.md exactly (a test checks them against
 `replication_metrics`): service level = answered within target / (offered − deflected −
 short abandoned), abandon rate = (abandoned − short abandoned) / the same denominator.
 """
@@ -18,7 +18,12 @@ short abandoned), abandon rate = (abandoned − short abandoned) / the same deno
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -28,7 +33,7 @@ from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput, build_engine_input
-from coverage.simulation.replications import engine_function
+from coverage.simulation.replications import _quiet_worker, engine_function
 from coverage.simulation.roster import Roster, build_roster
 
 HOURS_PER_WEEK = 168
@@ -46,6 +51,8 @@ class PreparedReplication:
     threshold_s: np.ndarray  # float per queued contact: its target's answer_within_s [s]
     short_s: np.ndarray  # float per queued contact: its channel's short_abandon_s [s]
     queued: np.ndarray  # int64 (n_channels × 168,) measured contacts that reached the queue
+    channel: np.ndarray  # int64 per queued contact
+    work_s: np.ndarray  # float per queued contact: handle time ÷ its channel's concurrency [s]
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,11 @@ class Evaluation:
     within: np.ndarray
     base: np.ndarray
     abandoned: np.ndarray  # abandoned − short abandoned
+    # per (replication, channel), for sustainability (coverage.results.sustainability):
+    work_s: np.ndarray  # handle time ÷ concurrency of window contacts answered or unfinished [s]
+    backlog_start: np.ndarray  # contacts waiting in queue at the start of the window
+    backlog_end: np.ndarray  # … and at its end
+    roster: Roster  # the evaluated roster
 
     def service_level(self) -> np.ndarray:
         """Window service level per (replication, channel); nan where nothing was offered."""
@@ -125,6 +137,7 @@ def prepare_plan(
     automation = scenario.automation_for(plan)
     target_s = np.array([c.target.answer_within_s for c in channels])
     short_s = np.array([c.short_abandon_s for c in channels])
+    concurrency = np.array([c.concurrency for c in channels], dtype=float)
     segment_target_s = [
         (s, seg.target.answer_within_s)
         for s, seg in enumerate(scenario.segments.values())
@@ -156,6 +169,8 @@ def prepare_plan(
                 threshold_s=threshold,
                 short_s=short_s[channel],
                 queued=np.bincount(key[measured], minlength=n_channels * HOURS_PER_WEEK),
+                channel=channel,
+                work_s=base.handle_s / concurrency[channel],
             )
         )
     return PreparedPlan(
@@ -187,14 +202,18 @@ def engine_input_for(prep: PreparedReplication, roster: Roster) -> EngineInput:
     )
 
 
-def evaluate_roster(prepared: PreparedPlan, plan: Plan) -> Evaluation:
-    """Simulate `plan` (a sized version of the prepared plan) on every prepared replication."""
-    scenario = prepared.scenario
-    roster = build_roster(scenario, plan, prepared.timeline, prepared.languages)
+def _counts(
+    prepared: PreparedPlan, roster: Roster, reps: list[int]
+) -> list[tuple[np.ndarray, ...]]:
+    """(within, base, abandoned) by channel × hour of week, then (work_s, backlog_start,
+    backlog_end) by channel, for replications `reps`."""
     simulate = engine_function(prepared.engine)
-    size = len(scenario.channels) * HOURS_PER_WEEK
-    within, base, abandoned = [], [], []
-    for prep in prepared.replications:
+    n_channels = len(prepared.scenario.channels)
+    size = n_channels * HOURS_PER_WEEK
+    timeline = prepared.timeline
+    out_rows = []
+    for r in reps:
+        prep = prepared.replications[r]
         out = simulate(engine_input_for(prep, roster))
         joined = prep.base.joined_at_s
         answered = out.outcome == ANSWERED
@@ -202,13 +221,96 @@ def evaluate_roster(prepared: PreparedPlan, plan: Plan) -> Evaluation:
         ok = answered & (out.started_at_s - joined <= prep.threshold_s) & prep.measured
         short = left & (out.left_at_s - joined <= prep.short_s) & prep.measured
         long_left = left & ~short & prep.measured
-        n_short = np.bincount(prep.key[short], minlength=size)
-        within.append(np.bincount(prep.key[ok], minlength=size))
-        base.append(prep.queued - n_short)
-        abandoned.append(np.bincount(prep.key[long_left], minlength=size))
-    shape = (len(prepared.replications), len(scenario.channels), HOURS_PER_WEEK)
+        left_queue_s = np.where(answered, out.started_at_s, np.where(left, out.left_at_s, np.inf))
+        handled = prep.measured & ~left
+        backlog = [
+            np.bincount(prep.channel[(joined <= t) & (left_queue_s > t)], minlength=n_channels)
+            for t in (timeline.warmup_s, timeline.horizon_s)
+        ]
+        out_rows.append(
+            (
+                np.bincount(prep.key[ok], minlength=size),
+                prep.queued - np.bincount(prep.key[short], minlength=size),
+                np.bincount(prep.key[long_left], minlength=size),
+                np.bincount(
+                    prep.channel[handled], weights=prep.work_s[handled], minlength=n_channels
+                ),
+                *backlog,
+            )
+        )
+    return out_rows
+
+
+# A forked evaluation worker's prepared plan: inherited from the parent at fork (never pickled),
+# so a call sends only the roster. Set once per worker process by `_init_worker`.
+_WORKER_PLAN: PreparedPlan | None = None
+
+
+def _init_worker(prepared: PreparedPlan, parent_pid: int) -> None:
+    global _WORKER_PLAN
+    _quiet_worker(parent_pid)  # also: the worker ends when the parent is killed outright
+    _WORKER_PLAN = prepared
+
+
+def _worker_counts(args: tuple[Roster, list[int]]) -> list[tuple[np.ndarray, ...]]:
+    assert _WORKER_PLAN is not None, "an evaluation worker without its prepared plan"
+    return list(_counts(_WORKER_PLAN, *args))
+
+
+@contextmanager
+def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[Pool | None]:
+    """Worker processes that evaluate rosters of `prepared` (None with one worker).
+
+    The workers are forked after the kernel is loaded and inherit the drawn contacts; they stop
+    at once on an error or an interrupt (no worker tracebacks).
+    """
+    n = min(workers, len(prepared.replications))
+    if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    if prepared.engine == "fast":
+        from coverage.simulation.fast_engine import warm_up
+
+        warm_up()
+    pool = multiprocessing.get_context("fork").Pool(
+        n, initializer=_init_worker, initargs=(prepared, os.getpid())
+    )
+    try:
+        yield pool
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def evaluate_roster(prepared: PreparedPlan, plan: Plan, *, pool: Pool | None = None) -> Evaluation:
+    """Simulate `plan` (a sized version of the prepared plan) on every prepared replication.
+
+    With `pool` (from :func:`evaluation_pool` for the same `prepared`) the replications are
+    split between its workers; the counts are the same.
+    """
+    scenario = prepared.scenario
+    roster = build_roster(scenario, plan, prepared.timeline, prepared.languages)
+    reps = list(range(len(prepared.replications)))
+    if pool is None:
+        rows = _counts(prepared, roster, reps)
+    else:
+        n = pool._processes  # type: ignore[attr-defined]
+        chunks = [reps[i::n] for i in range(n) if reps[i::n]]
+        by_rep: dict[int, tuple[np.ndarray, ...]] = {}
+        for chunk, part in zip(chunks, pool.map(_worker_counts, [(roster, c) for c in chunks]),
+                               strict=True):  # fmt: skip
+            by_rep.update(zip(chunk, part, strict=True))
+        rows = [by_rep[r] for r in reps]  # type: ignore[misc]
+    shape = (len(reps), len(scenario.channels), HOURS_PER_WEEK)
     return Evaluation(
-        within=np.asarray(within, dtype=np.int64).reshape(shape),
-        base=np.asarray(base, dtype=np.int64).reshape(shape),
-        abandoned=np.asarray(abandoned, dtype=np.int64).reshape(shape),
+        within=np.asarray([r[0] for r in rows], dtype=np.int64).reshape(shape),
+        base=np.asarray([r[1] for r in rows], dtype=np.int64).reshape(shape),
+        abandoned=np.asarray([r[2] for r in rows], dtype=np.int64).reshape(shape),
+        work_s=np.asarray([r[3] for r in rows], dtype=float),
+        backlog_start=np.asarray([r[4] for r in rows], dtype=np.int64),
+        backlog_end=np.asarray([r[5] for r in rows], dtype=np.int64),
+        roster=roster,
     )

@@ -13,7 +13,7 @@ figure. Each reports every violation it finds (never just the first):
 * no negative wait; no contact answered before it arrived (or joined the agent queue);
 * no contact answered by an agent off shift: a service starts inside one of the agent's
   availability windows, [start, end) — at a shift end the agent leaves before any assignment of
-  that instant, and overtime only finishes contacts already in hand (DESIGN.md, "Shifts and
+  that instant, and overtime only finishes contacts already in hand (docs/model.md, "Shifts and
   crews"); and only by an agent whose shift lists the channel and speaks the language;
 * an agent never holds more contacts than the channel's concurrency, nor two channels at once;
 * an abandonment happens at joined + patience, only on realtime channels;

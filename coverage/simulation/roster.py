@@ -1,6 +1,6 @@
 """The roster: shifts → each agent's duty windows on the UTC timeline, and the paid time.
 
-Rules (DESIGN.md, "Shifts and crews"):
+Rules (docs/model.md, "Shifts and crews"):
 
 * A shift starts on the local dates its `days` select and runs `hours` by the site's wall clock,
   possibly past midnight. Each shift is its own crew, the same people every day it runs, so the

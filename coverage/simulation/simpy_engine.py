@@ -7,7 +7,7 @@ classes. It is a deterministic function of its input; `coverage.simulation.dispa
 routing
 rule, and `coverage.simulation.fast_engine` implements the same rule compiled.
 
-How the DESIGN.md event order is kept: every state change (service completion, window end,
+How the event order of docs/model.md is kept: every state change (service completion, window end,
 window start, a contact joining) is an ordinary SimPy event; the assignment step is an event of
 lower precedence (priority 2, after SimPy's NORMAL = 1) scheduled at most once per instant, so it
 runs after everything else that happens at that instant. Abandonment is resolved lazily: a

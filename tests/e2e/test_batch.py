@@ -87,6 +87,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_sigterm_midway_then_resume_equals_uninterrupted_run(pool_run, sweep_file, tmp_path):
     out = tmp_path / "killed"
     runs = out / "runs"
@@ -175,6 +176,7 @@ def test_report_prints_best_variants_and_writes_html(pool_run):
     os.remove(pool_run / "report.html")
 
 
+@pytest.mark.slow
 def test_local_pool_and_dask_local_cluster_give_identical_summaries(pool_run, sweep_file, tmp_path):
     # A 2-worker LocalCluster reached by its scheduler address, as a real cluster is. Its
     # workers are threads of this process (processes=False): on a shared 2-core machine,

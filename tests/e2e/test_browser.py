@@ -25,8 +25,28 @@ ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
 SCREENSHOT = ROOT / "docs" / "img" / "app.png"
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 180_000  # the first run simulates ten replications of both plans
+SIZING_TIMEOUT_MS = 900_000  # sizing both plans and one frontier point: minutes on a busy machine
 
 pytestmark = pytest.mark.browser
+
+WIDTH_PX = 1400  # the issue's page width: no table may be wider than the page at it
+
+# every table on the page that is wider than the page, or hides columns off its right edge
+# (a data grid whose scroller scrolls sideways); each as "what: widths"
+TABLES_TOO_WIDE_JS = """() => {
+  const page = document.documentElement.clientWidth;
+  const out = [];
+  document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"] table')
+    .forEach((el, i) => {
+      const box = el.getBoundingClientRect();
+      if (box.right > page + 1) out.push(`table ${i}: right edge ${box.right} > page ${page}`);
+      el.querySelectorAll('.dvn-scroller').forEach(s => {
+        if (s.scrollWidth > s.clientWidth + 1)
+          out.push(`table ${i}: ${s.scrollWidth} px of columns in ${s.clientWidth} px`);
+      });
+    });
+  return out;
+}"""
 
 # the z (or y) data of every plotly figure on the page, to see whether figures changed
 FIGURE_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
@@ -112,6 +132,13 @@ def _tall_screenshot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def _assert_tables_fit(page, name: str) -> None:
+    """Screenshot the page at WIDTH_PX and fail if a table is wider than the page."""
+    _tall_screenshot(page, name)
+    too_wide = page.evaluate(TABLES_TOO_WIDE_JS)
+    assert not too_wide, f"{name}: {too_wide}"
+
+
 def test_app_in_browser(app_url):
     if not CHROMIUM.exists():
         pytest.skip(
@@ -133,7 +160,9 @@ def test_app_in_browser(app_url):
             ],
         )
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+            page = browser.new_page(
+                viewport={"width": WIDTH_PX, "height": 1000}, accept_downloads=True
+            )
             page.goto(app_url)
             # Compare page: both plans side by side, with the P(miss target) figure
             page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
@@ -142,11 +171,15 @@ def test_app_in_browser(app_url):
             for plan in ("follow-the-sun", "single-site"):
                 assert page.get_by_role("heading", name=plan).count() >= 1
                 assert page.locator(".js-plotly-plot .legendtext", has_text=plan).count() >= 1
+            # the answer first: the recommendation and a verdict per plan and channel
+            assert page.get_by_text("Pick follow-the-sun", exact=False).count() >= 1
+            assert page.get_by_text("meets", exact=True).count() >= 8
+            assert page.get_by_text("Not sustainable", exact=False).count() >= 1
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "app.png"))
             if os.environ.get("UPDATE_SCREENSHOT") == "1":  # refresh the README's picture
                 page.screenshot(path=str(SCREENSHOT))
-            _tall_screenshot(page, "compare.png")
+            _assert_tables_fit(page, "compare.png")
 
             # Hour-of-week page: a heatmap per plan, then demand vs agents
             page.get_by_role("link", name="Hour of week").click()
@@ -160,7 +193,7 @@ def test_app_in_browser(app_url):
             page.locator(".js-plotly-plot", has_text="— chat —").wait_for(timeout=TIMEOUT_MS)
             _idle(page)
             before = page.evaluate(FIGURE_DATA_JS)
-            _tall_screenshot(page, "hours.png")
+            _assert_tables_fit(page, "hours.png")
 
             # move the chat deflection lever one step (0.15 → 0.20) and wait for new figures
             slider = page.get_by_test_id("stSlider").filter(has_text="chat: bot deflection")
@@ -184,10 +217,10 @@ def test_app_in_browser(app_url):
 
             # Cost page: breakdown and cost vs service level, both plans
             page.get_by_role("link", name="Cost").click()
-            page.locator(".js-plotly-plot", has_text="Cost breakdown").wait_for(timeout=TIMEOUT_MS)
+            page.locator(".js-plotly-plot", has_text="by component").wait_for(timeout=TIMEOUT_MS)
             _idle(page)
             assert page.locator(".js-plotly-plot .legendtext", has_text="single-site").count() >= 1
-            _tall_screenshot(page, "cost.png")
+            _assert_tables_fit(page, "cost.png")
 
             # Downloads page: the CSV per plan × channel
             page.get_by_role("link", name="Downloads").click()
@@ -201,6 +234,48 @@ def test_app_in_browser(app_url):
             assert lines[0].startswith("plan,channel,")
             assert len(lines) == 1 + 2 * 4  # 2 plans × 4 channels of global-saas
             assert any(line.startswith("single-site,chat,") for line in lines)
+            _assert_tables_fit(page, "downloads.png")
+
+            # every other page (calibrate, and any page added later): no table wider either
+            seen = {"Compare plans", "Hour of week", "Cost", "Downloads"}
+            links = page.get_by_test_id("stTopNavLink")
+            names = [links.nth(i).inner_text().strip() for i in range(links.count())]
+            for other in (n for n in names if n and n not in seen):
+                page.get_by_role("link", name=other).click()
+                page.wait_for_timeout(1000)
+                _idle(page)
+                _assert_tables_fit(page, f"{other.lower().replace(' ', '-')}.png")
+
+            # Size plans to targets: 2 replications, one frontier share; the sized plans, the
+            # frontier chart and optimized.yaml, which is a runnable scenario (no auto left)
+            page.get_by_role("link", name="Size plans to targets").click()
+            reps = page.get_by_test_id("stNumberInput").filter(has_text="replications")
+            reps.locator("input").fill("2")
+            reps.locator("input").press("Enter")
+            shares = page.get_by_test_id("stTextInput").filter(has_text="frontier shares")
+            shares.locator("input").fill("0.8")
+            shares.locator("input").press("Enter")
+            _idle(page)
+            page.get_by_role("button", name="Size plans").click()
+            sized = page.get_by_test_id("stDownloadButton").filter(has_text="optimized.yaml")
+            sized.wait_for(timeout=SIZING_TIMEOUT_MS)
+            _idle(page)
+            assert page.locator(".js-plotly-plot", has_text="Cheapest plan").count() == 1
+            with page.expect_download(timeout=60_000) as info:
+                sized.locator("button").click()
+            target = ARTIFACTS / "optimized.yaml"
+            info.value.save_as(target)
+            from coverage.scenario.model import scenario_from_text
+
+            scenario = scenario_from_text(target.read_text())
+            assert set(scenario.plans) == {"follow-the-sun", "single-site"}
+            assert all(
+                shift.sizing is None
+                for plan in scenario.plans.values()
+                for site in plan.sites.values()
+                for shift in site.shifts
+            )
+            _tall_screenshot(page, "size-plans.png")
         finally:
             browser.close()
 

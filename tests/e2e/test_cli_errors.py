@@ -77,6 +77,7 @@ def test_every_bad_file_has_an_expectation_and_a_comment() -> None:
         assert f.read_bytes().startswith(b"# BAD: "), f"{f.name}: first line must say what is wrong"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", sorted(EXPECTED))
 def test_bad_file_exits_2_with_one_line_naming_file_and_field(
     stem: str, results: dict[str, subprocess.CompletedProcess[str]]

@@ -1,7 +1,7 @@
 """End to end: the installed `coverage-sim` script on the bundled default scenario.
 
-All tests are kind 4 (functional): they check the command-line and JSON contracts of DESIGN.md
-("Command line", "JSON result") on real runs, as a user or a script would see them.
+All tests are kind 4 (functional): they check the command-line and JSON contracts
+(README.md, docs/results.md) on real runs, as a user or a script would see them.
 """
 
 from __future__ import annotations

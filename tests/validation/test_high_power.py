@@ -102,7 +102,7 @@ def _ciw_md_c(
 @pytest.mark.slow
 def test_md_c_matches_ciw_validation():
     per_hour, service_s, servers, threshold_s = 200.0, 180.0, 13, 20.0
-    warmup_h, horizon_h, reps = 2.0, 26.0, 60
+    warmup_h, horizon_h, reps = 2.0, 26.0, 40
     raw = {
         "name": "md-c",
         "horizon": {"hours": horizon_h},
