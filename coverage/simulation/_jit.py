@@ -17,6 +17,12 @@ thread during those few hundred milliseconds would fail, which is why this modul
 once, at import time of ``coverage.simulation.fast_engine``, before any worker thread needs it.
 
 Every other module imports numba's decorators from here, never numba itself.
+
+A second shield keeps scipy off the run path: numba's ``numba.np.arraymath`` probes for BLAS at
+import (``import scipy.linalg.cython_blas``, 0.3–0.7 s of scipy.linalg) so that kernels may call
+``np.dot``; ours do no linear algebra, so while that module loads ``scipy.linalg`` is hidden the
+same way (numba records "no BLAS"; a kernel calling ``np.dot`` would fail to compile, loudly).
+When scipy.linalg is already loaded (the optimizer, the app) nothing is hidden.
 """
 
 from __future__ import annotations
@@ -49,7 +55,30 @@ def _import_numba_shielded() -> Any:
     return numba
 
 
+@contextlib.contextmanager
+def _hidden(name: str) -> Iterator[None]:
+    """While the block runs, ``import name`` raises ModuleNotFoundError; then restore exactly."""
+    saved = sys.modules.get(name, _MISSING)
+    sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if saved is _MISSING:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = saved  # type: ignore[assignment]
+
+
+def _import_arraymath_without_blas() -> None:
+    """Import ``numba.np.arraymath`` (numba's numpy support) without scipy.linalg's 0.3–0.7 s."""
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    with _hidden("scipy.linalg"):
+        import numba.np.arraymath  # noqa: F401  # its BLAS probe finds none: kernels use no BLAS
+
+
 numba = _import_numba_shielded()
+_import_arraymath_without_blas()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
