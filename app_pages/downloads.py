@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from coverage.app import tables
+from coverage.outputs import csv_bytes
 from coverage.results.report import costs_table
 from coverage.scenario.model import dump_scenario_yaml
 from coverage.simulation.replications import RunResult
@@ -15,14 +16,14 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
     sc = result.scenario
     st.download_button(
         "Per plan × channel (CSV)",
-        channels.to_csv(index=False),
+        csv_bytes(channels),
         "channels.csv",
         "text/csv",
         on_click="ignore",
     )
     st.download_button(
         "Per plan × channel × region × UTC hour of week (CSV)",
-        hourly.to_csv(index=False),
+        csv_bytes(hourly),
         "hourly.csv",
         "text/csv",
         on_click="ignore",
@@ -30,7 +31,7 @@ def show(result: RunResult, channels: pd.DataFrame, hourly: pd.DataFrame) -> Non
     costs = costs_table(result)
     st.download_button(
         f"Costs per plan and site, {sc.currency} (CSV)",
-        costs.to_csv(index=False),
+        csv_bytes(costs),
         "costs.csv",
         "text/csv",
         on_click="ignore",

@@ -9,14 +9,19 @@ stays quick; ``coverage.run_scenario`` loads the simulation stack on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib  # no `typing` here: this runs before the CLI's Ctrl-C guard (coverage.launch)
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "RunResult": "coverage.simulation.replications",
+    "PlanResult": "coverage.simulation.replications",
     "run_scenario": "coverage.simulation.replications",
+    "prepare_run": "coverage.simulation.pipeline",
+    "simulate_replication": "coverage.simulation.pipeline",
+    "ChannelFigures": "coverage.results.figures",
+    "PlanCost": "coverage.results.figures",
+    "SiteCost": "coverage.results.figures",
     "ScenarioError": "coverage.errors",
     "result_dict": "coverage.results.report",
     "result_json": "coverage.results.report",
@@ -29,7 +34,7 @@ _EXPORTS = {
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'coverage' has no attribute {name!r}")

@@ -2,6 +2,6 @@
 
 import sys
 
-from coverage.cli import main
+from coverage.launch import main
 
 sys.exit(main())

@@ -45,6 +45,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _replications(text: str) -> int:
+    from coverage.settings import MAX_REPLICATIONS
+
+    value = _positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_REPLICATIONS:,}, got {value:,}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -65,7 +74,9 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
-    p.add_argument("--replications", type=_positive_int, help="override the scenario's")
+    p.add_argument(
+        "--replications", type=_replications, help="override the scenario's (at most 10,000)"
+    )
     p.add_argument("--seed", type=_seed, help="override the scenario's seed")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.add_argument("--out", help="write channels/hourly CSV and Parquet tables here")
@@ -88,6 +99,11 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
         default=MAX_AGENTS_PER_PLAN,
         help="refuse plans rostering more distinct agents",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when the estimate exceeds the machine's memory or the time limit",
+    )
 
 
 @command("run", _configure_run)
@@ -99,7 +115,12 @@ def run_command(args: argparse.Namespace) -> int:
 
     from coverage.calendar import build_timeline
     from coverage.demand.arrivals import check_contact_budget
-    from coverage.outputs import atomic_write_text, remove_stale_temps, write_table
+    from coverage.outputs import (
+        atomic_write_text,
+        check_output_folder,
+        remove_stale_temps,
+        write_table,
+    )
     from coverage.results.report import (
         channels_table,
         comparison_text,
@@ -108,19 +129,43 @@ def run_command(args: argparse.Namespace) -> int:
         result_json,
     )
     from coverage.settings import PARALLEL_MIN_CONTACT_RUNS
+    from coverage.simulation.budget import estimate_run, fit_workers
     from coverage.simulation.replications import default_workers, run_scenario
 
-    if args.out:
+    names = list(args.plan or scenario.plans)
+    for name in names:
+        if name not in scenario.plans:
+            raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
+    if args.out:  # before simulating: an unwritable folder is told now, not after the run
+        check_output_folder(args.out)
         remove_stale_temps(args.out)
     reps = args.replications or scenario.replications
-    workers = args.workers
     try:
+        timeline = build_timeline(scenario)
+        expected = check_contact_budget(scenario, timeline, limit=args.max_contacts)
+        workers = args.workers
         if workers is None:
-            timeline = build_timeline(scenario)
-            expected = check_contact_budget(scenario, timeline, limit=args.max_contacts)
-            runs = expected * reps * len(args.plan or scenario.plans)
+            runs = expected * reps * len(names)
             big = runs > PARALLEL_MIN_CONTACT_RUNS.get(args.engine, 0)
             workers = default_workers() if big else 1
+        estimate = estimate_run(
+            scenario,
+            timeline,
+            plans=names,
+            replications=reps,
+            engine=args.engine,
+            contacts_per_replication=expected,
+        )
+        fitted = fit_workers(estimate, workers, override=args.force)
+        if fitted < workers and args.workers:
+            print(f"note: {fitted} workers instead of {workers}, to fit in memory", file=sys.stderr)
+        workers = fitted
+        if estimate.cpu_s / workers > 60:
+            print(
+                f"note: about {estimate.cpu_s / workers / 60:,.0f} min on {workers} worker(s) "
+                f"({estimate.cpu_s / 3600:,.1f} CPU hours estimated)",
+                file=sys.stderr,
+            )
         result = run_scenario(
             scenario,
             replications=args.replications,
@@ -136,10 +181,13 @@ def run_command(args: argparse.Namespace) -> int:
     text = result_json(result, timing=args.timing)
     if args.out:
         out = Path(args.out)
-        write_table(channels_table(result), out, "channels")
-        write_table(hourly_table(result), out, "hourly")
-        write_table(costs_table(result), out, "costs")
-        atomic_write_text(out / "result.json", text + "\n")
+        try:
+            write_table(channels_table(result), out, "channels")
+            write_table(hourly_table(result), out, "hourly")
+            write_table(costs_table(result), out, "costs")
+            atomic_write_text(out / "result.json", text + "\n")
+        except OSError as exc:  # the disk filled up or the folder went away during the run
+            raise ScenarioError("--out", f"cannot write in {out}: {exc.strerror or exc}") from None
     if args.json:
         print(text)
     else:
@@ -222,7 +270,7 @@ def erlang_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ScenarioError("erlang", str(exc)) from None
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2, allow_nan=False))  # always valid JSON
         return EXIT_OK
     model = "Erlang A (M/M/c+M)" if args.patience_s else "Erlang C (M/M/c)"
     print(f"{model}: {args.per_hour:g}/h, AHT {args.aht_s:g} s, concurrency {args.concurrency}")
@@ -305,6 +353,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no partial output was written", file=sys.stderr)
         return 130
+    except MemoryError:  # a backstop: the up-front estimate should have refused this run
+        print(
+            "error: the machine ran out of memory; run fewer replications, plans or --workers",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
     finally:

@@ -38,7 +38,9 @@ from coverage.units import SECONDS_PER_HOUR
 _TAIL_SHARE = 1e-16
 _MAX_QUEUE_STATES = 2_000_000
 _DENSE_EXPM_STATES = 400
-_MAX_AGENTS = 10_000_000
+_MAX_AGENTS = 100_000  # agents on duty in one interval (the simulator's plan limit)
+MAX_LOAD_ERL = 10_000.0  # offered load [Erlang]; more needs more agents than _MAX_AGENTS allows
+MIN_PATIENCE_S = 1e-3  # shorter patience is no queue at all and underflows the chain's rates
 
 Figures = dict[str, float | None]
 
@@ -376,6 +378,7 @@ def erlang_summary(
     """
     if (agents is None) == (target_share is None):
         raise ValueError("give exactly one of agents and target_share")
+    _check_bounds(per_hour, aht_s, agents, patience_s, concurrency)
     if target_share is not None:
         agents = required_agents(
             per_hour,
@@ -388,4 +391,25 @@ def erlang_summary(
     staffed = _count("agents", agents)
     servers = staffed * _count("concurrency", concurrency)
     figures = _queue_metrics(servers, per_hour, aht_s, target_s, patience_s)
+    for name, value in figures.items():
+        if value is not None and not math.isfinite(value):  # never NaN or inf in the output
+            raise ValueError(f"{name} cannot be computed for these inputs (got {value})")
     return {"agents": staffed, **figures}
+
+
+def _check_bounds(
+    per_hour: float, aht_s: float, agents: int | None, patience_s: float | None, concurrency: int
+) -> None:
+    """The ranges `erlang_summary` accepts, so that every answer is finite and quick."""
+    load_erl = _real("per_hour", per_hour) * _real("aht_s", aht_s) / SECONDS_PER_HOUR
+    if load_erl > MAX_LOAD_ERL:
+        raise ValueError(
+            f"offered load per_hour × aht_s / 3600 = {load_erl:,.0f} Erlang; at most "
+            f"{MAX_LOAD_ERL:,.0f}"
+        )
+    if agents is not None and _count("agents", agents) > _MAX_AGENTS:
+        raise ValueError(f"agents must be at most {_MAX_AGENTS:,}, got {agents:,}")
+    if not 1 <= _count("concurrency", concurrency) <= 50:
+        raise ValueError(f"concurrency must be 1 to 50, got {concurrency}")
+    if patience_s is not None and _real("patience_s", patience_s) < MIN_PATIENCE_S:
+        raise ValueError(f"patience_s must be at least {MIN_PATIENCE_S:g} s, got {patience_s!r}")

@@ -162,7 +162,8 @@ def test_check_app_work_refuses_long_runs_with_the_estimate():
 
     sc = load_scenario(ROOT / "scenarios" / "global-saas.yaml")
     est = boundary.check_app_work(sc, runs=10)
-    assert 40_000 < est.contacts_per_replication < 43_000  # the file says about 41,500 a week
+    # about 41,500 a week measured, plus the burn-in week simulated before it
+    assert 80_000 < est.contacts_per_replication < 86_000
     with pytest.raises(ScenarioError, match=r"^app: this run would take about"):
         boundary.check_app_work(sc, runs=10_000)
 

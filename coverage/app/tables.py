@@ -162,9 +162,11 @@ def cost_components(result: RunResult) -> pd.DataFrame:
 
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An .xlsx workbook (openpyxl) with one sheet per table."""
+    """An .xlsx workbook (openpyxl) with one sheet per table; no text cell is a live formula."""
+    from coverage.outputs import neutralize_formulas
+
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
+            neutralize_formulas(table).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()

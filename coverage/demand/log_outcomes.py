@@ -17,7 +17,22 @@ OUTCOMES = ("answered", "abandoned")
 
 
 def seconds_column(columns: dict[str, list[str]], key: str, reason: np.ndarray) -> np.ndarray:
-    """A column of seconds ≥ 0 [s] (nan where blank or absent); bad cells get a `reason`."""
+    """A column of seconds ≥ 0 read from text cells.
+
+    Parameters
+    ----------
+    columns : dict of str to list of str
+        The log's columns as text.
+    key : str
+        The column, e.g. ``wait_s``.
+    reason : numpy.ndarray
+        Per row, why it is bad ('' when fine); bad cells get a reason (modified in place).
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds [s]; NaN where blank, absent or bad.
+    """
     out = np.full(len(reason), np.nan)
     if key not in columns:
         return out
@@ -36,10 +51,22 @@ def seconds_column(columns: dict[str, list[str]], key: str, reason: np.ndarray) 
 def outcome_columns(
     columns: dict[str, list[str]], reason: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`wait_s` [s] (nan: blank), `outcome` (lower case, '' blank) and `agent` ('' blank).
+    """A log's optional outcome columns: ``wait_s``, ``outcome`` and ``agent``.
 
     Bad rows (a wait that is not seconds ≥ 0, an outcome other than answered/abandoned, an
     abandoned row naming an agent) get a `reason` unless they have one already.
+
+    Parameters
+    ----------
+    columns : dict of str to list of str
+        The log's columns as text.
+    reason : numpy.ndarray
+        Per row, why it is bad ('' when fine); modified in place.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        wait_s [s] (NaN: blank), outcome (lower case, '' blank) and agent ('' blank).
     """
     n = len(reason)
     wait_s = seconds_column(columns, "wait_s", reason)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,56 @@ def local_exposure(
     np.add.at(exposure, (minute_date, grid.hour), 1.0 / 60.0)
     minute = np.clip((at_ns - start) // NS_PER_MINUTE, 0, n_minutes - 1)
     return minute_date[minute], grid.hour[minute].astype(np.int64), ordinals, exposure
+
+
+def local_day_window_ns(at_ns: np.ndarray, time_zone: str) -> tuple[int, int]:
+    """The whole local days of `time_zone` that hold every instant.
+
+    Parameters
+    ----------
+    at_ns : np.ndarray
+        Instants [ns since 1970 UTC], at least one.
+    time_zone : str
+        IANA zone whose calendar days are taken.
+
+    Returns
+    -------
+    tuple of int
+        Local midnight of the first instant's date, and local midnight after the last
+        instant's date [ns since 1970 UTC].
+    """
+    zone = ZoneInfo(time_zone)
+    first = dt.datetime.fromtimestamp(int(at_ns.min()) // NS_PER_S, zone).date()
+    last = dt.datetime.fromtimestamp(int(at_ns.max()) // NS_PER_S, zone).date()
+
+    def midnight_ns(day: dt.date) -> int:
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()) * NS_PER_S
+
+    return midnight_ns(first), midnight_ns(last + dt.timedelta(days=1))
+
+
+def written_clock_window_ns(wall_ns: np.ndarray, at_ns: np.ndarray) -> tuple[int, int]:
+    """The whole days of the clock the rows were written in (each row's own UTC offset).
+
+    Parameters
+    ----------
+    wall_ns : np.ndarray
+        Wall-clock times as written [ns, the written clock's epoch].
+    at_ns : np.ndarray
+        The same rows as instants [ns since 1970 UTC].
+
+    Returns
+    -------
+    tuple of int
+        Midnight of the first row's written date and midnight after the last row's, each on
+        that row's clock [ns since 1970 UTC].
+    """
+    first, last = int(np.argmin(at_ns)), int(np.argmax(at_ns))
+    off_first = int(wall_ns[first] - at_ns[first])
+    off_last = int(wall_ns[last] - at_ns[last])
+    start = (int(wall_ns[first]) // NS_PER_DAY) * NS_PER_DAY - off_first
+    end = (int(wall_ns[last]) // NS_PER_DAY + 1) * NS_PER_DAY - off_last
+    return start, end
 
 
 def weekday_of(ordinals: np.ndarray) -> np.ndarray:

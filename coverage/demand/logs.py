@@ -41,9 +41,11 @@ from coverage.demand.logfit import (
     estimate_busyness_cv,
     estimate_rates,
     group_minutes,
+    local_day_window_ns,
     local_exposure,
     profile_tables,
     weekday_of,
+    written_clock_window_ns,
 )
 from coverage.demand.streams import STREAM_ARRIVALS, STREAM_BUSYNESS, entry_rng
 from coverage.errors import ScenarioError
@@ -259,13 +261,21 @@ def _parquet_columns(path: str, file: str) -> tuple[dict[str, list[str]], np.nda
     return columns, np.arange(1, len(frame) + 1, dtype=np.int64), "row"
 
 
-def _parse_stamps(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Wall-clock ns, written offset [s] (nan: naive) and a validity mask."""
+FIRST_LOG_YEAR, LAST_LOG_YEAR = 1678, 2261  # nanosecond timestamps hold 1677-09-21 … 2262-04-11
+
+
+def _parse_stamps(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Wall-clock ns, written offset [s] (nan: naive), a validity mask and why a row is bad."""
     text = pd.Series(values, dtype=object).astype(str)
     parts = text.str.extract(STAMP)
+    why = np.full(len(text), "", dtype=object)
+    year = pd.to_numeric(parts["date"].str[:4], errors="coerce").to_numpy()
+    far = (year < FIRST_LOG_YEAR) | (year > LAST_LOG_YEAR)
+    why[far] = f"year outside {FIRST_LOG_YEAR}–{LAST_LOG_YEAR}"
     joined = parts["date"].astype(object) + "T" + parts["time"].astype(object).str.replace(",", ".")
+    joined[far] = None  # never converted: nanosecond timestamps cannot hold them
     wall = pd.to_datetime(joined, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    ok = wall.notna().to_numpy()
+    ok = wall.notna().to_numpy().copy()
     zone = parts["zone"].astype(object).fillna("").to_numpy(dtype=object)
     offset = np.full(len(text), np.nan)
     for i in np.flatnonzero(zone != ""):
@@ -277,22 +287,25 @@ def _parse_stamps(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
         if minutes > 18 * 60 or int(digits[2:4] or 0) > 59:
             ok[i] = False
+            why[i] = f"UTC offset {z} is not between -18:00 and +18:00"
         offset[i] = (60.0 if z[0] == "+" else -60.0) * minutes
     wall_ns = np.where(ok, wall.to_numpy().astype(np.int64), 0)
-    return wall_ns, offset, ok
+    return wall_ns, offset, ok, why
 
 
 def _parse_columns(
     columns: dict[str, list[str]], lines: np.ndarray, unit: str, file: str, skip_bad: bool
 ) -> RawLog:
     n = len(lines)
-    wall_ns, offset, ok = _parse_stamps(columns["timestamp"])
+    wall_ns, offset, ok, why = _parse_stamps(columns["timestamp"])
     reason = np.full(n, "", dtype=object)
     stamps = columns["timestamp"]
     for i in np.flatnonzero(~ok):
         shown = stamps[i]
         reason[i] = (
-            f"timestamp {shown!r} is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS] with an optional "
+            f"timestamp {shown!r}: {why[i]}"
+            if why[i]
+            else f"timestamp {shown!r} is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS] with an optional "
             "offset such as +01:00 or Z)"
         )
     handle = seconds_column(columns, "handle_time_s", reason)
@@ -396,7 +409,8 @@ class EntryContacts:
     segment: np.ndarray  # int16, -1 when none
     language: np.ndarray  # int16 into scenario_languages(scenario), -1 when none
     handle_s: np.ndarray  # float64, nan when not recorded
-    window_ns: tuple[int, int]  # whole local days the whole log covers [UTC ns]
+    window_ns: tuple[int, int]  # whole days the whole log covers [UTC ns] (observation_window_ns)
+    utc_written: bool = False  # every timestamp was written with a zero offset
 
 
 def _indices(
@@ -423,14 +437,18 @@ def _indices(
     return out
 
 
-def _window_ns(raw: RawLog, at_ns: np.ndarray) -> tuple[int, int]:
-    """Whole days of the log's own clock, from the first row's date to the last row's."""
-    first, last = int(np.argmin(at_ns)), int(np.argmax(at_ns))
-    off_first = int(raw.wall_ns[first] - at_ns[first])
-    off_last = int(raw.wall_ns[last] - at_ns[last])
-    start = (int(raw.wall_ns[first]) // NS_PER_DAY) * NS_PER_DAY - off_first
-    end = (int(raw.wall_ns[last]) // NS_PER_DAY + 1) * NS_PER_DAY - off_last
-    return start, end
+def _observation_window_ns(
+    raw: RawLog, at_ns: np.ndarray, time_zone: str | None
+) -> tuple[int, int]:
+    """The whole days a log observed [UTC ns, UTC ns): on the fit's clock when there is one.
+
+    With `time_zone` (the demand entry's, or ``profile --time-zone``): whole local days of that
+    zone, so the same contacts written with ``Z``, another offset or a tz-aware Parquet column
+    give the same window. Without: whole days of the clock each timestamp was written in.
+    """
+    if time_zone is None:
+        return written_clock_window_ns(raw.wall_ns, at_ns)
+    return local_day_window_ns(at_ns, time_zone)
 
 
 def _cache_args(entry: Demand, k: int, scenario: Scenario) -> tuple:
@@ -497,7 +515,8 @@ def _entry_cached(path: str, mtime_ns: int, size: int, ekey: tuple, skey: tuple)
         segment=sg[keep][order],
         language=lg[keep][order],
         handle_s=raw.handle_s[keep][order],
-        window_ns=_window_ns(raw, at_ns),
+        window_ns=_observation_window_ns(raw, at_ns, time_zone),
+        utc_written=bool(np.all(raw.offset_s == 0.0)),  # Z, +00:00 or a UTC Parquet column
     )
 
 
@@ -533,7 +552,10 @@ def _fit_cached(path: str, mtime_ns: int, size: int, ekey: tuple, skey: tuple) -
     for c, r in pairs:
         _, region_tz, hol_code, hol_factor, _ = regions[r]
         zone = time_zone or region_tz
-        row_date, row_hour, ordinals, exposure = local_exposure(log.at_utc_ns, log.window_ns, zone)
+        window = log.window_ns
+        if time_zone is None and log.utc_written:  # UTC days say nothing: the fit's clock does
+            window = local_day_window_ns(log.at_utc_ns, zone)
+        row_date, row_hour, ordinals, exposure = local_exposure(log.at_utc_ns, window, zone)
         weekday = weekday_of(ordinals)
         if hol_code and hol_factor != 1.0:  # holidays are scaled in simulation: leave them out
             years = [dt.date.fromordinal(int(o)).year for o in (ordinals[0], ordinals[-1])]
@@ -694,7 +716,7 @@ def profile_log(raw: RawLog, *, time_zone: str | None = None) -> LogProfile:
         window = (lo * NS_PER_DAY, hi * NS_PER_DAY)
     else:
         at = utc_ns(raw, time_zone)
-        window = _window_ns(raw, at)
+        window = _observation_window_ns(raw, at, time_zone)
     keys = {"channel": raw.channel, "region": raw.region}
     groups, table, first, last = profile_tables(at, window, time_zone, keys, raw.handle_s)
     return LogProfile(raw.file, len(raw), raw.skipped, time_zone, first, last, groups, table)

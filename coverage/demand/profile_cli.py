@@ -41,7 +41,19 @@ def _number(value: Any) -> Any:
 
 
 def profile_dict(profile: Any) -> dict[str, Any]:
-    """The profile as plain data (the `--json` output)."""
+    """The profile as plain data (the ``--json`` output).
+
+    Parameters
+    ----------
+    profile : LogProfile
+        From `coverage.demand.logs.profile_log`.
+
+    Returns
+    -------
+    dict
+        The clock used, the window's dates and per (channel, region): contacts, busyness cv,
+        handle-time summary [s] and rates by weekday × local hour [contacts/h].
+    """
     groups = []
     for g in profile.groups.to_dict("records"):
         rates = profile.table[
@@ -77,7 +89,18 @@ def profile_dict(profile: Any) -> dict[str, Any]:
 
 
 def profile_text(profile: Any) -> str:
-    """The profile as the plain text `coverage-sim profile` prints."""
+    """The profile as the plain text ``coverage-sim profile`` prints.
+
+    Parameters
+    ----------
+    profile : LogProfile
+        From `coverage.demand.logs.profile_log`.
+
+    Returns
+    -------
+    str
+        One block per (channel, region).
+    """
     data = profile_dict(profile)
     clock = data["time_zone"] or "each timestamp's own clock"
     lines = [
@@ -114,9 +137,20 @@ def profile_text(profile: Any) -> str:
 
 @command("profile", _configure_profile)
 def profile_command(args: argparse.Namespace) -> int:
-    """Fit and print the demand profile of a contact log (rates by local hour and weekday)."""
+    """Fit and print the demand profile of a contact log (rates by local hour and weekday).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coverage-sim profile`` arguments.
+
+    Returns
+    -------
+    int
+        The exit code (0; bad input raises ScenarioError, exit 2).
+    """
     from coverage.demand.logs import profile_log, read_log
-    from coverage.outputs import atomic_write_bytes
+    from coverage.outputs import atomic_write_bytes, csv_bytes
 
     time_zone = None
     if args.time_zone is not None:
@@ -130,7 +164,7 @@ def profile_command(args: argparse.Namespace) -> int:
         if args.out.lower().endswith(".parquet"):
             profile.table.to_parquet(buffer, index=False)
         else:
-            buffer.write(profile.table.to_csv(index=False).encode("utf-8"))
+            buffer.write(csv_bytes(profile.table))  # log text cannot become a formula
         atomic_write_bytes(args.out, buffer.getvalue())
     if args.json:
         sys.stdout.write(json.dumps(profile_dict(profile), indent=2) + "\n")

@@ -22,12 +22,36 @@ COMPONENTS = ("labor", "premiums", "seats", "automation")
 
 
 def hour_label(hour_of_week: int) -> str:
-    """`Tue 03:00 UTC` for a UTC hour of the week (Mon 00:00 = 0)."""
+    """A UTC hour of the week as text, e.g. ``Tue 03:00 UTC``.
+
+    Parameters
+    ----------
+    hour_of_week : int
+        0 (Monday 00:00 UTC) … 167.
+
+    Returns
+    -------
+    str
+        Weekday, hour and ``UTC``.
+    """
     return f"{_DAYS[hour_of_week // 24]} {hour_of_week % 24:02d}:00 UTC"
 
 
 def service_by_hour(result: RunResult, plan: str) -> pd.DataFrame:
-    """Per channel and UTC hour of week: offered and pooled service level (regions together)."""
+    """Per channel and UTC hour of week: offered and pooled service level (regions together).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        channel, hour_of_week, offered [contacts per replication], service_level [0–1].
+    """
     h = result.plans[plan].hourly
     g = h.groupby(["channel", "hour_of_week"], as_index=False)[
         ["offered", "deflected", "short_abandoned", "answered_within_target"]
@@ -42,8 +66,25 @@ def service_by_hour(result: RunResult, plan: str) -> pd.DataFrame:
 
 
 def differing_hours(result: RunResult, a: str, b: str, *, top: int = 3) -> pd.DataFrame:
-    """The channel × hour-of-week cells where the two plans' service differs most, weighted by
-    the contacts of the hour: |Δ service level| × offered (contacts served late or early)."""
+    """The channel × hour-of-week cells where two plans' service differs most.
+
+    Cells are weighted by the contacts of the hour: |Δ service level| × offered (contacts served
+    late or early).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    a, b : str
+        The two plans.
+    top : int
+        How many cells.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The `top` cells, largest weighted difference first.
+    """
     ha = service_by_hour(result, a).set_index(["channel", "hour_of_week"])
     hb = service_by_hour(result, b).set_index(["channel", "hour_of_week"])
     both = ha.merge(hb, left_index=True, right_index=True, suffixes=("_a", "_b")).dropna()
@@ -53,7 +94,20 @@ def differing_hours(result: RunResult, a: str, b: str, *, top: int = 3) -> pd.Da
 
 
 def explain(result: RunResult, a: str, b: str) -> list[str]:
-    """Sentences on why plan `a` is preferred to plan `b` (largest differences first)."""
+    """Sentences on why plan `a` is preferred to plan `b` (largest differences first).
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    a, b : str
+        The preferred plan and the other.
+
+    Returns
+    -------
+    list of str
+        Sentences, generated from the two plans' figures.
+    """
     cur = result.scenario.currency
     ca, cb = result.plans[a].cost, result.plans[b].cost
     to_month = HOURS_PER_MONTH / (result.timeline.window_s / SECONDS_PER_HOUR)
@@ -147,7 +201,18 @@ def _language_lines(result: RunResult, a: str, b: str) -> list[str]:
 
 
 def explanation_lines(result: RunResult) -> list[str]:
-    """The CLI block: why the winner beats each other plan."""
+    """The CLI block: why the recommended plan beats each other plan.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Lines of text.
+    """
     if len(result.plans) < 2:
         return []
     best = recommended_plan(result)

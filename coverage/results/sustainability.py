@@ -54,7 +54,20 @@ class CrewGroup:
 
 
 def crew_groups(scenario: Scenario, plan: Plan) -> list[CrewGroup]:
-    """The plan's crew groups, in file order of their first shift."""
+    """The plan's crew groups: shifts that share channels, in file order of their first shift.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channel order.
+    plan : Plan
+        The plan's sites and shifts.
+
+    Returns
+    -------
+    list of CrewGroup
+        Each group's sites, shifts and channels.
+    """
     names = list(scenario.channels)
     shifts = [
         (s, j, {names.index(c) for c in (shift.channels or names)})
@@ -95,7 +108,24 @@ def crew_groups(scenario: Scenario, plan: Plan) -> list[CrewGroup]:
 
 
 def available_hours(group: CrewGroup, plan: Plan, roster: Roster, timeline: Timeline) -> float:
-    """Paid time of the group's shifts inside the window × (1 − shrinkage) [h]."""
+    """Paid time of a crew group's shifts inside the window × (1 − shrinkage).
+
+    Parameters
+    ----------
+    group : CrewGroup
+        The group.
+    plan : Plan
+        For each site's shrinkage.
+    roster : Roster
+        Paid shift instances [s, agents].
+    timeline : Timeline
+        The measured window.
+
+    Returns
+    -------
+    float
+        Available time [h].
+    """
     shrinkage = np.array([site.shrinkage for site in plan.sites.values()])
     mine = np.zeros(len(roster.paid_site), dtype=bool)
     for s, j in group.shifts:
@@ -107,7 +137,20 @@ def available_hours(group: CrewGroup, plan: Plan, roster: Roster, timeline: Time
 
 
 def backlog_at(log: pd.DataFrame, at_s: float) -> np.ndarray:
-    """Per contact: True when it is waiting in an agent queue at `at_s` (joined, not yet left)."""
+    """Which contacts wait in an agent queue at one instant.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        One row per contact (`coverage.results.metrics.contact_log`).
+    at_s : float
+        The instant [s from the horizon start].
+
+    Returns
+    -------
+    numpy.ndarray
+        Per contact, True when it has joined the queue and not yet been taken or left.
+    """
     joined = log["joined_at_s"].to_numpy()
     wait = log["wait_s"].to_numpy()
     queued = np.isin(log["outcome"].to_numpy(), (ANSWERED, ABANDONED, UNFINISHED))
@@ -117,7 +160,26 @@ def backlog_at(log: pd.DataFrame, at_s: float) -> np.ndarray:
 def replication_backlog(
     scenario: Scenario, plan: Plan, timeline: Timeline, log: pd.DataFrame
 ) -> dict[str, Any]:
-    """One replication's backlog per channel and workload and backlog per crew group."""
+    """One replication's backlog per channel, and workload and backlog per crew group.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channels (concurrency).
+    plan : Plan
+        Its crew groups.
+    timeline : Timeline
+        The measured window.
+    log : pandas.DataFrame
+        One row per contact.
+
+    Returns
+    -------
+    dict
+        ``channel_start`` / ``channel_end``: contacts waiting at the window's start and end per
+        channel [contacts]; ``groups``: per crew group, workload_s [s], backlog_start,
+        backlog_end and contacts [contacts].
+    """
     channel = log["channel"].to_numpy()
     n_channels = len(scenario.channels)
     at_start = np.bincount(channel[backlog_at(log, timeline.warmup_s)], minlength=n_channels)
@@ -154,7 +216,27 @@ def summarize_sustainability(
     timeline: Timeline,
     reps: list[dict[str, Any]],
 ) -> list[CrewGroupSustainability]:
-    """The JSON `sustainability` list of a plan from its replications' `replication_backlog`."""
+    """The JSON ``sustainability`` list of a plan from its replications.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channel names.
+    plan : Plan
+        Its crew groups and shrinkage.
+    roster : Roster
+        For available hours.
+    timeline : Timeline
+        The measured window.
+    reps : list of dict
+        `replication_backlog` of each replication.
+
+    Returns
+    -------
+    list of CrewGroupSustainability
+        Per crew group: workload and available hours [h], their ratio, backlog at start and end
+        [contacts], growth per week and whether the group is sustainable.
+    """
     names = list(scenario.channels)
     weeks = timeline.window_s / SECONDS_PER_WEEK
     out = []
@@ -190,7 +272,20 @@ def summarize_sustainability(
 def channel_backlogs(
     scenario: Scenario, reps: list[dict[str, Any]]
 ) -> dict[str, tuple[float, float]]:
-    """Mean backlog per channel at the start and the end of the window, over replications."""
+    """Mean backlog per channel at the start and the end of the window, over replications.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channel names.
+    reps : list of dict
+        `replication_backlog` of each replication.
+
+    Returns
+    -------
+    dict of str to (float, float)
+        Channel → (backlog at start, backlog at end) [contacts].
+    """
     return {
         name: (
             float(np.mean([rep["channel_start"][c] for rep in reps])),
@@ -201,8 +296,23 @@ def channel_backlogs(
 
 
 def sustainability_warning(entry: CrewGroupSustainability, plan: str) -> str | None:
-    """One line for an unsustainable group, e.g. "email/social at single-site (austin): workload
-    1.05× available time — backlog grows ~420 contacts a week"; None when it is sustainable."""
+    """One line for an unsustainable crew group.
+
+    e.g. "email/social at single-site (austin): workload 1.05× available time — backlog grows ~420
+    contacts a week".
+
+    Parameters
+    ----------
+    entry : CrewGroupSustainability
+        One group's figures.
+    plan : str
+        The plan's name.
+
+    Returns
+    -------
+    str or None
+        The line; None when the group is sustainable.
+    """
     if entry.sustainable:
         return None
     ratio = entry.ratio

@@ -41,7 +41,21 @@ class ChannelVerdict:
 
 
 def channel_verdicts(result: RunResult, plan: str) -> list[ChannelVerdict]:
-    """The verdict of every channel of `plan`, in scenario order."""
+    """The verdict of every channel of `plan`, in scenario order.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    list of ChannelVerdict
+        Per channel: its target, the mean service level and its 95% interval [0–1], and whether
+        the target is met.
+    """
     out = []
     for name, channel in result.scenario.channels.items():
         fig = result.plans[plan].channels[name]
@@ -64,7 +78,20 @@ def channel_verdicts(result: RunResult, plan: str) -> list[ChannelVerdict]:
 
 
 def verdict_text(v: ChannelVerdict) -> str:
-    """`email misses 90% within 24 h: 85.2% (95% CI 84.1–86.3%)`."""
+    """One channel's verdict as text.
+
+    e.g. ``email misses 90% within 24 h: 85.2% (95% CI 84.1–86.3%)``.
+
+    Parameters
+    ----------
+    v : ChannelVerdict
+        From `channel_verdicts`.
+
+    Returns
+    -------
+    str
+        The line.
+    """
     if v.meets is None:
         return f"{v.channel}: no contacts (target {v.target})"
     ci = ""
@@ -76,26 +103,75 @@ def verdict_text(v: ChannelVerdict) -> str:
 
 
 def plan_is_sound(result: RunResult, plan: str) -> bool:
-    """Every channel with contacts meets its target and every crew group is sustainable."""
+    """Whether every channel with contacts meets its target and every crew group is sustainable.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    bool
+        True when the plan is sound.
+    """
     misses = [v for v in channel_verdicts(result, plan) if v.meets is False]
     groups = result.plans[plan].sustainability
     return not misses and all(entry.sustainable for entry in groups)
 
 
 def shortfalls(result: RunResult, plan: str) -> int:
-    """Targets missed plus crew groups that are not sustainable."""
+    """Targets missed plus crew groups that are not sustainable.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+    plan : str
+        The plan.
+
+    Returns
+    -------
+    int
+        The count.
+    """
     n = sum(v.meets is False for v in channel_verdicts(result, plan))
     return n + sum(not e.sustainable for e in result.plans[plan].sustainability)
 
 
 def recommended_plan(result: RunResult) -> str:
-    """The cheapest sound plan per month; if none is sound, the fewest shortfalls, then cheapest."""
+    """The plan to pick.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    str
+        The cheapest sound plan per month; if none is sound, the fewest shortfalls, then the
+        cheapest.
+    """
     cost = {p: result.plans[p].cost.per_month for p in result.plans}
     return min(result.plans, key=lambda p: (shortfalls(result, p), cost[p]))
 
 
 def recommendation(result: RunResult) -> str:
-    """One line: the cheapest plan that meets every target sustainably, and by how much."""
+    """One line: the cheapest plan that meets every target sustainably, and by how much.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    str
+        The line.
+    """
     cur = result.scenario.currency
     plans = list(result.plans)
     cost = {p: result.plans[p].cost.per_month for p in plans}
@@ -131,8 +207,21 @@ def _cheapest(plans: list[str], cost: dict[str, float]) -> str:
 
 
 def verdict_lines(result: RunResult) -> list[str]:
-    """The verdict block that opens the CLI comparison: per plan, its cost, one line per channel
-    (misses marked `✗`), unsustainable crew groups (`!`), then the recommendation."""
+    """The verdict block that opens the CLI comparison.
+
+    Per plan, its cost, one line per channel (misses marked ``✗``), unsustainable crew groups
+    (``!``), then the recommendation.
+
+    Parameters
+    ----------
+    result : RunResult
+        From `coverage.simulation.replications.run_scenario`.
+
+    Returns
+    -------
+    list of str
+        Lines of text.
+    """
     cur = result.scenario.currency
     lines = ["verdict (mean over replications; 95% CI)"]
     for plan in result.plans:

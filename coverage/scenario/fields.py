@@ -150,6 +150,11 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+# tzdata entries that are not a place: `localtime` is whatever the host is set to (a result would
+# depend on the machine), `Factory` and `posixrules` are placeholders
+NOT_A_PLACE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def check_time_zone(value: Any) -> str:
     """An IANA time zone name known to ``zoneinfo`` (e.g. ``"America/New_York"``).
 
@@ -163,6 +168,11 @@ def check_time_zone(value: Any) -> str:
     >>> check_time_zone("Asia/Manila")
     'Asia/Manila'
     """
+    if isinstance(value, str) and value in NOT_A_PLACE_ZONES:
+        raise ValueError(
+            f"{value!r} depends on the machine or is a placeholder; name the zone "
+            "(e.g. Europe/Berlin)"
+        )
     if not isinstance(value, str) or value not in _zone_names():
         raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
     try:

@@ -138,10 +138,14 @@ class Shift(_Model):
         "for the optimizer to size; required",
     )
     channels: list[Name] | None = Field(
-        None, description="channels the crew serves (keys of channels); absent = all"
+        None,
+        min_length=1,
+        description="channels the crew serves (keys of channels); absent = all; not empty",
     )
     languages: list[Name] | None = Field(
-        None, description="languages the crew speaks; absent = all"
+        None,
+        min_length=1,
+        description="languages the crew speaks; absent = all; not empty",
     )
     holiday_agents: int | None = Field(
         None,
@@ -157,6 +161,15 @@ class Shift(_Model):
 
     _clock = field_validator("start", mode="before")(check_clock)
     _auto = model_validator(mode="before")(split_agents)
+
+    @field_validator("channels", "languages", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError(
+                "an empty list would serve nothing: name at least one, or leave the key out for all"
+            )
+        return value
 
     @field_validator("days", mode="before")
     @classmethod

@@ -9,8 +9,9 @@ single-core time about
 
     replications × (plans × contacts × cpu per contact + agent-days × cpu per agent-day)
 
-where agent-days = Σ over the simulated plans' shifts of max(agents, holiday_agents) × (horizon
-days + 2): one availability window per agent and day, plus the day before and the drain.
+where agent-days = Σ over the simulated plans' shifts of max(agents, holiday_agents) × (days of
+the timeline, burn-in and drain included, + 1 for the day before): one availability window per
+agent and day.
 The per-unit figures were measured with ``benchmarks/bench_limits.py`` (marginal peak RSS and
 CPU between two sizes, fast engine: 223 B and 0.9 µs per contact, 260 B and 1.7 µs per
 agent-day; the global-saas scenario, four channels, three regions: 0.8–5.9 µs per contact and
@@ -58,9 +59,24 @@ class RunEstimate:
     cpu_s: float
 
 
-def agent_days(scenario: Scenario, plans: Sequence[str]) -> float:
-    """Rostered agent-days of `plans` over the horizon (plus the day before and the drain)."""
-    days = scenario.horizon.length_s / 86400.0 + 2.0
+def agent_days(scenario: Scenario, timeline: Timeline, plans: Sequence[str]) -> float:
+    """Rostered agent-days of `plans` over the timeline (burn-in, horizon, drain, day before).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its plans' shifts.
+    timeline : Timeline
+        Its end (drain included) bounds the rostered days.
+    plans : sequence of str
+        The plans to count.
+
+    Returns
+    -------
+    float
+        Agent-days [agent-days].
+    """
+    days = timeline.end_s / 86400.0 + 1.0
     crews = 0
     for name in plans:
         for site in scenario.plans[name].sites.values():
@@ -78,12 +94,33 @@ def estimate_run(
     engine: str,
     contacts_per_replication: float | None = None,
 ) -> RunEstimate:
-    """Estimate memory and time of simulating `plans` over `replications`."""
+    """Estimate memory and time of simulating `plans` over `replications`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    timeline : Timeline
+        Its timeline.
+    plans : sequence of str
+        Plans to simulate.
+    replications : int
+        Replications to run.
+    engine : str
+        Engine name (their costs per contact differ).
+    contacts_per_replication : float, optional
+        Expected contacts per replication if already known [contacts].
+
+    Returns
+    -------
+    RunEstimate
+        Contacts [contacts], agent-days, peak memory of one process [bytes], CPU time [s].
+    """
     if contacts_per_replication is None:
         from coverage.demand.arrivals import check_contact_budget
 
         contacts_per_replication = check_contact_budget(scenario, timeline, limit=2**62)
-    roster = agent_days(scenario, plans)
+    roster = agent_days(scenario, timeline, plans)
     memory = BASE_BYTES + contacts_per_replication * BYTES_PER_CONTACT
     memory += roster * BYTES_PER_AGENT_DAY
     per_contact = CPU_S_PER_CONTACT.get(engine, max(CPU_S_PER_CONTACT.values()))
@@ -101,7 +138,13 @@ def _read_int(path: Path) -> int | None:
 
 
 def available_memory_bytes() -> int:
-    """Memory this process may still use: min(MemAvailable, cgroup limit − cgroup usage)."""
+    """Memory this process may still use: min(MemAvailable, cgroup limit − cgroup usage).
+
+    Returns
+    -------
+    int
+        Bytes [bytes].
+    """
     found: list[int] = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -129,10 +172,33 @@ def fit_workers(
     max_cpu_s: float = MAX_RUN_CPU_S,
     override: bool = False,
 ) -> int:
-    """The workers that fit in memory (at most `workers`); ScenarioError if none, or too long.
+    """The workers that fit in memory (at most `workers`).
 
-    Each worker process holds about `estimate.memory_bytes`; the parent holds the rosters and
-    the results. With `override` nothing is refused (the caller asked for it explicitly).
+    Each worker process holds about `estimate.memory_bytes`; the parent holds the rosters and the
+    results. With `override` nothing is refused (the caller asked for it explicitly).
+
+    Parameters
+    ----------
+    estimate : RunEstimate
+        From `estimate_run`.
+    workers : int
+        Workers asked for [processes].
+    available_bytes : int, optional
+        Memory available (default: `available_memory_bytes`) [bytes].
+    max_cpu_s : float
+        Longest run accepted [s of CPU].
+    override : bool
+        Refuse nothing.
+
+    Returns
+    -------
+    int
+        Workers to use [processes].
+
+    Raises
+    ------
+    ScenarioError
+        When not even one worker fits, or the run would take longer than `max_cpu_s`.
     """
     avail = available_memory_bytes() if available_bytes is None else available_bytes
     usable = avail * MEMORY_HEADROOM

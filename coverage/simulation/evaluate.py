@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -245,9 +246,9 @@ def _counts(
 _WORKER_PLAN: PreparedPlan | None = None
 
 
-def _init_worker(prepared: PreparedPlan) -> None:
+def _init_worker(prepared: PreparedPlan, parent_pid: int) -> None:
     global _WORKER_PLAN
-    _quiet_worker()
+    _quiet_worker(parent_pid)  # also: the worker ends when the parent is killed outright
     _WORKER_PLAN = prepared
 
 
@@ -272,7 +273,7 @@ def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[Pool | Non
 
         warm_up()
     pool = multiprocessing.get_context("fork").Pool(
-        n, initializer=_init_worker, initargs=(prepared,)
+        n, initializer=_init_worker, initargs=(prepared, os.getpid())
     )
     try:
         yield pool

@@ -44,6 +44,7 @@ from coverage.results.sustainability import (
 from coverage.scenario.model import Scenario
 from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
+from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.pipeline import (
     RunSetup,
     engine_function,
@@ -147,13 +148,15 @@ def _process_pool(processes: int) -> Pool:
     the compiled kernel), else the platform's default start method."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(processes, initializer=_quiet_worker)
+    return context.Pool(processes, initializer=_quiet_worker, initargs=(os.getpid(),))
 
 
-def _quiet_worker() -> None:
-    """Workers leave interrupts to the parent, which stops them with SIGTERM (no tracebacks)."""
+def _quiet_worker(parent_pid: int) -> None:
+    """Workers leave interrupts to the parent, which stops them with SIGTERM (no tracebacks),
+    and end by themselves when the parent is killed outright."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    exit_with_parent(parent_pid)
 
 
 def default_workers() -> int:

@@ -23,7 +23,7 @@ from coverage.cli import EXIT_OK, command
 from coverage.errors import ScenarioError
 
 
-def _whole(lo: int):
+def _whole(lo: int, hi: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -31,6 +31,8 @@ def _whole(lo: int):
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < lo:
             raise argparse.ArgumentTypeError(f"must be at least {lo}, got {value}")
+        if hi is not None and value > hi:
+            raise argparse.ArgumentTypeError(f"at most {hi:,}, got {value:,}")
         return value
 
     return parse
@@ -48,7 +50,9 @@ def _configure_batch(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--force", action="store_true", help="rerun variants whose results exist")
     p.add_argument("--seed", type=_whole(0), help="replace every sweep's and scenario's seed")
-    p.add_argument("--replications", type=_whole(1), help="replace every replication count")
+    p.add_argument(
+        "--replications", type=_whole(1, 10_000), help="replace every replication count (≤ 10,000)"
+    )
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="simulation engine")
     p.add_argument("--json", action="store_true", help="print only the manifest as JSON")
 
@@ -151,14 +155,30 @@ def report_command(args: argparse.Namespace) -> int:
         raise ScenarioError(
             "", "no summary.parquet here: run coverage-sim batch ... --out DIR first", file=args.dir
         )
-    summary = pd.read_parquet(summary_path)
+    try:
+        summary = pd.read_parquet(summary_path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise ScenarioError(
+            "",
+            f"summary.parquet is not a readable Parquet file ({type(exc).__name__}); "
+            "run coverage-sim batch again to rewrite it",
+            file=args.dir,
+        ) from None
     if summary.empty:
         raise ScenarioError("", "summary.parquet holds no rows", file=args.dir)
     overrides: list[str] = []
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        overrides = [c for c in manifest.get("override_columns", []) if c in summary.columns]
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            columns = manifest.get("override_columns", [])
+            overrides = [c for c in columns if isinstance(c, str) and c in summary.columns]
+        except (OSError, ValueError, AttributeError, TypeError):
+            raise ScenarioError(
+                "",
+                "manifest.json is not a valid manifest; run coverage-sim batch again",
+                file=args.dir,
+            ) from None
     remove_stale_temps(folder)
     page = report_html(summary, overrides, top=args.top, title=f"Sweep report: {folder.name}")
     atomic_write_text(folder / "report.html", page)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import signal
 import time
@@ -23,10 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from coverage.errors import ScenarioError
-from coverage.outputs import atomic_write_bytes, atomic_write_text, remove_stale_temps
+from coverage.outputs import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_folder,
+    csv_bytes,
+    remove_stale_temps,
+)
 from coverage.scenario.model import parse_scenario, scenario_to_dict
+from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.replications import DEFAULT_ENGINE, default_workers, engine_function
 from coverage.sweeps.report import summary_frame, summary_rows
 from coverage.sweeps.spec import (
@@ -91,11 +100,12 @@ def run_variant(task: VariantTask) -> VariantOutput:
     )
 
 
-def _worker_init() -> None:
+def _worker_init(parent_pid: int) -> None:
     # The pool's processes are stopped by the client; Ctrl-C reaches the whole process group,
-    # and only the client should react to it.
+    # and only the client should react to it. A client killed outright takes them with it.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent_pid)
 
 
 # --- executors ---------------------------------------------------------------------------
@@ -107,7 +117,9 @@ def _run_serial(tasks: list[VariantTask]) -> Iterator[VariantOutput]:
 
 
 def _run_pool(tasks: list[VariantTask], workers: int) -> Iterator[VariantOutput]:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+    )
     try:
         futures = [pool.submit(run_variant, t) for t in tasks]
         for future in as_completed(futures):
@@ -184,10 +196,12 @@ def _run_path(out: Path, variant_id: str, suffix: str) -> Path:
 def _is_done(out: Path, variant: Variant) -> bool:
     """A variant is done when its hourly table and its result (written last) exist for its key."""
     result = _run_path(out, variant.id, ".json")
-    if not (result.is_file() and _run_path(out, variant.id, ".hourly.parquet").is_file()):
+    hourly = _run_path(out, variant.id, ".hourly.parquet")
+    if not (result.is_file() and hourly.is_file()):
         return False
     try:
         stored = json.loads(result.read_text(encoding="utf-8"))
+        pq.read_metadata(hourly)  # a corrupt or truncated table is rerun, not counted as done
     except (OSError, ValueError):
         return False
     return isinstance(stored, dict) and stored.get("variant", {}).get("key") == variant.key
@@ -203,7 +217,7 @@ def _write_summaries(out: Path, variants: list[Variant]) -> list[str]:
     frame = summary_frame(rows, paths)
     written = []
     for name, data in (
-        ("summary.csv", frame.to_csv(index=False).encode("utf-8")),
+        ("summary.csv", csv_bytes(frame)),  # override text cannot become a formula
         ("summary.parquet", _parquet(frame)),
         ("hourly.parquet", _parquet(pd.concat(hourly, ignore_index=True))),
     ):
@@ -272,9 +286,7 @@ def run_batch(
         check_dask_address(dask)
     engine_function(engine)  # an unknown engine is bad input, before anything runs
     inputs, variants = resolve_inputs(paths, seed=seed, replications=replications, engine=engine)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", f"{out} exists and is not a folder")
+    out = check_output_folder(out_dir)  # writable, before anything runs
     validated_at = time.perf_counter()
     (out / "runs").mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out)

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -33,6 +34,7 @@ from typing import Any
 from coverage.errors import ScenarioError, join_path
 from coverage.scenario.model import Scenario, parse_scenario, scenario_to_dict
 from coverage.scenario.yaml_loader import read_input_file, read_yaml_text
+from coverage.settings import MAX_SWEEP_VARIANTS
 from coverage.simulation.replications import DEFAULT_ENGINE, MAX_CONTACTS_PER_REPLICATION
 
 SWEEP_KEYS = ("name", "description", "base", "seed", "replications", "set", "grid", "variants")
@@ -222,7 +224,14 @@ def _grid_values(file: str, path: str, spec: Any) -> list[Any]:
             raise ScenarioError(
                 where, f"range needs first <= last and step >= 1, got {bounds}", file=file
             )
-        return list(range(first, last + 1, step))
+        values = range(first, last + 1, step)
+        if len(values) > MAX_SWEEP_VARIANTS:
+            raise ScenarioError(
+                where,
+                f"{len(values):,} values; a batch has at most {MAX_SWEEP_VARIANTS:,}",
+                file=file,
+            )
+        return list(values)
     if isinstance(spec, list) and spec:
         return spec
     raise ScenarioError(
@@ -238,6 +247,14 @@ def _sweep_override_sets(file: str, doc: dict[str, Any]) -> list[tuple[str, dict
     if listed is not None and (not isinstance(listed, list) or not listed):
         raise ScenarioError("variants", "must be a non-empty list of override mappings", file=file)
     axes = {path: _grid_values(file, path, spec) for path, spec in grid.items()}
+    size = math.prod(len(values) for values in axes.values()) + len(listed or [])
+    if size > MAX_SWEEP_VARIANTS:  # counted before anything is expanded
+        raise ScenarioError(
+            "grid",
+            f"{size:,} variants ({' × '.join(str(len(v)) for v in axes.values())} grid points); "
+            f"a batch has at most {MAX_SWEEP_VARIANTS:,}: split the sweep",
+            file=file,
+        )
     combos: list[tuple[str, str, dict[str, Any]]] = []
     if axes or not listed:
         points = list(itertools.product(*axes.values()))
