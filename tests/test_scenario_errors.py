@@ -194,7 +194,8 @@ def test_misspelled_key_through_the_cli_functional(cli, tiny_raw, tmp_path: Path
 @pytest.mark.parametrize(
     ("loc", "path"),
     [
-        (("capacity", "sites", "bogota", "headcount", "constrained-int"), "capacity.sites.bogota.headcount"),
+        (("capacity", "sites", "bogota", "headcount", "constrained-int"),
+         "capacity.sites.bogota.headcount"),
         (("x", "function-after[check(), constrained-float]"), "x"),
         (("y", "literal['auto']"), "y"),
         (("plans", "a", "sites", "b", "shifts", 0, "agents", "AgentBounds", "min"),
