@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import threading
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,20 @@ def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
         return run
 
     return register
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit 2 (no usage block).
+
+    ``argument --workers: must be at least 1, got 0`` reads ``error: --workers: must be at
+    least 1, got 0``. Subcommands' parsers are of the same class (argparse makes them so).
+    """
+
+    def error(self, message: str) -> typing.NoReturn:
+        text = " ".join(message.split())
+        if text.startswith("argument "):
+            text = text[len("argument ") :]
+        self.exit(EXIT_BAD_INPUT, f"error: {text}\n")
 
 
 def _positive_int(text: str) -> int:
@@ -310,7 +325,7 @@ def schema_command(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     _load_extra_commands()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="coverage-sim",
         description="Staffing and 24/7 coverage planning simulator for support teams.",
     )
