@@ -50,6 +50,23 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {text}\n")
 
 
+class AppendOnce(argparse.Action):
+    """``action="append"`` that keeps each value once, in first-seen order (``--plan a --plan a``
+    is ``[a]``: a plan named twice is sized, simulated and written once)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        seen = list(getattr(namespace, self.dest, None) or [])
+        if values not in seen:
+            seen.append(values)
+        setattr(namespace, self.dest, seen)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -88,7 +105,7 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
     )
 
     p.add_argument("file", help="scenario YAML file")
-    p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
+    p.add_argument("--plan", action=AppendOnce, help="simulate only this plan (repeatable)")
     p.add_argument(
         "--replications", type=_replications, help="override the scenario's (at most 10,000)"
     )
