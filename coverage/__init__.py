@@ -15,7 +15,13 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "RunResult": "coverage.simulation.replications",
+    "PlanResult": "coverage.simulation.replications",
     "run_scenario": "coverage.simulation.replications",
+    "prepare_run": "coverage.simulation.pipeline",
+    "simulate_replication": "coverage.simulation.pipeline",
+    "ChannelFigures": "coverage.results.figures",
+    "PlanCost": "coverage.results.figures",
+    "SiteCost": "coverage.results.figures",
     "ScenarioError": "coverage.errors",
     "result_dict": "coverage.results.report",
     "result_json": "coverage.results.report",

@@ -90,3 +90,21 @@ def test_app_replications_default_to_the_files_capped_with_a_note() -> None:
         assert bool(captions) is note
         if note:
             assert captions[0].startswith("The file asks for 500 replications (capped for the app)")
+
+
+def test_language_views_show_service_by_language_and_uncovered_hours() -> None:
+    # Functional: multilingual-emea has four languages; the compare page shows service by
+    # language (one row per plan × language) and the hours with demand but no speaker.
+    at = _app()
+    at.selectbox[0].set_value("multilingual-emea.yaml").run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown]
+    assert "**Service by language** (all channels together)" in headings
+    assert any(h.startswith("**Hours with demand but no speaker on duty**") for h in headings)
+    by_language = next(
+        df.value
+        for df in at.dataframe
+        if "language" in df.value.columns and "service level" in df.value.columns
+    )
+    assert set(by_language["language"]) >= {"en", "de", "fr", "es"}
+    assert set(by_language["plan"]) == {"dublin-hub", "language-pods"}

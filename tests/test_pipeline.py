@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from coverage.errors import ScenarioError
+from coverage.results.figures import ChannelFigures
 from coverage.scenario.model import Scenario
 from coverage.simulation.pipeline import (
     engine_function,
@@ -85,3 +86,13 @@ def test_run_scenario_reports_the_pipeline_figures(tiny_scenario: Scenario):
             assert costs.loc[costs["rep"] == r, "total"].iloc[0] == pytest.approx(
                 rep.cost.total, rel=1e-12
             )
+
+
+def test_public_api_exports_the_typed_results_and_the_pipeline():
+    # unit: the lazy package exports resolve (and stay lazy until used)
+    import coverage
+
+    for name in coverage.__all__:
+        assert getattr(coverage, name) is not None, name
+    assert coverage.simulate_replication is simulate_replication
+    assert coverage.ChannelFigures is ChannelFigures

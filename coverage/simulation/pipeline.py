@@ -31,7 +31,8 @@ from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
 from coverage.results.costs import plan_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
-from coverage.results.metrics import contact_log, hourly_counts, replication_metrics
+from coverage.results.hourly import HourlyCounts, count_hourly
+from coverage.results.metrics import contact_log, replication_metrics
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -166,9 +167,9 @@ class PlanReplication:
         Per channel, that channel's figures in this replication, and the plan's occupancy.
     cost : PlanCost
         The plan's cost in the measured window (`coverage.results.costs.plan_costs`).
-    hourly : pandas.DataFrame
-        Counts per channel, region and UTC hour of the week
-        (`coverage.results.metrics.hourly_counts`).
+    counts : HourlyCounts
+        Counts per channel, region and UTC hour of the week (`coverage.results.hourly`); the
+        table is the property ``hourly``.
     draw_s, simulate_s, metrics_s : float
         Wall time drawing the contacts (counted on the first plan of a replication only, 0
         for the others), running automation and the engine, and measuring [s].
@@ -184,10 +185,16 @@ class PlanReplication:
     log: pd.DataFrame
     figures: ReplicationFigures
     cost: PlanCost
-    hourly: pd.DataFrame
+    counts: HourlyCounts
     draw_s: float = 0.0
     simulate_s: float = 0.0
     metrics_s: float = 0.0
+
+    @property
+    def hourly(self) -> pd.DataFrame:
+        """Counts per channel, region and UTC hour of the week, as a table
+        (`coverage.results.hourly.hourly_counts`)."""
+        return self.counts.table()
 
 
 def simulate_plan(
@@ -229,7 +236,7 @@ def simulate_plan(
     log = contact_log(contacts, bot, inp, out, roster)
     figures = replication_metrics(scenario, timeline, log, roster, out)
     cost = plan_costs(scenario.plans[plan], roster, out, bot, contacts.arrived_at_s, timeline)
-    hourly = hourly_counts(scenario, timeline, log)
+    counts = count_hourly(scenario, timeline, log)
     return PlanReplication(
         plan=plan,
         replication=replication,
@@ -241,7 +248,7 @@ def simulate_plan(
         log=log,
         figures=figures,
         cost=cost,
-        hourly=hourly,
+        counts=counts,
         simulate_s=t_simulated - t_start,
         metrics_s=time.perf_counter() - t_simulated,
     )

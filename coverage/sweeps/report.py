@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coverage.formatting import format_money, format_share, format_target
 from coverage.results.figures import channel_figures_from_dict, channel_row
 
 ID_COLUMNS = ("variant", "source", "scenario", "currency", "seed", "replications")
@@ -177,7 +178,7 @@ def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -
 
 
 def _pct(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
+    return format_share(None if value is None or pd.isna(value) else float(value))
 
 
 def varying_columns(summary: pd.DataFrame, override_columns: Sequence[str]) -> list[str]:
@@ -213,8 +214,11 @@ def report_text(
     lines.append(
         "targets: "
         + ", ".join(
-            f"{c} {targets.loc[c, 'target_share']:.0%} within "
-            f"{targets.loc[c, 'target_answer_within_s']:g} s"
+            f"{c} "
+            + format_target(
+                float(targets.loc[c, "target_answer_within_s"]),
+                float(targets.loc[c, "target_share"]),
+            )
             for c in channels
         )
     )
@@ -250,7 +254,7 @@ def report_text(
         lines += [
             "",
             f"cheapest meeting every target: plan {top_row['plan']}, variant "
-            f"{top_row['variant']} at {top_row['cost_per_month']:,.0f} {currency}/month "
+            f"{top_row['variant']} at {format_money(top_row['cost_per_month'], currency)} a month "
             f"({top_row['name']})",
         ]
     return "\n".join(lines)
@@ -285,7 +289,7 @@ def report_html(
                 html.escape(
                     f"variant {r['variant']} · plan {plan}\n{channel} service level "
                     f"{_pct(r['service_level'])} (target {r['target_share']:.0%})\n"
-                    f"cost/month {r['cost_per_month']:,.0f} {currency}\n"
+                    f"cost a month {format_money(r['cost_per_month'], currency)}\n"
                     f"{_overrides_text(r, override_columns)}\n"
                     f"meets every target: {'yes' if m else 'no'}"
                 ).replace("\n", "<br>")
@@ -323,7 +327,7 @@ def report_html(
     )
     chart = fig.to_html(full_html=False, include_plotlyjs=True, div_id="cost-vs-service")
     table = best.groupby("plan", sort=False).head(top).copy()
-    table["cost_per_month"] = table["cost_per_month"].map(lambda v: f"{v:,.0f}")
+    table["cost_per_month"] = table["cost_per_month"].map(lambda v: format_money(v, currency))
     table["worst_margin"] = table["worst_margin"].map(
         lambda v: "—" if pd.isna(v) else f"{100 * v:+.1f} pts"
     )
