@@ -32,11 +32,13 @@ from __future__ import annotations
 MAX_TABULATED_DF = {max_df}
 
 # T975[df - 1] = scipy.stats.t.ppf(0.975, df)
+# fmt: off
 T975 = (
 '''
 
 FOOTER = '''
 )
+# fmt: on
 
 
 def t975(df: int) -> float:

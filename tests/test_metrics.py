@@ -25,11 +25,11 @@ from coverage.results.figures import (
     ReplicationFigures,
     to_dict,
 )
+from coverage.results.hourly import hourly_counts
 from coverage.results.metrics import (
     DEFLECTED,
     ci95,
     contact_log,
-    hourly_counts,
     replication_metrics,
     summarize_channel,
 )
@@ -176,9 +176,7 @@ def test_counts_and_conservation_unit(figures):
     assert phone.abandoned == 3
     assert phone.short_abandoned == 2
     assert phone.unfinished == 1
-    assert phone.offered == (
-        phone.deflected + phone.answered + phone.abandoned + phone.unfinished
-    )
+    assert phone.offered == (phone.deflected + phone.answered + phone.abandoned + phone.unfinished)
 
 
 def test_service_level_excludes_deflected_and_short_abandons_unit(figures):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.calendar import Timeline, utc_hour_of_week
+from coverage.calendar import Timeline
 from coverage.demand.arrivals import Contacts
 from coverage.demand.automation import BotOutcome
 from coverage.demand.codes import scenario_languages
@@ -294,67 +294,6 @@ def summarize_channel(rows: list[ChannelFigures]) -> ChannelFigures:
     return ChannelFigures(**means, ci95=intervals)
 
 
-def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
-    """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Targets (for answered within target) and short_abandon_s per channel.
-    timeline : Timeline
-        The measured window and the UTC start (hour of week: Monday 00:00 UTC = 0).
-    log : pandas.DataFrame
-        One row per contact (`contact_log`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group with contacts, sorted by (channel, region, hour_of_week); integer counts
-        [contacts], ``wait_answered_s`` the summed wait of answered contacts [s], and the same
-        counts per language and segment in ``"<dimension>:<label>:<count>"`` columns.
-    """
-    arrived = log["arrived_at_s"].to_numpy()
-    m = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
-    sub = log.loc[m]
-    thr = _threshold_s(scenario, sub)
-    oc = sub["outcome"].to_numpy()
-    w = sub["wait_s"].to_numpy()
-    channel = sub["channel"].to_numpy().astype(np.int64)
-    region = sub["region"].to_numpy().astype(np.int64)
-    hour = utc_hour_of_week(sub["arrived_at_s"].to_numpy(), timeline.start_utc).astype(np.int64)
-    short_s = np.array([c.short_abandon_s for c in scenario.channels.values()])
-    answered = oc == ANSWERED
-    per_contact = {
-        "offered": np.ones(len(oc), dtype=np.int64),
-        "deflected": oc == DEFLECTED,
-        "answered": answered,
-        "answered_within_target": answered & (w <= thr),
-        "abandoned": oc == ABANDONED,
-        "short_abandoned": (oc == ABANDONED) & (w <= short_s[channel]),
-        "wait_answered_s": np.where(answered, w, 0.0),
-        "unfinished": oc == UNFINISHED,
-    }
-    per_contact.update(_breakdown_columns(scenario, sub, per_contact))
-    # one bin per (channel, region, hour of week): np.bincount sums every column at once
-    n_regions = len(scenario.regions)
-    size = len(scenario.channels) * n_regions * 168
-    key = (channel * n_regions + region) * 168 + hour
-    present = np.flatnonzero(np.bincount(key, minlength=size))
-    group_channel, rest = np.divmod(present, n_regions * 168)
-    group_region, group_hour = np.divmod(rest, 168)
-    columns: dict[str, np.ndarray] = {
-        "channel": group_channel,
-        "region": group_region,
-        "hour_of_week": group_hour,
-    }
-    for name, values in per_contact.items():
-        summed = np.bincount(key, weights=values, minlength=size)[present]
-        columns[name] = (
-            summed if name.endswith("wait_answered_s") else np.rint(summed).astype(np.int64)
-        )
-    return pd.DataFrame(columns)
-
-
 # --- breakdowns by language and segment -------------------------------------------------------
 # The hourly counts carry, for each language and segment, the same counts restricted to it, in
 # columns named "language:de:offered" ("-" = none). They are sums, so they add up across
@@ -404,19 +343,6 @@ def breakdown_column(dimension: str, label: str, field: str) -> str:
         ``"<dimension>:<label>:<field>"``.
     """
     return f"{dimension}:{label}:{field}"
-
-
-def _breakdown_columns(
-    scenario: Scenario, sub: pd.DataFrame, per_contact: dict[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    wide = {}
-    for dim, labels in breakdown_labels(scenario).items():
-        codes = sub[dim].to_numpy()
-        for value, label in labels.items():
-            hit = codes == value
-            for key in BREAKDOWN_FIELDS:
-                wide[breakdown_column(dim, label, key)] = np.where(hit, per_contact[key], 0)
-    return wide
 
 
 def breakdown_rates(counts: pd.DataFrame) -> pd.DataFrame:

@@ -35,10 +35,11 @@ from coverage.results.figures import (
     channel_row,
     cost_row,
 )
+from coverage.results.hourly import HourlyCounts, HourlySum
+from coverage.results.hourly import warm_up as warm_up_hourly
 from coverage.results.metrics import summarize_channel
 from coverage.results.sustainability import (
     channel_backlogs,
-    replication_backlog,
     summarize_sustainability,
 )
 from coverage.scenario.model import Scenario
@@ -101,7 +102,7 @@ class _Measured:
 
     figures: ReplicationFigures
     cost: PlanCost
-    hourly: pd.DataFrame
+    hourly: HourlyCounts | None  # None once added to the run's `HourlySum`
     backlog: dict[str, Any]
 
 
@@ -127,9 +128,7 @@ def _replication(
     out: dict[str, _Measured] = {}
     timing = {"draw_s": 0.0, "simulate_s": 0.0, "metrics_s": 0.0}
     for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
-        plan = setup.scenario.plans[rep.plan]
-        backlog = replication_backlog(setup.scenario, plan, setup.timeline, rep.log)
-        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.hourly, backlog)
+        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.counts, rep.backlog)
         timing["draw_s"] += rep.draw_s
         timing["simulate_s"] += rep.simulate_s
         timing["metrics_s"] += rep.metrics_s
@@ -240,11 +239,13 @@ def run_scenario(
     setup = prepare_run(scenario, names)
     reps = list(range(n_reps))
     results: list[tuple[dict[str, _Measured], dict[str, float]]] = []
+    hourly = {name: HourlySum(scenario) for name in names}  # summed as replications arrive
     if workers > 1 and n_reps > 1:
         if engine == "fast":  # load the kernel once here; forked workers inherit it
             from coverage.simulation.fast_engine import warm_up
 
             warm_up()
+        warm_up_hourly()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
         by_rep: dict[int, Any] = {}
         pool = _process_pool(len(chunks))
@@ -263,10 +264,10 @@ def run_scenario(
             raise
         finally:
             pool.join()
-        results = [by_rep[r] for r in reps]
+        results = [_keep_small(by_rep.pop(r), hourly) for r in reps]
     else:
         for r in reps:
-            results.append(_replication(setup, seed, r, engine))
+            results.append(_keep_small(_replication(setup, seed, r, engine), hourly))
             if progress:
                 progress(r + 1, n_reps)
     timing = {
@@ -274,7 +275,12 @@ def run_scenario(
     }
     plan_results = {
         name: _combine(
-            scenario, name, [res[name] for res, _ in results], setup.rosters[name], setup.timeline
+            scenario,
+            name,
+            [res[name] for res, _ in results],
+            hourly[name].table(),
+            setup.rosters[name],
+            setup.timeline,
         )
         for name in names
     }
@@ -291,8 +297,24 @@ def run_scenario(
     )
 
 
+def _keep_small(
+    result: tuple[dict[str, _Measured], dict[str, float]], hourly: dict[str, HourlySum]
+) -> tuple[dict[str, _Measured], dict[str, float]]:
+    """Add a replication's hourly tables to the run's sums and drop them (memory stays flat)."""
+    measured, timing = result
+    for name, m in measured.items():
+        if m.hourly is not None:
+            hourly[name].add(m.hourly)
+    return {n: dataclasses.replace(m, hourly=None) for n, m in measured.items()}, timing
+
+
 def _combine(
-    scenario: Scenario, name: str, reps: list[_Measured], roster: Roster, timeline: Timeline
+    scenario: Scenario,
+    name: str,
+    reps: list[_Measured],
+    hourly: pd.DataFrame,
+    roster: Roster,
+    timeline: Timeline,
 ) -> PlanResult:
     channels = {}
     rows: list[dict[str, Any]] = []
@@ -312,8 +334,6 @@ def _combine(
     )
     occ_vals = [rep.figures.occupancy for rep in reps if rep.figures.occupancy is not None]
     cost_rows = [{"rep": r, **cost_row(rep.cost)} for r, rep in enumerate(reps)]
-    hourly = pd.concat([rep.hourly for rep in reps], ignore_index=True)
-    hourly = hourly.groupby(["channel", "region", "hour_of_week"], as_index=False).sum()
     return PlanResult(
         channels=channels,
         cost=summarize_costs([rep.cost for rep in reps], mean_offered),

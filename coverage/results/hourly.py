@@ -1,0 +1,301 @@
+"""Hourly counts in one compiled pass, and their sum over replications in constant memory.
+
+`hourly_counts` counts one replication's measured contacts per (channel, region, UTC hour of
+week), with the same counts per language and segment (the breakdown columns of
+`coverage.results.metrics`). It used to build a column per field and per breakdown label and sum
+each with ``np.bincount``; the kernel below walks the contacts once, in order, adding each to its
+group's row. ``np.bincount`` with weights adds in index order into float64 bins, and so does the
+kernel, so every sum — the float ``wait_answered_s`` included — is bit-for-bit the same
+(tests/test_hourly.py checks this against the former implementation).
+
+`HourlySum` adds the replications' tables as they arrive, exactly as ``pandas.concat`` followed
+by ``groupby(...).sum()`` did (pandas sums float64 groups with Kahan compensation, in row order;
+integer counts are exact), so a run holds one dense table instead of one per replication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from coverage.calendar import Timeline, utc_hour_of_week
+from coverage.results.metrics import (
+    BREAKDOWN_FIELDS,
+    breakdown_column,
+    breakdown_labels,
+)
+from coverage.scenario.model import Scenario
+from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
+
+HOURS_PER_WEEK = 168
+KEYS = ("channel", "region", "hour_of_week")
+# the base columns, in the order of the hourly table; the breakdown repeats BREAKDOWN_FIELDS
+BASE_FIELDS = (
+    "offered",
+    "deflected",
+    "answered",
+    "answered_within_target",
+    "abandoned",
+    "short_abandoned",
+    "wait_answered_s",
+    "unfinished",
+)
+_WAIT = BASE_FIELDS.index("wait_answered_s")
+
+
+@njit
+def _accumulate(row, measured, outcome, wait_s, threshold_s, short_s, dim_col, n_rows, n_cols):
+    """Sum each measured contact into ``sums[row[i]]``: the base fields in columns 0–7 and, per
+    breakdown dimension d, the BREAKDOWN_FIELDS in the 8 columns starting at ``dim_col[i, d]``."""
+    sums = np.zeros((n_rows, n_cols))
+    base_to_breakdown = (0, 1, 2, 3, 4, 5, 7, 6)  # BASE_FIELDS index → BREAKDOWN_FIELDS index
+    values = np.zeros(8)
+    for i in range(len(row)):
+        if not measured[i]:
+            continue
+        oc = outcome[i]
+        w = wait_s[i]
+        answered = oc == ANSWERED
+        values[0] = 1.0
+        values[1] = 1.0 if oc == 0 else 0.0
+        values[2] = 1.0 if answered else 0.0
+        values[3] = 1.0 if answered and w <= threshold_s[i] else 0.0
+        values[4] = 1.0 if oc == ABANDONED else 0.0
+        values[5] = 1.0 if oc == ABANDONED and w <= short_s[i] else 0.0
+        values[6] = w if answered else 0.0
+        values[7] = 1.0 if oc == UNFINISHED else 0.0
+        r = row[i]
+        for f in range(8):
+            sums[r, f] += values[f]
+        for d in range(dim_col.shape[1]):
+            start = dim_col[i, d]
+            for f in range(8):
+                sums[r, start + base_to_breakdown[f]] += values[f]
+    return sums
+
+
+def _columns(scenario: Scenario) -> tuple[list[str], list[tuple[str, dict[int, int]]]]:
+    """Column names of the hourly table after the keys, and per breakdown dimension the first
+    column of each label's block (by code)."""
+    names = list(BASE_FIELDS)
+    blocks = []
+    for dim, labels in breakdown_labels(scenario).items():
+        first = {}
+        for code, label in labels.items():
+            first[code] = len(names)
+            names.extend(breakdown_column(dim, label, f) for f in BREAKDOWN_FIELDS)
+        blocks.append((dim, first))
+    return names, blocks
+
+
+@dataclass(frozen=True)
+class HourlyCounts:
+    """One replication's hourly counts, compactly: the groups with contacts and their sums.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Group index ``(channel × n_regions + region) × 168 + hour_of_week`` of each group with
+        measured contacts, ascending.
+    sums : numpy.ndarray
+        Per group (row) and column of `names`, the sum (float64; counts are whole numbers).
+    names : tuple of str
+        The table's columns after the keys.
+    n_regions : int
+        Regions of the scenario (to split a group index into its keys).
+    """
+
+    rows: np.ndarray
+    sums: np.ndarray
+    names: tuple[str, ...]
+    n_regions: int
+
+    def table(self) -> pd.DataFrame:
+        """The hourly table (see `hourly_counts`)."""
+        return _table(self.rows, self.sums, self.names, self.n_regions)
+
+
+def count_hourly(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> HourlyCounts:
+    """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Targets (for answered within target) and short_abandon_s per channel.
+    timeline : Timeline
+        The measured window and the UTC start (hour of week: Monday 00:00 UTC = 0).
+    log : pandas.DataFrame
+        One row per contact (`coverage.results.metrics.contact_log`).
+
+    Returns
+    -------
+    HourlyCounts
+        The groups with contacts and their sums, in one compiled pass over the contacts.
+    """
+    arrived = log["arrived_at_s"].to_numpy()
+    measured = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
+    channel = log["channel"].to_numpy().astype(np.int64)
+    segment = log["segment"].to_numpy().astype(np.int64)
+    n_regions = len(scenario.regions)
+    hour = utc_hour_of_week(arrived, timeline.start_utc).astype(np.int64)
+    row = (channel * n_regions + log["region"].to_numpy().astype(np.int64)) * HOURS_PER_WEEK + hour
+    chans = list(scenario.channels.values())
+    # a contact's target: its segment's if the segment sets one, else its channel's
+    threshold = np.array(
+        [[c.target.answer_within_s] * (len(scenario.segments) + 1) for c in chans], dtype=float
+    )
+    for s_idx, seg in enumerate(scenario.segments.values()):
+        if seg.target is not None:
+            threshold[:, s_idx + 1] = seg.target.answer_within_s
+    short_s = np.array([c.short_abandon_s for c in chans], dtype=float)
+    names, blocks = _columns(scenario)
+    dim_col = np.zeros((len(log), len(blocks)), dtype=np.int64)
+    for d, (dim, first) in enumerate(blocks):
+        codes = log[dim].to_numpy().astype(np.int64)
+        lookup = np.array([first[code] for code in sorted(first)])  # codes -1, 0, 1, …
+        dim_col[:, d] = lookup[codes + 1]
+    n_rows = len(chans) * n_regions * HOURS_PER_WEEK
+    with deferred_interrupts():
+        sums = _accumulate(
+            np.ascontiguousarray(row, dtype=np.int64),
+            np.ascontiguousarray(measured, dtype=np.bool_),
+            np.ascontiguousarray(log["outcome"].to_numpy(), dtype=np.int8),
+            np.ascontiguousarray(log["wait_s"].to_numpy(), dtype=np.float64),
+            np.ascontiguousarray(threshold[channel, segment + 1], dtype=np.float64),
+            np.ascontiguousarray(short_s[channel], dtype=np.float64),
+            dim_col,
+            n_rows,
+            len(names),
+        )
+    present = np.flatnonzero(sums[:, 0] > 0)
+    return HourlyCounts(present, sums[present], tuple(names), n_regions)
+
+
+def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
+    """Counts per (channel, region, UTC hour of week) of one replication's measured contacts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Targets (for answered within target) and short_abandon_s per channel.
+    timeline : Timeline
+        The measured window and the UTC start (hour of week: Monday 00:00 UTC = 0).
+    log : pandas.DataFrame
+        One row per contact (`coverage.results.metrics.contact_log`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with contacts, sorted by (channel, region, hour_of_week); integer counts
+        [contacts], ``wait_answered_s`` the summed wait of answered contacts [s], and the same
+        counts per language and segment in ``"<dimension>:<label>:<count>"`` columns.
+    """
+    return count_hourly(scenario, timeline, log).table()
+
+
+def _is_sum_s(name: str) -> bool:
+    """Whether a column holds summed seconds (float) rather than a count (integer)."""
+    return name.endswith("wait_answered_s")
+
+
+def _table(
+    rows: np.ndarray, sums: np.ndarray, names: tuple[str, ...], n_regions: int
+) -> pd.DataFrame:
+    """The hourly table of groups `rows` with their `sums` (counts rounded to int64)."""
+    group_channel, rest = np.divmod(rows, n_regions * HOURS_PER_WEEK)
+    group_region, group_hour = np.divmod(rest, HOURS_PER_WEEK)
+    columns: dict[str, np.ndarray] = {
+        "channel": group_channel,
+        "region": group_region,
+        "hour_of_week": group_hour,
+    }
+    for j, name in enumerate(names):
+        columns[name] = sums[:, j] if _is_sum_s(name) else np.rint(sums[:, j]).astype(np.int64)
+    return pd.DataFrame(columns)
+
+
+class HourlySum:
+    """The sum of replications' hourly counts, added one at a time in replication order.
+
+    Equal, bit for bit, to ``pd.concat(tables).groupby(KEYS, as_index=False).sum()`` of their
+    tables: counts are whole numbers and add exactly, and the float sums follow pandas'
+    compensated (Kahan) group sum, adding a group's value only in the replications where the
+    group has contacts. Memory is one dense row per (channel, region, hour of week), whatever the
+    number of replications.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        For the number of channels and regions (the dense grid).
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._n_regions = len(scenario.regions)
+        self._n_rows = len(scenario.channels) * self._n_regions * HOURS_PER_WEEK
+        self._names: tuple[str, ...] | None = None
+        self._present = np.zeros(self._n_rows, dtype=bool)
+        self._sums = np.zeros((self._n_rows, 0))
+        self._compensation = np.zeros((self._n_rows, 0))
+        self._is_sum_s = np.zeros(0, dtype=bool)
+
+    def add(self, counts: HourlyCounts) -> None:
+        """Add one replication's counts (`count_hourly`).
+
+        Parameters
+        ----------
+        counts : HourlyCounts
+            The same columns every time.
+        """
+        if self._names is None:
+            self._names = counts.names
+            self._is_sum_s = np.array([_is_sum_s(n) for n in counts.names], dtype=bool)
+            self._sums = np.zeros((self._n_rows, len(counts.names)))
+            self._compensation = np.zeros((self._n_rows, int(self._is_sum_s.sum())))
+        elif counts.names != self._names:
+            raise ValueError("hourly counts of one run must have the same columns")
+        rows = counts.rows
+        self._present[rows] = True
+        exact = ~self._is_sum_s
+        self._sums[np.ix_(rows, exact)] += counts.sums[:, exact]  # whole numbers: exact
+        # pandas' group_sum for float64: Kahan compensation per group and column
+        value = counts.sums[:, self._is_sum_s]
+        total = self._sums[np.ix_(rows, self._is_sum_s)]
+        y = value - self._compensation[rows]
+        t = total + y
+        comp = t - total - y
+        self._compensation[rows] = np.where(np.isnan(comp), 0.0, comp)
+        self._sums[np.ix_(rows, self._is_sum_s)] = t
+
+    def table(self) -> pd.DataFrame:
+        """The summed table: one row per group with contacts in some replication, by keys.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Key columns, then the added columns (counts int64, summed seconds float64).
+        """
+        rows = np.flatnonzero(self._present)
+        return _table(rows, self._sums[rows], self._names or (), self._n_regions)
+
+
+def warm_up() -> None:
+    """Load (or compile) the hourly kernel now, unless this process already has it (before a
+    process pool forks, so workers inherit it)."""
+    if _accumulate.signatures:
+        return
+    one = np.zeros(1, dtype=np.int64)
+    with deferred_interrupts():
+        _accumulate(
+            one,
+            np.ones(1, dtype=bool),
+            np.zeros(1, dtype=np.int8),
+            np.zeros(1),
+            np.zeros(1),
+            np.zeros(1),
+            np.zeros((1, 1), dtype=np.int64),
+            1,
+            16,
+        )
