@@ -282,7 +282,7 @@ def shifts(draw: st.DrawFn, channel_names: list[str], languages: list[str]) -> d
         shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1,
                                           unique=True))
     if languages and draw(st.booleans()):
-        # never empty: an empty list is an error (issue 15); absent means all
+        # at least one: an empty list serves nothing and is refused (a broken file, not valid)
         shift["languages"] = draw(
             st.lists(st.sampled_from(languages), min_size=1, max_size=2, unique=True)
         )
