@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -380,3 +381,19 @@ def test_progress_bar_counts_and_ends_the_line():
     assert "2/4 variants" in text
     assert text.endswith("\n")
     assert "4/4" in text
+
+
+def test_local_dask_workers_keep_glibc_memory_trimming_default():
+    # functional: Dask's nanny would export MALLOC_TRIM_THRESHOLD_=65536 (40% slower workers);
+    # our local clusters leave it unset, and Dask's other worker settings stay as they were
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    from coverage.sweeps.runner import local_cluster
+
+    def env():
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        (seen,) = client.run(env).values()
+    assert seen == (None, "1")
