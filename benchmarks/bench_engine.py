@@ -231,9 +231,15 @@ def child_main(model: str, n_arrivals: int) -> None:
         import coverage.demand.arrivals
         import coverage.simulation.dispatch  # noqa: F401
 
-        module = importlib.import_module(ENGINE_MODULES[model.removeprefix("project-")])
-        if model == "project-fast":
+        engine = "fast" if model == "project-full" else model.removeprefix("project-")
+        module = importlib.import_module(ENGINE_MODULES[engine])
+        if engine == "fast":
             module.simulate(run_tiny_input())  # load the compiled code (numba's LLVM) first
+        if model == "project-full":  # the metrics stack and the hourly kernel
+            from coverage.results.hourly import warm_up
+            from coverage.simulation import pipeline  # noqa: F401
+
+            warm_up()
     else:
         import numpy  # noqa: F401
         import simpy  # noqa: F401
@@ -352,6 +358,15 @@ def bench_memory(n: int) -> None:
     print("|------------------|-----------------:|--------:|---------:|")
     for model in MODELS:
         got = in_child(["--child", model, str(n)])
+        if model == "project-full" and got["result"]:
+            per_contact = (got["peak_mb"] - got["base_mb"]) * 2**20 / got["result"]["arrivals"]
+            print(
+                f"| {model:<16} | {got['base_mb']:>16.0f} | {got['peak_mb']:>7.0f} | "
+                f"{got['result']['engine_s']:>8.2f} | {per_contact:.0f} bytes/contact over "
+                "the imports |",
+                flush=True,
+            )
+            continue
         if got["result"] is None:
             print(f"| {model:<16} | not installed |")
             continue
