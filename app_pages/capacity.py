@@ -86,7 +86,10 @@ def show_result(result: CapacityResult) -> None:
         service = result.plans[name].service_in_shortfall
         if service:
             rows = [
-                {"month": result.months[m], **{ch: v for ch, v in levels.items()}}
+                {
+                    "month": result.months[m],
+                    **{ch: "—" if v is None else f"{v:.1%}" for ch, v in levels.items()},
+                }
                 for m, levels in sorted(service.items())
             ]
             st.markdown(f"**{name}**: simulated service level with the staff available")

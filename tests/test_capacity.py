@@ -362,7 +362,7 @@ def test_capacity_with_the_optimizer_end_to_end_functional(cap_raw):
 
     cap_raw["capacity"].update(months=3, demand_growth_per_month=0.1)
     scenario = parse_scenario(cap_raw)
-    result = run_capacity(scenario, replications=3, service_replications=2)
+    result = run_capacity(scenario, replications=2, service_replications=2)
     berlin = result.plans["one"].sites["berlin"]
     required = berlin.required_fte
     assert np.all(np.diff(required) >= -168 / 42 - 1e-9)  # one agent 24/7 = 4 FTE at 42 h
@@ -372,3 +372,31 @@ def test_capacity_with_the_optimizer_end_to_end_functional(cap_raw):
     )
     data = capacity_dict(result, scenario=scenario.name)
     assert len(data["plans"]["one"]["months"]) == 3
+
+
+def test_capacity_cli_writes_its_files_and_a_seed_fixes_the_json_functional(tmp_path, cli):
+    # Functional: `coverage-sim capacity --json --out` exits 0, prints only JSON, writes the
+    # table (one row per plan × month × site) and the JSON atomically; a second run with the
+    # same seed prints the same bytes.
+    pytest.importorskip("coverage.optimize.sizing")
+    from conftest import ROOT
+
+    tiny = ROOT / "tests" / "data" / "capacity" / "tiny-capacity.yaml"
+    args = [*cli, "capacity", str(tiny), "--json", "--workers", "1", "--levels", "2"]
+    args += ["--replications", "2", "--service-replications", "2"]
+    first = subprocess.run([*args, "--out", str(tmp_path)], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert [m["month"] for m in data["plans"]["one"]["months"]] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    table = pd.read_parquet(tmp_path / "capacity.parquet")
+    assert len(table) == 3
+    assert (tmp_path / "capacity.csv").is_file()
+    assert json.loads((tmp_path / "capacity.json").read_text()) == data
+    assert not list(tmp_path.glob(".*tmp-*"))
+    assert "sizing demand level" in first.stderr
+    second = subprocess.run(args, capture_output=True, text=True)
+    assert second.stdout == first.stdout

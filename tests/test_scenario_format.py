@@ -120,6 +120,9 @@ def test_generator_handles_unions_and_nested_models_unit():
     assert "### _Range" in text
     assert "| `min` | whole number ≥ 0 | required | fewest agents |" in text
     assert type_text({"type": "integer", "minimum": 1, "maximum": 50}) == "whole number 1 to 50"
+    assert type_text({"type": "object", "properties": {"min": {}, "max": {}}}) == (
+        "mapping {min, max}"
+    )
     assert (
         type_text({"type": "array", "items": {"type": "number"}, "minItems": 24, "maxItems": 24})
         == "24 × number"

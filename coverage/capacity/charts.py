@@ -14,15 +14,10 @@ SHORTFALL_FILL = "rgba(214, 39, 40, 0.12)"
 
 def _shade_shortfall(fig: go.Figure, months: list[str], plan: PlanCapacity) -> None:
     """Shade every month in which some site of `plan` falls short."""
-    for m in plan.shortfall_months():
+    for i, m in enumerate(plan.shortfall_months()):
+        label = {"annotation_text": "short", "annotation_position": "top left"} if i == 0 else {}
         fig.add_vrect(
-            x0=m - 0.5,
-            x1=m + 0.5,
-            fillcolor=SHORTFALL_FILL,
-            line_width=0,
-            layer="below",
-            annotation_text="short" if m == plan.shortfall_months()[0] else None,
-            annotation_position="top left",
+            x0=m - 0.5, x1=m + 0.5, fillcolor=SHORTFALL_FILL, line_width=0, layer="below", **label
         )
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(months))), ticktext=months)
 

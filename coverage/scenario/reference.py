@@ -110,6 +110,8 @@ def type_text(node: dict[str, Any]) -> str:
             values = value
         if isinstance(values, dict):
             return f"mapping of name → {type_text(values)}"
+        if node.get("properties"):
+            return "mapping {" + ", ".join(node["properties"]) + "}"
         return "mapping"
     if kind == "string":
         if node.get("pattern") == NAME_PATTERN:

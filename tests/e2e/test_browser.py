@@ -278,3 +278,35 @@ def test_app_in_browser(app_url):
             _tall_screenshot(page, "size-plans.png")
         finally:
             browser.close()
+
+
+def test_capacity_page_in_browser(app_url):
+    # Functional: upload a scenario with a capacity block, open the Capacity page, press Plan
+    # capacity: the months are sized with the optimizer and the people and cost charts appear,
+    # with the shortfall months of the hiring limit shaded.
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing (scripts/ensure-chromium)")
+    from playwright.sync_api import sync_playwright
+
+    tiny = ROOT / "tests" / "data" / "capacity" / "tiny-capacity.yaml"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(app_url)
+            page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
+            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(tiny))
+            page.get_by_role("heading", name="tiny-capacity: one").wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            page.get_by_role("link", name="Capacity").click()
+            page.get_by_role("button", name="Plan capacity").click()
+            people = page.locator(".js-plotly-plot", has_text="people by month")
+            people.wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            assert page.locator(".js-plotly-plot", has_text="Cost by month").count() == 1
+            assert people.locator(".legendtext", has_text="required FTE").count() == 1
+            _tall_screenshot(page, "capacity.png")
+        finally:
+            browser.close()
