@@ -282,7 +282,10 @@ def shifts(draw: st.DrawFn, channel_names: list[str], languages: list[str]) -> d
         shift["channels"] = draw(st.lists(st.sampled_from(channel_names), min_size=1,
                                           unique=True))
     if languages and draw(st.booleans()):
-        shift["languages"] = draw(st.lists(st.sampled_from(languages), max_size=2, unique=True))
+        # at least one: an empty list serves nothing and is refused (a broken file, not valid)
+        shift["languages"] = draw(
+            st.lists(st.sampled_from(languages), min_size=1, max_size=2, unique=True)
+        )
     if draw(st.booleans()):
         shift["holiday_agents"] = draw(st.integers(0, 4))
     return shift

@@ -26,7 +26,6 @@ from coverage.capacity.needs import MonthNeed
 from coverage.scenario.capacity import WEEKS_PER_MONTH
 from coverage.scenario.model import Scenario
 
-SITE_COST_PARTS = ("salaries", "training", "premiums", "hiring", "seats")
 # A month counts as short (highlighted, simulated) when a site misses by at least half an FTE;
 # below that the gap is whole hires against fractional ramp-up, not missing people.
 SHORTFALL_MONTH_FTE = 0.5

@@ -4,6 +4,7 @@ One replication of a run is::
 
     draw_contacts (once)  ──►  for each plan:  automation ─► engine input ─► engine
                                                 ─► contact log ─► metrics ─► costs ─► hourly counts
+                                                ─► backlog
 
 `simulate_replication` does exactly this and yields one :class:`PlanReplication` per plan, with
 every per-contact piece kept, so the same function serves
@@ -21,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +35,7 @@ from coverage.results.costs import plan_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
 from coverage.results.hourly import HourlyCounts, count_hourly
 from coverage.results.metrics import contact_log, replication_metrics
+from coverage.results.sustainability import replication_backlog
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -170,6 +173,9 @@ class PlanReplication:
     counts : HourlyCounts
         Counts per channel, region and UTC hour of the week (`coverage.results.hourly`); the
         table is the property ``hourly``.
+    backlog : dict
+        Backlog per channel and workload per crew group
+        (`coverage.results.sustainability.replication_backlog`).
     draw_s, simulate_s, metrics_s : float
         Wall time drawing the contacts (counted on the first plan of a replication only, 0
         for the others), running automation and the engine, and measuring [s].
@@ -186,6 +192,7 @@ class PlanReplication:
     figures: ReplicationFigures
     cost: PlanCost
     counts: HourlyCounts
+    backlog: dict[str, Any]
     draw_s: float = 0.0
     simulate_s: float = 0.0
     metrics_s: float = 0.0
@@ -237,6 +244,7 @@ def simulate_plan(
     figures = replication_metrics(scenario, timeline, log, roster, out)
     cost = plan_costs(scenario.plans[plan], roster, out, bot, contacts.arrived_at_s, timeline)
     counts = count_hourly(scenario, timeline, log)
+    backlog = replication_backlog(scenario, scenario.plans[plan], timeline, log)
     return PlanReplication(
         plan=plan,
         replication=replication,
@@ -249,6 +257,7 @@ def simulate_plan(
         figures=figures,
         cost=cost,
         counts=counts,
+        backlog=backlog,
         simulate_s=t_simulated - t_start,
         metrics_s=time.perf_counter() - t_simulated,
     )

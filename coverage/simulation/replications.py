@@ -40,7 +40,6 @@ from coverage.results.hourly import warm_up as warm_up_hourly
 from coverage.results.metrics import summarize_channel
 from coverage.results.sustainability import (
     channel_backlogs,
-    replication_backlog,
     summarize_sustainability,
 )
 from coverage.scenario.model import Scenario
@@ -129,9 +128,7 @@ def _replication(
     out: dict[str, _Measured] = {}
     timing = {"draw_s": 0.0, "simulate_s": 0.0, "metrics_s": 0.0}
     for rep in simulate_replication(setup, seed=seed, replication=r, engine=engine):
-        plan = setup.scenario.plans[rep.plan]
-        backlog = replication_backlog(setup.scenario, plan, setup.timeline, rep.log)
-        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.counts, backlog)
+        out[rep.plan] = _Measured(rep.figures, rep.cost, rep.counts, rep.backlog)
         timing["draw_s"] += rep.draw_s
         timing["simulate_s"] += rep.simulate_s
         timing["metrics_s"] += rep.metrics_s
