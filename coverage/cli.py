@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import threading
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,37 @@ def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
         return run
 
     return register
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit 2 (no usage block).
+
+    ``argument --workers: must be at least 1, got 0`` reads ``error: --workers: must be at
+    least 1, got 0``. Subcommands' parsers are of the same class (argparse makes them so).
+    """
+
+    def error(self, message: str) -> typing.NoReturn:
+        text = " ".join(message.split())
+        if text.startswith("argument "):
+            text = text[len("argument ") :]
+        self.exit(EXIT_BAD_INPUT, f"error: {text}\n")
+
+
+class AppendOnce(argparse.Action):
+    """``action="append"`` that keeps each value once, in first-seen order (``--plan a --plan a``
+    is ``[a]``: a plan named twice is sized, simulated and written once)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        seen = list(getattr(namespace, self.dest, None) or [])
+        if values not in seen:
+            seen.append(values)
+        setattr(namespace, self.dest, seen)
 
 
 def _positive_int(text: str) -> int:
@@ -73,7 +105,7 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
     )
 
     p.add_argument("file", help="scenario YAML file")
-    p.add_argument("--plan", action="append", help="simulate only this plan (repeatable)")
+    p.add_argument("--plan", action=AppendOnce, help="simulate only this plan (repeatable)")
     p.add_argument(
         "--replications", type=_replications, help="override the scenario's (at most 10,000)"
     )
@@ -310,7 +342,7 @@ def schema_command(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     _load_extra_commands()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="coverage-sim",
         description="Staffing and 24/7 coverage planning simulator for support teams.",
     )

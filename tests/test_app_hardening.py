@@ -123,6 +123,9 @@ def test_any_exception_is_one_line_without_internals(monkeypatch):
         raise OSError(f"[Errno 13] Permission denied: '{ROOT}/secret/file'")
 
     monkeypatch.setattr(boundary, "run_scenario", broken)
+    import streamlit as st
+
+    st.cache_data.clear()  # an earlier test's cached run would skip the injected fault
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     at.session_state["replications"] = 1
     at.run()
@@ -178,6 +181,9 @@ def test_app_never_forks_a_process_pool(monkeypatch):
 
     monkeypatch.setattr(reps, "_process_pool", no_pool)
     monkeypatch.setattr(reps, "default_workers", lambda: 2)
+    import streamlit as st
+
+    st.cache_data.clear()  # a cached run would not exercise the simulation at all
     at = _app(replications=4)
     assert not at.exception, page_text(at)
     assert not at.error, page_text(at)

@@ -136,6 +136,25 @@ def test_bad_capacity_input_names_the_field_unit(cap_raw, path, value, where):
         parse_scenario(cap_raw)
 
 
+@pytest.mark.parametrize(
+    ("headcount", "path"),
+    [
+        (-3, "capacity.sites.berlin.headcount"),  # was "….headcount.constrained-int"
+        ("many", "capacity.sites.berlin.headcount"),
+        ({"one": -1}, "capacity.sites.berlin.headcount.one"),
+        ({"one": 2.5}, "capacity.sites.berlin.headcount.one"),
+    ],
+)
+def test_union_field_error_path_has_no_pydantic_parts_unit(cap_raw, headcount, path):
+    # Unit: `headcount` is a number or a number per plan (a union); pydantic names the union's
+    # members in the error location (`constrained-int`, `dict[str,constrained-int]`), the path
+    # the file reads does not.
+    cap_raw["capacity"]["sites"]["berlin"]["headcount"] = headcount
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(cap_raw)
+    assert info.value.path == path
+
+
 def test_capacity_sites_must_match_the_plans_unit(cap_raw):
     # Unit: a plan's site without an entry, and an entry naming no site, are both errors.
     cap_raw["capacity"]["sites"]["austin"] = {"headcount": 3}

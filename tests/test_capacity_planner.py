@@ -43,6 +43,8 @@ def _assert_balance(plan: SiteHiringPlan, headcount: int) -> None:
     )
     np.testing.assert_array_equal(plan.headcount_start[1:], plan.headcount_end[:-1])
     assert np.all(plan.headcount_end >= 0)
+    # the FTE are those of these whole people: never more than the people paid that month
+    assert np.all(plan.productive_fte + plan.trainees <= plan.paid + 1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +150,34 @@ def test_leavers_are_rounded_expected_attrition_validation():
     gap = np.cumsum(plan.leavers) - a * np.cumsum(plan.paid)
     assert np.all(np.abs(gap) <= 0.5 + 1e-6)
     _assert_balance(plan, 57)
+
+
+def test_productive_fte_is_that_of_the_whole_people_validation():
+    # Validation (hand-computed): 20 people, 10% attrition, no need to hire. Cumulative
+    # leavers = round(0.1 × cumulative paid): 2 (of 20), 4 (3.8), 5 (5.4), 7 (6.9), so the
+    # months start with 20, 18, 16, 15 people, all fully productive: productive FTE 20, 18, 16,
+    # 15 — not the expectation 20 × 0.9^m = 20, 18, 16.2, 14.58 (16.2 FTE from 16 people).
+    plan = _plan(_site(headcount=20, attrition_per_month=0.1), [0.0] * 4)
+    assert plan.hires.tolist() == [0, 0, 0, 0]
+    assert plan.headcount_start.tolist() == [20, 18, 16, 15]
+    np.testing.assert_allclose(plan.productive_fte, [20, 18, 16, 15], atol=1e-12)
+    _assert_balance(plan, 20)
+
+
+def test_whole_people_split_pro_rata_between_trainees_and_staff_validation():
+    # Validation (hand-computed): 10 people, 10% attrition, a need of 13 FTE in month 1 and
+    # training of exactly one month (4.348 weeks): 9 expected staff left, so 5 hires in month 0
+    # (4.5 expected survivors). Month 0: 15 paid, 5 trainees, 10 productive. Month 1: expected
+    # paid 9 + 4.5 = 13.5; whole: 15 − 2 leavers (round(1.5), half up) = 13 people, all past
+    # training, so 13 productive FTE (the expectation said 13.5 from 13 people), 0 short.
+    site = _site(headcount=10, attrition_per_month=0.1, training_weeks=WEEKS_PER_MONTH)
+    plan = _plan(site, [10.0, 13.0])
+    assert plan.hires.tolist() == [5, 0]
+    assert plan.paid.tolist() == [15, 13]
+    np.testing.assert_allclose(plan.trainees, [5, 0], atol=1e-9)
+    np.testing.assert_allclose(plan.productive_fte, [10, 13], atol=1e-9)
+    np.testing.assert_allclose(plan.shortfall_fte, [0, 0], atol=1e-9)
+    _assert_balance(plan, 10)
 
 
 def test_hiring_limit_below_need_produces_shortfall_months_functional():

@@ -189,3 +189,25 @@ def test_misspelled_key_through_the_cli_functional(cli, tiny_raw, tmp_path: Path
         f"error: {path}: plans.day.sites.berlin.hourly_rate: unknown field; did you mean "
         "hourly_cost?"
     ]
+
+
+@pytest.mark.parametrize(
+    ("loc", "path"),
+    [
+        (("capacity", "sites", "bogota", "headcount", "constrained-int"),
+         "capacity.sites.bogota.headcount"),
+        (("x", "function-after[check(), constrained-float]"), "x"),
+        (("y", "literal['auto']"), "y"),
+        (("plans", "a", "sites", "b", "shifts", 0, "agents", "AgentBounds", "min"),
+         "plans.a.sites.b.shifts[0].agents.min"),
+        (("headcount", "dict[str,constrained-int]", "one"), "headcount.one"),
+        (("plans", "Single-Site", "[key]"), "plans.Single-Site"),
+        (("channels", "int", "mode"), "channels.int.mode"),
+    ],
+)  # fmt: skip
+def test_loc_to_path_drops_pydantic_tags_unit(loc, path):
+    # Unit: validator names, container and union member tags, and "[key]" are pydantic's; file
+    # keys (even odd ones) stay.
+    from coverage.scenario.fields import _loc_to_path
+
+    assert _loc_to_path(loc) == path

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coverage.cli import EXIT_INTERNAL, EXIT_OK, command
+from coverage.cli import EXIT_INTERNAL, EXIT_OK, AppendOnce, command
 from coverage.errors import ScenarioError
 
 
@@ -35,7 +35,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     from coverage.settings import DEFAULT_ENGINE, ENGINES
 
     p.add_argument("file", help="scenario YAML file with a capacity block")
-    p.add_argument("--plan", action="append", help="plan only this plan (repeatable)")
+    p.add_argument("--plan", action=AppendOnce, help="plan only this plan (repeatable)")
     p.add_argument("--out", help="write capacity.csv/.parquet and capacity.json here")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.add_argument("--replications", type=_whole(1), help="replications per sizing (default: file)")

@@ -17,7 +17,11 @@ and makes leavers whole by rounding attrition on the running total: cumulative l
 round(a × cumulative people paid) (`whole_leavers`), never more than half a person from the
 expectation. Headcounts are then whole and ``headcount_end = headcount_start + hires − leavers``
 holds exactly; salaries are priced on these whole headcounts. Trainees and productive FTE are
-the expected values above (what the MILP planned with).
+those of the whole people: each month's people paid (start + hires) shared among the cohorts in
+proportion to the expected survivors of each (leavers leave pro rata), i.e. the expected values
+above × whole paid ÷ expected paid. So ``trainees + productive_fte ≤ headcount_start + hires``
+in every month (a reported 16 people never hold 16.2 productive FTE); the shortfall is measured
+against these, so rounding attrition up shows as a (small) shortfall where it bites.
 
 The penalty of one FTE-month short is ``SHORTFALL_PENALTY_PERSON_MONTHS`` (10) times the dearest
 month of one paid person. So the plan hires ahead of need (a month of salary early is cheaper than
@@ -162,9 +166,14 @@ def _plan_from(
     gap = np.cumsum(leavers) - expected_leavers
     if np.any(np.abs(gap) > 0.5 + 1e-6) or np.any(end < 0):
         raise RuntimeError("leavers break the rounding rule")
-    productive = staff0 + cohorts @ hires
+    # expected people per cohort, rescaled to the whole people paid (leavers pro rata)
+    expected_paid = staff0 + cohort_matrix(np.ones(months), site.attrition_per_month) @ hires
+    whole_share = np.divide(
+        paid, expected_paid, out=np.zeros(months), where=expected_paid > 1e-12
+    )
+    productive = (staff0 + cohorts @ hires) * whole_share
     in_training = training_shares(months, training_weeks=site.training_weeks)
-    trainees = cohort_matrix(in_training, site.attrition_per_month) @ hires
+    trainees = (cohort_matrix(in_training, site.attrition_per_month) @ hires) * whole_share
     shortfall = np.maximum(required - productive, 0.0)
     shortfall[shortfall < 1e-9] = 0.0
     return SiteHiringPlan(

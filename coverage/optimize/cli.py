@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coverage.cli import EXIT_OK, _positive_int, _seed, command
+from coverage.cli import EXIT_OK, AppendOnce, _positive_int, _seed, command
 from coverage.errors import ScenarioError
 
 EXIT_CANNOT_MEET = 3
@@ -25,7 +25,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     from coverage.settings import MAX_AGENTS_PER_PLAN
 
     p.add_argument("file", help="scenario YAML file with agents: auto / {min, max} shifts")
-    p.add_argument("--plan", action="append", help="size only this plan (repeatable)")
+    p.add_argument("--plan", action=AppendOnce, help="size only this plan (repeatable)")
     p.add_argument("--out", help="write optimized.yaml, optimize.json (and frontier.csv) here")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
     p.add_argument(

@@ -79,7 +79,7 @@ def frontier(
 ) -> list[dict[str, Any]]:
     """One row per (plan, share): the cheapest crews found and what `run` reports for them."""
     rows: list[dict[str, Any]] = []
-    for name in plans or list(scenario.plans):
+    for name in dict.fromkeys(plans or scenario.plans):  # each plan once, in first-seen order
         base = prepare_plan(scenario, name, replications=replications, seed=seed, engine=engine)
         start: np.ndarray | None = None
         for share in sorted(shares, reverse=True):

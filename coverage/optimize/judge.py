@@ -5,11 +5,11 @@ of its figures):
 
 * **window** (every channel): the mean over replications of the window service level is at
   least the target `share` (+ `margin_se` standard errors of that mean);
-* **hour** (`scope: hour`): in addition, every UTC hour of the week with contacts in at least two
-  replications has a mean service level of at least `share` − 2 standard errors over
-  replications (so noise in a quiet hour does not buy agents), + `hour_margin_se` standard
-  errors; an hour with contacts in only one replication has no standard error and is not judged
-  on its own;
+* **hour** (`scope: hour`): in addition, every UTC hour of the week with contacts in any
+  replication has a mean service level (over the replications with contacts in it) of at least
+  `share` − 2 standard errors over replications (so noise in a quiet hour does not buy agents),
+  + `hour_margin_se` standard errors. An hour with contacts in a single replication (every hour
+  with `--replications 1`) has no standard error: its mean is compared with `share` itself;
 * **abandonment** (`max_abandon_rate`): the mean window abandon rate is at most the limit
   (− `margin_se` standard errors);
 * **sustainable** (given the plan): every crew group serving an async channel is sustainable
@@ -122,7 +122,8 @@ def judge(
             failures.append(Failure(name, "service_level", mean_c, share, below))
         if channel.target.scope == "hour":
             mean_h, se_h, n_h = _mean_se(hourly[:, c])
-            judged = n_h >= 2
+            se_h = np.where(n_h >= 2, se_h, 0.0)  # one replication: no spread, the share itself
+            judged = n_h >= 1  # every hour with demand in any replication
             bad = judged & (mean_h - hour_margin_se * se_h < share - 2.0 * se_h - 1e-12)
             if bad.any():
                 hours = tuple(int(h) for h in np.flatnonzero(bad))

@@ -17,7 +17,9 @@ program is always feasible and says where no shift can cover).
 cost_j is the shift's labour and premiums over the measured window for one agent, exactly as
 `coverage.results.costs.plan_costs` computes them (night, weekend and holiday premiums by local
 minute); cover_jh = (1 − shrinkage) × the share of hour h the shift is on duty. Solved with
-HiGHS through `scipy.optimize.milp`; the same program without integrality is the LP bound.
+HiGHS through `scipy.optimize.milp`; the same program without integrality is its LP relaxation
+(a lower bound on that program's integer cost only: raises change the requirement and trimming
+the crews, so it bounds neither the program's later solutions nor the sized plan).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def result_dict(
             "confirm_cost": {k: p.confirm_cost[k] for k in ("per_month", "per_contact")},
             "channels": p.channels,
             "search": {
-                "lp_bound_per_month": p.lp_bound_per_month,
+                "analytic_lp_relaxation_per_month": p.lp_relaxation_per_month,
                 "planned_per_month": p.planned_per_month,
                 "raise_rounds": p.raise_rounds,
                 "rosters_simulated": p.evaluations,
@@ -148,8 +148,8 @@ def summary_text(result: SizingResult, *, frontier: list[dict[str, Any]] | None 
         p = result.plans[name]
         lines.append(
             f"\n{name}: search — {p.evaluations} rosters simulated, {p.raise_rounds} raise rounds, "
-            f"program cost {p.planned_per_month:,.0f}/month vs LP bound "
-            f"{p.lp_bound_per_month:,.0f}; stopped: {p.stop}"
+            f"program cost {p.planned_per_month:,.0f}/month (the analytic program's LP "
+            f"relaxation: {p.lp_relaxation_per_month:,.0f}, not a bound on it); stopped: {p.stop}"
         )
         for failure in p.failures:
             lines.append(f"  fails: {failure}")

@@ -55,7 +55,8 @@ class PlanSearch:
     meets: bool  # meets on the search seed (with the margin)
     failures: list[Failure]
     planned_cost: float  # labour + premiums + seats of the chosen crews over the window
-    lp_bound: float  # LP relaxation of the first program (analytic requirement) [currency]
+    lp_relaxation: float  # the first (analytic) program without integrality: bounds only that
+    # program's integer cost, not the sized plan's (simulation moves crews) [currency]
     raise_rounds: int
     evaluations: int
     solver_s: float
@@ -139,9 +140,9 @@ def search_plan(
         )
 
     need = build_requirement(prepared)
-    bound = solve(columns, seat_cost, need, integral=False, time_limit_s=time_limit_s)
-    solver_s += bound.solve_s
-    lp_bound = bound.objective
+    relaxed = solve(columns, seat_cost, need, integral=False, time_limit_s=time_limit_s)
+    solver_s += relaxed.solve_s
+    lp_relaxation = relaxed.objective
     gap: float | None = None
     rounds = 0
     stop = "trimmed: removing any one agent misses a target"
@@ -175,8 +176,8 @@ def search_plan(
             if rounds >= MAX_RAISE_ROUNDS:
                 stop = f"gave up after {rounds} raise rounds"
             return PlanSearch(
-                where, agents, False, failures, _plan_cost(columns, seat_cost, agents), lp_bound,
-                rounds, evaluations, solver_s, gap, stop,
+                where, agents, False, failures, _plan_cost(columns, seat_cost, agents),
+                lp_relaxation, rounds, evaluations, solver_s, gap, stop,
             )  # fmt: skip
     else:
         agents = np.asarray(start, dtype=np.int64)
@@ -185,7 +186,7 @@ def search_plan(
             raise RuntimeError("the warm start does not meet the targets")
     agents = _trim(agents, lower, columns, failures_of, prepared.plan, progress)
     return PlanSearch(
-        where, agents, True, [], _plan_cost(columns, seat_cost, agents), lp_bound, rounds,
+        where, agents, True, [], _plan_cost(columns, seat_cost, agents), lp_relaxation, rounds,
         evaluations, solver_s, gap, stop,
     )  # fmt: skip
 

@@ -48,7 +48,8 @@ class PlanSizing:
     cost: dict[str, Any]  # as `run` reports it, optimizer's seed
     confirm_cost: dict[str, Any]  # as `run` reports it, independent seed
     channels: dict[str, dict[str, Any]]  # per channel: target and both seeds' figures
-    lp_bound_per_month: float  # LP relaxation of the analytic program [currency/month]
+    lp_relaxation_per_month: float  # the analytic program without integrality; not a bound on
+    # the sized plan's cost [currency/month]
     planned_per_month: float  # the program's cost of the crews (no overtime) [currency/month]
     raise_rounds: int
     evaluations: int  # rosters simulated (each over every replication)
@@ -173,7 +174,7 @@ def size_plans(
     wall0, cpu0 = time.perf_counter(), _cpu_s()
     n_reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
-    names = list(scenario.plans) if not plans else list(plans)
+    names = list(scenario.plans) if not plans else list(dict.fromkeys(plans))  # each once
     for name in names:
         if name not in scenario.plans:
             raise ScenarioError("--plan", f"no plan {name!r} (plans: {', '.join(scenario.plans)})")
@@ -200,6 +201,9 @@ def size_plans(
                 for n in names
             },
             "hand_plans": None,
+            # the sizing's seed and replications: `run` on optimized.yaml reproduces its figures
+            "seed": seed,
+            "replications": n_reps,
         }
     )
     sized = scenario_from_text(dump_scenario_yaml(sized), base_dir=scenario.base_dir)
@@ -245,7 +249,7 @@ def size_plans(
             cost=to_dict(runs[seed].plans[name].cost),
             confirm_cost=to_dict(runs[confirm_seed].plans[name].cost),
             channels=channels,
-            lp_bound_per_month=found.lp_bound / months,
+            lp_relaxation_per_month=found.lp_relaxation / months,
             planned_per_month=found.planned_cost / months,
             raise_rounds=found.raise_rounds,
             evaluations=found.evaluations,

@@ -22,6 +22,41 @@ from pydantic import BaseModel, ValidationError
 from coverage.errors import ScenarioError, join_path
 
 MARKERS = ("function-", "list[", "dict[")  # pydantic's own parts of an error location
+SCALAR_TAGS = frozenset(
+    {"int", "float", "str", "bool", "none", "bytes", "decimal", "date", "datetime", "time",
+     "timedelta", "any"}
+)  # fmt: skip
+
+
+def _is_pydantic_part(loc: tuple[Any, ...], at: int) -> bool:
+    """Whether ``loc[at]`` is pydantic's own: a validator, a container, a union member's tag.
+
+    A union's members are tagged ``constrained-int``, ``dict[str,int]``, ``literal['auto']``,
+    a model's class name, or a scalar type (``int``, ``str``: only as the last part, since a
+    scalar has no fields below it and a file key such as a channel ``int`` may be).
+    """
+    item = loc[at]
+    if not isinstance(item, str):
+        return False
+    return (
+        item == "[key]"
+        or item.startswith(MARKERS)
+        or item.startswith("constrained-")
+        or "[" in item
+        or (item in SCALAR_TAGS and at == len(loc) - 1 and at > 0)
+        or item in _model_class_names()
+    )
+
+
+def _model_class_names() -> frozenset[str]:
+    """Class names of every pydantic model loaded (pydantic's tags for a union's model members)."""
+    names: set[str] = set()
+    todo = [BaseModel]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return frozenset(names)
 
 
 class FieldError(ValueError):
@@ -241,10 +276,10 @@ def check_number(value: Any, *, lo: float = 0.0) -> float:
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
     parts: list[str | int] = []
-    for item in loc:
-        # pydantic adds markers to a location: validator names, container types, and "[key]"
-        # when a mapping key (not its value) is bad; the path names the key itself
-        if isinstance(item, str) and (item == "[key]" or item.startswith(MARKERS)):
+    for at, item in enumerate(loc):
+        # pydantic adds markers to a location: validator names, container types, union members
+        # and "[key]" when a mapping key (not its value) is bad; the path names the key itself
+        if _is_pydantic_part(loc, at):
             continue
         parts.append("from" if item == "from_" else item)
     return join_path(*parts)
@@ -340,6 +375,20 @@ def _message(err: Any, root: type[BaseModel] | None) -> str:
     return f"{msg} (got {shown})" if kind != "value_error" else msg
 
 
+def _deepest_union_member(err: Any, errors: list[Any]) -> Any:
+    """Of a union's failed members, the one that got furthest into the value.
+
+    ``headcount: {one: -1}`` fails both as a number (at ``headcount``) and as a number per plan
+    (at ``headcount.one``); the second says what is wrong.
+    """
+    loc = tuple(err["loc"])
+    cut = next((at for at in range(len(loc)) if _is_pydantic_part(loc, at)), None)
+    if cut is None:
+        return err
+    same_field = [e for e in errors if tuple(e["loc"])[:cut] == loc[:cut]]
+    return max(same_field, key=lambda e: len(e["loc"]))
+
+
 def first_error(exc: ValidationError, *, root: type[BaseModel] | None = None) -> ScenarioError:
     """The first problem of `exc` as a ScenarioError with the field path as the file reads.
 
@@ -365,6 +414,7 @@ def first_error(exc: ValidationError, *, root: type[BaseModel] | None = None) ->
             ),
             err,
         )
+    err = _deepest_union_member(err, errors)
     loc = tuple(err["loc"])
     ctx_err = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_err, FieldError):

@@ -112,10 +112,14 @@ class _YamlTooBigError(Exception):
 
 
 class _BadScalarError(Exception):
-    """Raised while constructing: a scalar YAML resolves to a type it cannot hold (a date)."""
+    """Raised while constructing: a scalar YAML resolves to a type it cannot hold (a date).
+
+    `message` is left with its last parenthesis open: the loader adds the line and closes it.
+    """
 
     def __init__(self, node: yaml.Node, message: str):
         super().__init__(message)
+        self.node = node
         self.line = node.start_mark.line + 1
         self.message = message
 
@@ -125,7 +129,7 @@ def _construct_timestamp(loader: Any, node: yaml.Node) -> Any:
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
     except (ValueError, OverflowError) as exc:
-        raise _BadScalarError(node, f"{node.value!r} is not a valid date ({exc})") from None
+        raise _BadScalarError(node, f"{node.value!r} is not a valid date ({exc}") from None
 
 
 class _NodeBudget:
@@ -253,6 +257,27 @@ def find_duplicate_key(root: yaml.Node) -> tuple[str, str] | None:
     return None
 
 
+def node_path(root: yaml.Node, target: yaml.Node) -> tuple[str | int, ...] | None:
+    """The field path of `target` (a value node) inside the document `root`, or None."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node is target:  # a date as a mapping key
+                    return path
+                stack.append((value_node, (*path, getattr(key_node, "value", "?"))))
+    return None
+
+
 def _strict_load(text: str, *, file: str | None) -> Any:
     """``yaml.safe_load`` with limits: size after aliases, depth, duplicate keys."""
     try:
@@ -279,6 +304,8 @@ def _strict_load(text: str, *, file: str | None) -> Any:
         try:
             return loader.construct_document(node)
         except _BadScalarError as exc:
-            raise ScenarioError(f"line {exc.line}", exc.message, file=file) from None
+            path = node_path(node, exc.node)
+            where = join_path(*path) if path is not None else f"line {exc.line}"
+            raise ScenarioError(where, f"{exc.message}; line {exc.line})", file=file) from None
     finally:
         loader.dispose()

@@ -14,11 +14,15 @@ the timeline, burn-in and drain included, + 1 for the day before): one availabil
 agent and day.
 The per-unit figures were measured with ``benchmarks/bench_limits.py`` (marginal peak RSS and
 CPU between two sizes, fast engine: 223 B and 0.9 µs per contact, 260 B and 1.7 µs per
-agent-day; the global-saas scenario, four channels, three regions: 0.8–5.9 µs per contact and
-plan on the fast engine, 10.6 on simpy) and rounded up, so estimates err on the safe side.
+agent-day on one plan; 472 B and 1.1 µs per contact and plan on two plans, 1.2 M → 4.8 M
+contacts; the global-saas scenario, four channels, three regions: 0.8–5.9 µs per contact and
+plan on the fast engine, 10.6 on simpy) and rounded up, so estimates err on the safe side. A
+44.6 M-contact run estimated at 13.8 GB with 300 B per contact was killed by the kernel's
+out-of-memory killer at 20.4 GB; with 600 B it is estimated at 27.2 GB and refused.
 
 Available memory is the smallest of the kernel's ``MemAvailable`` and the cgroup's remaining
-allowance (``memory.max`` − ``memory.current``); workers × per-worker memory must fit in it.
+allowance (``memory.max`` − ``memory.current``, or cgroup v1's
+``memory.limit_in_bytes`` − ``memory.usage_in_bytes``); workers × per-worker memory must fit in it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
 
 BASE_BYTES = 450_000_000  # interpreter, pandas, numba and the compiled kernel, per process
-BYTES_PER_CONTACT = 300
+BYTES_PER_CONTACT = 600  # measured 472 B (two plans), 223 B (one plan); rounded up
 BYTES_PER_AGENT_DAY = 300
 CPU_S_PER_CONTACT = {"fast": 6e-6, "simpy": 15e-6}  # per contact and simulated plan
 CPU_S_PER_AGENT_DAY = {"fast": 2e-6, "simpy": 6e-6}
@@ -153,9 +157,13 @@ def available_memory_bytes() -> int:
     except (OSError, ValueError, IndexError):
         pass
     cgroup = Path("/sys/fs/cgroup")
-    limit, used = _read_int(cgroup / "memory.max"), _read_int(cgroup / "memory.current")
-    if limit is not None:
-        found.append(max(0, limit - (used or 0)))
+    for limit_file, used_file in (
+        (cgroup / "memory.max", cgroup / "memory.current"),  # cgroup v2
+        (cgroup / "memory" / "memory.limit_in_bytes", cgroup / "memory" / "memory.usage_in_bytes"),
+    ):
+        limit, used = _read_int(limit_file), _read_int(used_file)
+        if limit is not None:
+            found.append(max(0, limit - (used or 0)))
     if not found:
         try:
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))

@@ -310,3 +310,47 @@ def test_capacity_page_in_browser(app_url):
             _tall_screenshot(page, "capacity.png")
         finally:
             browser.close()
+
+
+def test_upload_that_used_to_show_a_traceback_shows_one_line(app_url, tmp_path):
+    # Functional (issue 15): an unquoted impossible date (YAML resolves 2026-02-30 as a date and
+    # fails) used to put a ValueError traceback with server paths on the page. Now the page shows
+    # one error line naming the file and the line, and no exception block or server path.
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "/usr/bin/chromium is missing (install Debian's chromium: scripts/ensure-chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    text = (ROOT / "scenarios" / "global-saas.yaml").read_text()
+    bad = text.replace(
+        "horizon: {start: 2026-03-02, days: 7}", "horizon: {start: 2026-02-30, days: 7}"
+    )
+    assert bad != text
+    upload = tmp_path / "bad-date.yaml"
+    upload.write_text(bad)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": WIDTH_PX, "height": 1000})
+            page.goto(app_url)
+            page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
+            page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+                str(upload)
+            )
+            alert = page.get_by_test_id("stAlert").filter(has_text="bad-date.yaml")
+            alert.wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            shown = alert.inner_text().strip()
+            assert shown.count("\n") == 0, shown
+            assert shown.startswith("bad-date.yaml: line "), shown
+            assert "'2026-02-30' is not a valid date" in shown
+            assert page.get_by_test_id("stException").count() == 0
+            body = page.inner_text("body")
+            assert "Traceback" not in body
+            assert str(ROOT) not in body
+            page.screenshot(path=str(ARTIFACTS / "bad-upload.png"))
+        finally:
+            browser.close()
