@@ -55,7 +55,8 @@ ERLANG_A = ROOT / "scenarios" / "erlang-a-example.yaml"
 GLOBAL_SAAS = ROOT / "scenarios" / "global-saas.yaml"
 PER_HOUR, AHT_S, PATIENCE_S, AGENTS = 200.0, 180.0, 300.0, 14
 SEED = 1
-MODELS = ("simpy-idiomatic", "ciw", "project-simpy", "project-fast")
+MODELS = ("simpy-idiomatic", "ciw", "project-simpy", "project-fast", "project-full")
+SPEED_MODELS = ("simpy-idiomatic", "project-fast", "project-full")  # interleaved, repeated
 ENGINE_MODULES = {
     "simpy": "coverage.simulation.simpy_engine",
     "fast": "coverage.simulation.fast_engine",
@@ -104,10 +105,15 @@ def run_simpy_idiomatic(n_arrivals: int, seed: int) -> dict[str, Any]:
             yield env.timeout(rnd.expovariate(lam_per_s))
             env.process(caller(env))
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     env.process(source(env))
     env.run()
-    return {"engine_s": time.perf_counter() - start, "arrivals": n_arrivals, **counts}
+    return {
+        "engine_s": time.perf_counter() - start,
+        "engine_cpu_s": time.process_time() - cpu,
+        "arrivals": n_arrivals,
+        **counts,
+    }
 
 
 def run_ciw(n_arrivals: int, seed: int) -> dict[str, Any] | None:
@@ -123,15 +129,17 @@ def run_ciw(n_arrivals: int, seed: int) -> dict[str, Any] | None:
         reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / PATIENCE_S)],
     )
     ciw.seed(seed)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     sim = ciw.Simulation(network)
     sim.simulate_until_max_customers(n_arrivals, method="Arrive")
     elapsed = time.perf_counter() - start
+    elapsed_cpu = time.process_time() - cpu
     records = sim.get_all_records()
     answered = sum(1 for r in records if r.record_type == "service")
     abandoned = sum(1 for r in records if r.record_type == "renege")
     return {
         "engine_s": elapsed,
+        "engine_cpu_s": elapsed_cpu,
         "arrivals": n_arrivals,
         "answered": answered,
         "abandoned": abandoned,
@@ -165,25 +173,48 @@ def run_project(engine: str, n_arrivals: int, seed: int) -> dict[str, Any]:
     simulate = importlib.import_module(ENGINE_MODULES[engine]).simulate
     scenario = erlang_scenario(n_arrivals)
     ((plan_name, plan),) = scenario.plans.items()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     timeline = build_timeline(scenario)
     roster = build_roster(scenario, plan, timeline, scenario_languages(scenario))
     contacts = draw_contacts(scenario, timeline, seed=seed, replication=0)
     bot = apply_automation(contacts, scenario, scenario.automation_for(plan_name))
     inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
-    built = time.perf_counter()
+    built, built_cpu = time.perf_counter(), time.process_time()
     out = simulate(inp)
-    done = time.perf_counter()
+    done, done_cpu = time.perf_counter(), time.process_time()
     return {
         "engine_s": done - built,
+        "engine_cpu_s": done_cpu - built_cpu,
         "pipeline_s": done - start,
+        "pipeline_cpu_s": done_cpu - cpu,
         "arrivals": len(contacts),
         "answered": int((out.outcome == ANSWERED).sum()),
         "abandoned": int((out.outcome == ABANDONED).sum()),
     }
 
 
+def run_full(n_arrivals: int, seed: int) -> dict[str, Any]:
+    """One replication through `simulate_replication` (fast engine): draw, automation, engine,
+    contact log, metrics, costs, hourly counts — what a run does per replication and plan."""
+    from coverage.simulation.dispatch import ABANDONED, ANSWERED
+    from coverage.simulation.pipeline import prepare_run, simulate_replication
+
+    setup = prepare_run(erlang_scenario(n_arrivals))
+    start, cpu = time.perf_counter(), time.process_time()
+    (rep,) = simulate_replication(setup, seed=seed, replication=0, engine="fast")
+    done, done_cpu = time.perf_counter(), time.process_time()
+    return {
+        "engine_s": done - start,
+        "engine_cpu_s": done_cpu - cpu,
+        "arrivals": len(rep.contacts),
+        "answered": int((rep.out.outcome == ANSWERED).sum()),
+        "abandoned": int((rep.out.outcome == ABANDONED).sum()),
+    }
+
+
 def run_model(model: str, n_arrivals: int, seed: int) -> dict[str, Any] | None:
+    if model == "project-full":
+        return run_full(n_arrivals, seed)
     if model == "simpy-idiomatic":
         return run_simpy_idiomatic(n_arrivals, seed)
     if model == "ciw":
@@ -200,9 +231,15 @@ def child_main(model: str, n_arrivals: int) -> None:
         import coverage.demand.arrivals
         import coverage.simulation.dispatch  # noqa: F401
 
-        module = importlib.import_module(ENGINE_MODULES[model.removeprefix("project-")])
-        if model == "project-fast":
+        engine = "fast" if model == "project-full" else model.removeprefix("project-")
+        module = importlib.import_module(ENGINE_MODULES[engine])
+        if engine == "fast":
             module.simulate(run_tiny_input())  # load the compiled code (numba's LLVM) first
+        if model == "project-full":  # the metrics stack and the hourly kernel
+            from coverage.results.hourly import warm_up
+            from coverage.simulation import pipeline  # noqa: F401
+
+            warm_up()
     else:
         import numpy  # noqa: F401
         import simpy  # noqa: F401
@@ -266,44 +303,51 @@ def machine() -> str:
     return f"{cpu}, {cores} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def bench_speed(sizes: list[int]) -> None:
-    print(f"\n## Arrivals per second, M/M/14+M (one process, one run; seed {SEED})\n")
+def bench_speed(sizes: list[int], rounds: int) -> None:
+    print(f"\n## Arrivals per second, M/M/14+M (one process; seed {SEED})\n")
     import coverage.simulation.fast_engine as fe
+    from coverage.results.hourly import warm_up as warm_up_hourly
 
     start = time.perf_counter()
     fe.simulate(run_tiny_input())  # compile, or load from the on-disk cache
+    warm_up_hourly()
     print(
-        f"fast engine first call in this process (cache load or compile): "
+        f"fast engine and hourly kernel first call in this process (cache load or compile): "
         f"{time.perf_counter() - start:.2f} s, reported apart from the runs below\n"
     )
+    print(
+        "project-full = draw + automation + engine + contact log + metrics + costs + hourly "
+        "counts of one replication. CPU = time.process_time; the ratio to idiomatic SimPy is of "
+        f"CPU times within the same round; {rounds} interleaved rounds, the best of each.\n"
+    )
     header = (
-        f"| {'model':<16} | {'arrivals':>9} | {'engine s':>8} | {'arrivals/s':>11} | "
-        f"{'x idiomatic':>11} | {'pipeline arr/s':>14} | {'answered':>8} | "
-        f"{'abandoned':>9} |"
+        f"| {'model':<16} | {'arrivals':>9} | {'engine CPU s':>12} | {'wall s':>7} | "
+        f"{'arrivals/CPU s':>14} | {'x idiomatic (CPU)':>17} | {'answered':>8} | "
+        f"{'abandoned':>9} | {'load 1 min':>10} |"
     )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for n in sizes:
-        baseline = None
-        for model in MODELS:
-            res = run_model(model, n, SEED)
-            if res is None:
-                print(f"| {model:<16} | {n:>9,} | not installed")
-                continue
-            rate = res["arrivals"] / res["engine_s"]
-            if model == "simpy-idiomatic":
-                baseline = rate
-            pipe = (
-                f"{res['arrivals'] / res['pipeline_s']:>14,.0f}"
-                if "pipeline_s" in res
-                else (f"{'':>14}")
-            )
-            ratio = rate / baseline if baseline else float("nan")
+        best: dict[str, dict[str, Any]] = {}
+        ratios: dict[str, list[float]] = {m: [] for m in SPEED_MODELS}
+        for _ in range(rounds):
+            got = {m: run_model(m, n, SEED) for m in SPEED_MODELS}
+            base = got["simpy-idiomatic"]
+            for m, res in got.items():
+                assert res is not None
+                assert base is not None
+                res["load"] = os.getloadavg()[0]
+                ratios[m].append(base["engine_cpu_s"] / res["engine_cpu_s"])
+                if m not in best or res["engine_cpu_s"] < best[m]["engine_cpu_s"]:
+                    best[m] = res
+        for m in SPEED_MODELS:
+            res = best[m]
             print(
-                f"| {model:<16} | {res['arrivals']:>9,} | {res['engine_s']:>8.2f} | "
-                f"{rate:>11,.0f} | {ratio:>10.1f}x | {pipe} | "
+                f"| {m:<16} | {res['arrivals']:>9,} | {res['engine_cpu_s']:>12.2f} | "
+                f"{res['engine_s']:>7.2f} | {res['arrivals'] / res['engine_cpu_s']:>14,.0f} | "
+                f"{min(ratios[m]):>7.1f}–{max(ratios[m]):>6.1f}x | "
                 f"{res['answered'] / res['arrivals']:>8.4f} | "
-                f"{res['abandoned'] / res['arrivals']:>9.4f} |",
+                f"{res['abandoned'] / res['arrivals']:>9.4f} | {res['load']:>10.1f} |",
                 flush=True,
             )
 
@@ -314,6 +358,15 @@ def bench_memory(n: int) -> None:
     print("|------------------|-----------------:|--------:|---------:|")
     for model in MODELS:
         got = in_child(["--child", model, str(n)])
+        if model == "project-full" and got["result"]:
+            per_contact = (got["peak_mb"] - got["base_mb"]) * 2**20 / got["result"]["arrivals"]
+            print(
+                f"| {model:<16} | {got['base_mb']:>16.0f} | {got['peak_mb']:>7.0f} | "
+                f"{got['result']['engine_s']:>8.2f} | {per_contact:.0f} bytes/contact over "
+                "the imports |",
+                flush=True,
+            )
+            continue
         if got["result"] is None:
             print(f"| {model:<16} | not installed |")
             continue
@@ -341,30 +394,45 @@ def bench_compile() -> None:
     )
 
 
+def children_cpu_s() -> float:
+    """CPU time of the child processes waited for so far (user + system) [s]."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_s() -> float:
+    """CPU time of this process and the children it waited for (user + system) [s]."""
+    return time.process_time() + children_cpu_s()
+
+
 def bench_week() -> None:
     from coverage.scenario.model import load_scenario
     from coverage.simulation.replications import run_scenario
 
     print("\n## Default scenario: global-saas, 2 plans x 20 replications, end to end\n")
     scenario = load_scenario(GLOBAL_SAAS)
-    print("| engine | workers | wall s | simulate s (summed) | metrics s (summed) |")
-    print("|--------|--------:|-------:|--------------------:|-------------------:|")
+    print("CPU = this process + the pool workers it waited for (user + system).\n")
+    print("| engine | workers | CPU s | wall s | simulate s (summed) | metrics s (summed) | load |")
+    print("|--------|--------:|------:|-------:|--------------------:|-------------------:|-----:|")
+    run_scenario(scenario, workers=1)  # warm: kernels loaded, modules imported
     for engine in ("simpy", "fast"):
         for workers in (1, 2):
+            before = cpu_s()
             start = time.perf_counter()
             result = run_scenario(scenario, engine=engine, workers=workers)
             wall = time.perf_counter() - start
             print(
-                f"| {engine} | {workers} | {wall:.2f} | {result.timing['simulate_s']:.2f} | "
-                f"{result.timing['metrics_s']:.2f} |",
+                f"| {engine} | {workers} | {cpu_s() - before:.2f} | {wall:.2f} | "
+                f"{result.timing['simulate_s']:.2f} | {result.timing['metrics_s']:.2f} | "
+                f"{os.getloadavg()[0]:.1f} |",
                 flush=True,
             )
     cli = Path(sys.executable).with_name("coverage-sim")
     if not cli.exists():
         return
     print("\ncold `coverage-sim run scenarios/global-saas.yaml --json` (default engine):\n")
-    print("| bytecode cache | workers | wall s |")
-    print("|----------------|--------:|-------:|")
+    print("| bytecode cache | workers | CPU s (process + workers) | wall s | load |")
+    print("|----------------|--------:|--------------------------:|-------:|-----:|")
     with tempfile.TemporaryDirectory() as pyc:
         # as this environment is (PYTHONDONTWRITEBYTECODE may be set: every library is compiled
         # from source at each start), and with a bytecode cache as a normal install has
@@ -376,6 +444,7 @@ def bench_week() -> None:
         for label, env in (("as is", plain), ("warm", cached)):
             for workers in ("1", "2", "default"):
                 extra = [] if workers == "default" else ["--workers", workers]
+                before = children_cpu_s()
                 start = time.perf_counter()
                 subprocess.run(
                     [str(cli), "run", str(GLOBAL_SAAS), "--json", *extra],
@@ -383,7 +452,11 @@ def bench_week() -> None:
                     capture_output=True,
                     env=env,
                 )
-                print(f"| {label} | {workers} | {time.perf_counter() - start:.2f} |", flush=True)
+                print(
+                    f"| {label} | {workers} | {children_cpu_s() - before:.2f} | "
+                    f"{time.perf_counter() - start:.2f} | {os.getloadavg()[0]:.1f} |",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -392,6 +465,7 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     parser.add_argument("--no-week", action="store_true", help="skip the default scenario")
     parser.add_argument("--no-speed", action="store_true", help="skip arrivals per second")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved speed repeats")
     parser.add_argument("--no-compile", action="store_true", help="skip the compile timing")
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--compile", action="store_true", help=argparse.SUPPRESS)
@@ -407,7 +481,7 @@ def main() -> None:
     if not args.no_compile:
         bench_compile()
     if not args.no_speed:
-        bench_speed(sizes)
+        bench_speed(sizes, args.rounds)
     if not args.no_memory:
         bench_memory(sizes[-1])
     if not args.no_week:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -380,3 +383,25 @@ def test_progress_bar_counts_and_ends_the_line():
     assert "2/4 variants" in text
     assert text.endswith("\n")
     assert "4/4" in text
+
+
+def test_local_dask_workers_keep_glibc_memory_trimming_default():
+    # functional: Dask's nanny would export MALLOC_TRIM_THRESHOLD_=65536 (40% slower workers);
+    # our local clusters leave it unset, and Dask's other worker settings stay as they were.
+    # In a fresh interpreter: the nanny spawns workers, which re-run the parent's __main__ (under
+    # pytest, possibly another test's script).
+    pytest.importorskip("distributed")
+    code = (
+        "import os\n"
+        "from distributed import Client\n"
+        "from coverage.sweeps.runner import local_cluster\n"
+        "def env():\n"
+        "    return os.environ.get('MALLOC_TRIM_THRESHOLD_'), os.environ.get('OMP_NUM_THREADS')\n"
+        "with local_cluster(1) as cluster, Client(cluster) as client:\n"
+        "    print(list(client.run(env).values()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[(None, '1')]"
