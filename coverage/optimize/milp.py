@@ -55,6 +55,7 @@ class Solution:
 
     agents: np.ndarray  # int, x_j
     objective: float  # [currency] over the window, penalty included
+    crew_cost: float  # the crews' and seats' part of it, no penalty [currency over the window]
     uncovered: np.ndarray  # (n_channels, n_hours) uncovered requirement [agents or agent-h]
     status: str
     gap: float | None  # relative MIP gap HiGHS reports (None for the LP)
@@ -164,6 +165,7 @@ def solve(
     return Solution(
         agents=agents,
         objective=float(result.fun),
+        crew_cost=float(np.asarray(cost[: n_x + n_sites]) @ x[: n_x + n_sites]),
         uncovered=uncovered,
         status=str(result.message),
         gap=float(gap) if gap is not None and integral else None,

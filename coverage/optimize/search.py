@@ -142,7 +142,7 @@ def search_plan(
     need = build_requirement(prepared)
     relaxed = solve(columns, seat_cost, need, integral=False, time_limit_s=time_limit_s)
     solver_s += relaxed.solve_s
-    lp_relaxation = relaxed.objective
+    lp_relaxation = relaxed.crew_cost  # comparable with the program cost: no slack penalty
     gap: float | None = None
     rounds = 0
     stop = "trimmed: removing any one agent misses a target"
