@@ -315,7 +315,8 @@ def test_capacity_page_in_browser(app_url):
 def test_upload_that_used_to_show_a_traceback_shows_one_line(app_url, tmp_path):
     # Functional (issue 15): an unquoted impossible date (YAML resolves 2026-02-30 as a date and
     # fails) used to put a ValueError traceback with server paths on the page. Now the page shows
-    # one error line naming the file and the line, and no exception block or server path.
+    # one error line naming the file and the field (and its line), and no exception block or
+    # server path.
     if not CHROMIUM.exists():
         pytest.skip(
             "/usr/bin/chromium is missing (install Debian's chromium: scripts/ensure-chromium)"
@@ -345,7 +346,7 @@ def test_upload_that_used_to_show_a_traceback_shows_one_line(app_url, tmp_path):
             _idle(page)
             shown = alert.inner_text().strip()
             assert shown.count("\n") == 0, shown
-            assert shown.startswith("bad-date.yaml: line "), shown
+            assert shown.startswith("bad-date.yaml: horizon.start: "), shown
             assert "'2026-02-30' is not a valid date" in shown
             assert page.get_by_test_id("stException").count() == 0
             body = page.inner_text("body")
