@@ -26,7 +26,7 @@ from coverage.calibrate.run import calibrate_period
 from coverage.calibrate.scenario import calibrated_yaml
 from coverage.calibrate.staffing import availability_windows
 from coverage.cli import main as cli_main
-from coverage.demand.logs import read_log
+from coverage.demand.log_reader import read_log
 from coverage.errors import ScenarioError
 from coverage.scenario.model import load_scenario
 from coverage.simulation.replications import run_scenario

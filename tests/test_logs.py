@@ -18,7 +18,7 @@ import pytest
 
 from coverage.calendar import build_timeline
 from coverage.cli import main as cli_main
-from coverage.demand import logs
+from coverage.demand import log_reader, logs
 from coverage.demand.arrivals import check_contact_budget, draw_contacts
 from coverage.demand.logfit import estimate_busyness_cv, estimate_rates
 from coverage.errors import ScenarioError
@@ -209,11 +209,11 @@ def test_naive_timestamps_use_the_entrys_time_zone_and_dst_rules(tmp_path: Path)
 def test_read_log_is_cached_until_the_file_changes(tmp_path: Path) -> None:
     # Unit: replications do not re-read; an edited file is read again.
     path = _write(tmp_path / "log.csv", ["2026-03-02T10:00:00Z,phone,emea,,,"])
-    first = logs.read_log(path)
-    assert logs.read_log(path) is first
+    first = log_reader.read_log(path)
+    assert log_reader.read_log(path) is first
     _write(path, ["2026-03-02T10:00:00Z,phone,emea,,,", "2026-03-02T11:00:00Z,chat,emea,,,"])
     os.utime(path, ns=(1, 1))
-    assert len(logs.read_log(path)) == 2
+    assert len(log_reader.read_log(path)) == 2
 
 
 # ------------------------------------------------------------------------------- bad input
@@ -257,7 +257,7 @@ def test_multiline_quoted_field_keeps_line_numbers_right(tmp_path: Path) -> None
         tmp_path / "log.csv", ['2026-03-02T10:00:00Z,phone,emea,,,"vip\n"', "nope,phone,emea,,,"]
     )
     with pytest.raises(ScenarioError, match=r"line 4: timestamp 'nope'"):
-        logs.read_log(path)
+        log_reader.read_log(path)
 
 
 @pytest.mark.parametrize(
@@ -273,7 +273,7 @@ def test_bad_headers(tmp_path: Path, header: str, match: str) -> None:
     path = tmp_path / "log.csv"
     path.write_text(header, encoding="utf-8")
     with pytest.raises(ScenarioError, match=match):
-        logs.read_log(path)
+        log_reader.read_log(path)
 
 
 def test_skip_bad_rows_counts_them(tmp_path: Path) -> None:
@@ -286,7 +286,7 @@ def test_skip_bad_rows_counts_them(tmp_path: Path) -> None:
             "2026-03-02T11:00:00Z,phone,emea,abc,,",
         ],
     )
-    raw = logs.read_log(path, skip_bad=True)
+    raw = log_reader.read_log(path, skip_bad=True)
     assert (len(raw), raw.skipped) == (1, 2)
 
 
@@ -496,7 +496,7 @@ def test_profile_of_the_example_log_matches_its_generator() -> None:
     # Validation against the known truth, loosely: two weeks are too few for single cells, so
     # compare daily totals (per (channel, region), 14 days): within 4.5 standard errors.
     gen = _generator()
-    profile = logs.profile_log(logs.read_log(EXAMPLE_LOG), time_zone="Europe/Berlin")
+    profile = logs.profile_log(log_reader.read_log(EXAMPLE_LOG), time_zone="Europe/Berlin")
     assert profile.first_date == dt.date(2026, 3, 2)
     assert profile.last_date == dt.date(2026, 3, 15)
     for key, true in gen.true_rates().items():

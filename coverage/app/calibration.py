@@ -20,7 +20,7 @@ from coverage.calibrate.outcomes import read_period
 from coverage.calibrate.report import calibration_dict, calibration_tables
 from coverage.calibrate.run import calibrate_period
 from coverage.calibrate.scenario import calibrated_yaml
-from coverage.demand.logs import read_log
+from coverage.demand.log_reader import read_log
 from coverage.errors import ScenarioError
 from coverage.scenario.fields import check_time_zone
 

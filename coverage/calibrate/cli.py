@@ -60,7 +60,7 @@ def _options(args: argparse.Namespace) -> None:
 
 def _read(path: str, args: argparse.Namespace, time_zone: str) -> Any:
     from coverage.calibrate.outcomes import read_period
-    from coverage.demand.logs import read_log
+    from coverage.demand.log_reader import read_log
 
     raw = read_log(path, skip_bad=args.skip_bad_rows)
     return read_period(raw, time_zone=time_zone, channel=args.channel, skip_bad=args.skip_bad_rows)

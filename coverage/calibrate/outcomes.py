@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from coverage.demand.log_outcomes import OUTCOME_COLUMNS
+from coverage.demand.log_reader import RawLog, utc_ns
 from coverage.demand.logfit import NS_PER_S
-from coverage.demand.logs import RawLog, utc_ns
 from coverage.errors import ScenarioError
 from coverage.units import SECONDS_PER_HOUR
 

@@ -149,7 +149,8 @@ def profile_command(args: argparse.Namespace) -> int:
     int
         The exit code (0; bad input raises ScenarioError, exit 2).
     """
-    from coverage.demand.logs import profile_log, read_log
+    from coverage.demand.log_reader import read_log
+    from coverage.demand.logs import profile_log
     from coverage.outputs import atomic_write_bytes, csv_bytes
 
     time_zone = None
