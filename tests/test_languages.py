@@ -18,7 +18,8 @@ import pytest
 
 from coverage.calendar import build_timeline, local_to_timeline_s
 from coverage.demand.codes import scenario_languages
-from coverage.results.report import breakdown_table, comparison_text, language_gaps_table
+from coverage.results.breakdowns import breakdown_table, language_gaps_table
+from coverage.results.report import comparison_text
 from coverage.scenario.model import Scenario, parse_scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED
 from coverage.simulation.pipeline import prepare_run, simulate_replication

@@ -23,13 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from coverage.results.report import (
-    breakdown_table,
-    comparison_text,
-    language_gaps_table,
-    result_dict,
-    uncovered_hours,
-)
+from coverage.results.breakdowns import breakdown_table, language_gaps_table, uncovered_hours
+from coverage.results.report import comparison_text, result_dict
 from coverage.results.verdict import channel_verdicts
 from coverage.scenario.model import load_scenario
 from coverage.simulation.replications import RunResult, run_scenario

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from coverage.calendar import utc_hour_of_week
 from coverage.formatting import format_duration_s, format_money, format_share
-from coverage.results.report import breakdown_table, language_gaps_table, uncovered_hours
+from coverage.results.breakdowns import breakdown_table, language_gaps_table, uncovered_hours
 from coverage.results.verdict import channel_verdicts
 from coverage.simulation.replications import RunResult
 from coverage.simulation.roster import Roster

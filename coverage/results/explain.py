@@ -187,7 +187,7 @@ def _premium_and_seat_lines(result: RunResult, a: str, b: str) -> list[str]:
 
 
 def _language_lines(result: RunResult, a: str, b: str) -> list[str]:
-    from coverage.results.report import language_gaps_table, uncovered_hours
+    from coverage.results.breakdowns import language_gaps_table, uncovered_hours
 
     gaps = language_gaps_table(result)
     if gaps.empty:
