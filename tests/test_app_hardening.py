@@ -179,7 +179,7 @@ def test_app_never_forks_a_process_pool(monkeypatch):
     def no_pool(processes):
         raise AssertionError("the app forked a process pool")
 
-    monkeypatch.setattr(reps, "_process_pool", no_pool)
+    monkeypatch.setattr(reps, "worker_pool", no_pool)
     monkeypatch.setattr(reps, "default_workers", lambda: 2)
     import streamlit as st
 

@@ -17,8 +17,6 @@ level's. docs/capacity.md shows how far this is from sizing every month.
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +25,7 @@ import numpy as np
 from coverage.capacity.needs import MonthNeed, expected_contacts, month_need, scaled_scenario
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE
+from coverage.simulation.workers import worker_pool
 
 Progress = Callable[[str], None]
 
@@ -97,12 +96,6 @@ def _size_level_job(args: tuple[Any, ...]) -> dict[str, MonthNeed]:
     return _size_level(*args)
 
 
-def _quiet_worker() -> None:
-    """Workers leave interrupts to the parent, which terminates them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def size_levels(
     scenario: Scenario,
     factors: Sequence[float],
@@ -122,25 +115,12 @@ def size_levels(
     jobs = [(scenario, f, list(plans), replications, seed, engine) for f in factors]
     results: list[dict[str, MonthNeed]] = []
     if workers > 1 and len(jobs) > 1:
-        if engine == "fast":  # load the kernel once; forked workers inherit it
-            from coverage.simulation.fast_engine import warm_up
-
-            warm_up()
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        pool = context.Pool(min(workers, len(jobs)), initializer=_quiet_worker)
-        try:
+        with worker_pool(min(workers, len(jobs)), engine=engine) as pool:
             pending = [pool.apply_async(_size_level_job, (job,)) for job in jobs]
             for i, waiting in enumerate(pending, start=1):
                 results.append(waiting.get())
                 if progress:
                     progress(f"sized demand level {i}/{len(jobs)} (x{factors[i - 1]:.3f})")
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
     else:
         for i, factor in enumerate(factors, start=1):
             if progress:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +32,9 @@ from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput, build_engine_input
-from coverage.simulation.replications import _quiet_worker, engine_function
+from coverage.simulation.replications import engine_function
 from coverage.simulation.roster import Roster, build_roster
+from coverage.simulation.workers import worker_pool
 
 HOURS_PER_WEEK = 168
 
@@ -246,9 +246,8 @@ def _counts(
 _WORKER_PLAN: PreparedPlan | None = None
 
 
-def _init_worker(prepared: PreparedPlan, parent_pid: int) -> None:
+def _init_worker(prepared: PreparedPlan) -> None:
     global _WORKER_PLAN
-    _quiet_worker(parent_pid)  # also: the worker ends when the parent is killed outright
     _WORKER_PLAN = prepared
 
 
@@ -268,21 +267,10 @@ def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[Pool | Non
     if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    if prepared.engine == "fast":
-        from coverage.simulation.fast_engine import warm_up
-
-        warm_up()
-    pool = multiprocessing.get_context("fork").Pool(
-        n, initializer=_init_worker, initargs=(prepared, os.getpid())
-    )
-    try:
+    with worker_pool(
+        n, engine=prepared.engine, initializer=_init_worker, initargs=(prepared,)
+    ) as pool:
         yield pool
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
 
 
 def evaluate_roster(prepared: PreparedPlan, plan: Plan, *, pool: Pool | None = None) -> Evaluation:

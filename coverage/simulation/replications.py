@@ -11,13 +11,10 @@ identical to a serial run because each replication depends only on (seed, r).
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.pool import Pool
 from typing import Any
 
 import numpy as np
@@ -45,7 +42,6 @@ from coverage.results.sustainability import (
 from coverage.scenario.model import Scenario
 from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
-from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.pipeline import (
     RunSetup,
     engine_function,
@@ -54,6 +50,7 @@ from coverage.simulation.pipeline import (
     simulate_replication,
 )
 from coverage.simulation.roster import MAX_AGENTS_PER_PLAN, Roster, check_agent_budget
+from coverage.simulation.workers import worker_pool
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -142,22 +139,6 @@ def _replication_chunk(
     return [_replication(setup, seed, r, engine) for r in reps]
 
 
-def _process_pool(processes: int) -> Pool:
-    """A pool of forked workers where the platform has fork (they inherit the loaded modules and
-    the compiled kernel), else the platform's default start method."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(processes, initializer=_quiet_worker, initargs=(os.getpid(),))
-
-
-def _quiet_worker(parent_pid: int) -> None:
-    """Workers leave interrupts to the parent, which stops them with SIGTERM (no tracebacks),
-    and end by themselves when the parent is killed outright."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    exit_with_parent(parent_pid)
-
-
 def default_workers() -> int:
     """Worker processes for replications: every core this process may use.
 
@@ -241,15 +222,10 @@ def run_scenario(
     results: list[tuple[dict[str, _Measured], dict[str, float]]] = []
     hourly = {name: HourlySum(scenario) for name in names}  # summed as replications arrive
     if workers > 1 and n_reps > 1:
-        if engine == "fast":  # load the kernel once here; forked workers inherit it
-            from coverage.simulation.fast_engine import warm_up
-
-            warm_up()
         warm_up_hourly()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
         by_rep: dict[int, Any] = {}
-        pool = _process_pool(len(chunks))
-        try:
+        with worker_pool(len(chunks), engine=engine) as pool:
             pending = [
                 pool.apply_async(_replication_chunk, ((setup, seed, c, engine),)) for c in chunks
             ]
@@ -258,12 +234,6 @@ def run_scenario(
                     by_rep[r] = res
                 if progress:
                     progress(len(by_rep), n_reps)
-            pool.close()
-        except BaseException:
-            pool.terminate()  # Ctrl-C / SIGTERM / an error: stop the workers now, not later
-            raise
-        finally:
-            pool.join()
         results = [_keep_small(by_rep.pop(r), hourly) for r in reps]
     else:
         for r in reps:
