@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage.errors import ScenarioError
-from coverage.settings import MAX_CONTACTS_PER_REPLICATION
+from coverage.settings import MAX_CONTACTS_PER_REPLICATION, MAX_REPLICATIONS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 COMMANDS: dict[
@@ -67,33 +67,34 @@ class AppendOnce(argparse.Action):
         setattr(namespace, self.dest, seen)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from `lo` to `hi` (inclusive; no upper bound if None).
+
+    Every subcommand's counts, seeds and worker numbers use it, so a bad value reads the same
+    everywhere (`OneLineParser` prints it as one line).
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(
+                f"must be 0 or more, got {value}"
+                if lo == 0
+                else f"must be at least {lo}, got {value}"
+            )
+        if hi is not None and value > hi:
+            raise argparse.ArgumentTypeError(f"at most {hi:,}, got {value:,}")
+        return value
+
+    return parse
 
 
-def _replications(text: str) -> int:
-    from coverage.settings import MAX_REPLICATIONS
-
-    value = _positive_int(text)
-    if value > MAX_REPLICATIONS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_REPLICATIONS:,}, got {value:,}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+_positive_int = whole_number(1)
+_seed = whole_number(0)
+_replications = whole_number(1, MAX_REPLICATIONS)
 
 
 def _configure_run(p: argparse.ArgumentParser) -> None:

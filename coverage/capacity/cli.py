@@ -14,21 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coverage.cli import EXIT_INTERNAL, EXIT_OK, AppendOnce, command
+from coverage.cli import EXIT_INTERNAL, EXIT_OK, AppendOnce, _replications, command, whole_number
 from coverage.errors import ScenarioError
-
-
-def _whole(lo: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {value}")
-        return value
-
-    return parse
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -38,23 +25,27 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", action=AppendOnce, help="plan only this plan (repeatable)")
     p.add_argument("--out", help="write capacity.csv/.parquet and capacity.json here")
     p.add_argument("--json", action="store_true", help="print only the JSON result")
-    p.add_argument("--replications", type=_whole(1), help="replications per sizing (default: file)")
-    p.add_argument("--seed", type=_whole(0), help="override the scenario's seed")
+    p.add_argument(
+        "--replications", type=_replications, help="replications per sizing (default: file)"
+    )
+    p.add_argument("--seed", type=whole_number(0), help="override the scenario's seed")
     p.add_argument(
         "--levels",
-        type=_whole(2),
+        type=whole_number(2),
         help="size only this many demand levels and interpolate between them (default: every "
         "distinct month)",
     )
     p.add_argument(
         "--service-replications",
-        type=_whole(1),
+        type=whole_number(1),
         default=5,
         help="replications of the shortfall-month simulations (default 5)",
     )
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="simulation engine")
     p.add_argument(
-        "--workers", type=_whole(1), help="processes sizing demand levels (default: all cores)"
+        "--workers",
+        type=whole_number(1),
+        help="processes sizing demand levels (default: all cores)",
     )
 
 

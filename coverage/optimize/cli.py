@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coverage.cli import EXIT_OK, AppendOnce, _positive_int, _seed, command
+from coverage.cli import EXIT_OK, AppendOnce, _positive_int, _replications, _seed, command
 from coverage.errors import ScenarioError
 
 EXIT_CANNOT_MEET = 3
@@ -33,7 +33,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
         metavar="CHANNEL=S1,S2,...",
         help="also size each plan at each of these target shares of CHANNEL",
     )
-    p.add_argument("--replications", type=_positive_int, help="override the scenario's")
+    p.add_argument(
+        "--replications", type=_replications, help="override the scenario's (at most 10,000)"
+    )
     p.add_argument("--seed", type=_seed, help="override the scenario's seed")
     p.add_argument(
         "--workers",

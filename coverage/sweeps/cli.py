@@ -19,23 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from coverage.cli import EXIT_OK, command
+from coverage.cli import EXIT_OK, _replications, command, whole_number
 from coverage.errors import ScenarioError
-
-
-def _whole(lo: int, hi: int | None = None):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {value}")
-        if hi is not None and value > hi:
-            raise argparse.ArgumentTypeError(f"at most {hi:,}, got {value:,}")
-        return value
-
-    return parse
 
 
 def _configure_batch(p: argparse.ArgumentParser) -> None:
@@ -44,14 +29,18 @@ def _configure_batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, folders, sweep files")
     p.add_argument("--out", required=True, help="output folder (reused results are kept)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_whole(1), help="local processes (default: all cores)")
+    where.add_argument(
+        "--workers", type=whole_number(1), help="local processes (default: all cores)"
+    )
     where.add_argument(
         "--dask", metavar="ADDR", help="local:N (a LocalCluster) or a scheduler, tcp://host:8786"
     )
     p.add_argument("--force", action="store_true", help="rerun variants whose results exist")
-    p.add_argument("--seed", type=_whole(0), help="replace every sweep's and scenario's seed")
+    p.add_argument("--seed", type=whole_number(0), help="replace every sweep's and scenario's seed")
     p.add_argument(
-        "--replications", type=_whole(1, 10_000), help="replace every replication count (≤ 10,000)"
+        "--replications",
+        type=_replications,
+        help="replace every replication count (≤ 10,000)",
     )
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="simulation engine")
     p.add_argument("--json", action="store_true", help="print only the manifest as JSON")
@@ -137,7 +126,7 @@ def batch_command(args: argparse.Namespace) -> int:
 
 def _configure_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", help="output folder of coverage-sim batch")
-    p.add_argument("--top", type=_whole(1), default=5, help="variants shown per plan")
+    p.add_argument("--top", type=whole_number(1), default=5, help="variants shown per plan")
     p.add_argument("--json", action="store_true", help="print the ranked table as JSON")
 
 
