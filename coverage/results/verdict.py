@@ -117,9 +117,7 @@ def plan_is_sound(result: RunResult, plan: str) -> bool:
     bool
         True when the plan is sound.
     """
-    misses = [v for v in channel_verdicts(result, plan) if v.meets is False]
-    groups = result.plans[plan].sustainability
-    return not misses and all(entry.sustainable for entry in groups)
+    return shortfalls(result, plan) == 0
 
 
 def shortfalls(result: RunResult, plan: str) -> int:
