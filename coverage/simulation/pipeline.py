@@ -3,27 +3,31 @@
 One replication of a run is::
 
     draw_contacts (once)  ──►  for each plan:  automation ─► engine input ─► engine
-                                                ─► contact log ─► metrics ─► costs ─► hourly counts
-                                                ─► backlog
+                                                ─► one measuring pass (`measure_plan`): metrics,
+                                                   hourly counts, backlog; costs
 
 `simulate_replication` does exactly this and yields one :class:`PlanReplication` per plan, with
-every per-contact piece kept, so the same function serves
-:func:`coverage.simulation.replications.run_scenario` (which keeps only the figures), the
-invariant checker (which inspects the contacts) and tests. `simulate_plan` is the inner step, for
-callers that draw contacts once and evaluate many plans on them (common random numbers).
+every per-contact piece kept (the contact log is built only when asked for), so the same
+function serves :func:`coverage.simulation.replications.run_scenario` (which keeps only the
+figures), the invariant checker (which inspects the contacts) and tests. `simulate_plan` is the
+inner step, for callers that draw contacts once and evaluate many plans on them (common random
+numbers).
 
-What a run shares across replications — the timeline and each plan's roster — is built once by
-`prepare_run`. Nothing here creates a random generator: `draw_contacts` derives every stream from
-(seed, replication, demand entry, purpose), so a replication depends on nothing but those.
+What a run shares across replications — the timeline, each plan's roster and the replication-
+independent parts of measuring (thresholds, column layout, rostered cost, duty-window time, crew
+groups) — is built once by `prepare_run`. Nothing here creates a random generator:
+`draw_contacts` derives every stream from (seed, replication, demand entry, purpose), so a
+replication depends on nothing but those.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
@@ -31,11 +35,17 @@ from coverage.demand.arrivals import Contacts, draw_contacts
 from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
-from coverage.results.costs import plan_costs
+from coverage.results.costs import CostBasis, cost_basis, replication_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
-from coverage.results.hourly import HourlyCounts, count_hourly
-from coverage.results.metrics import contact_log, replication_metrics
-from coverage.results.sustainability import replication_backlog
+from coverage.results.hourly import HourlyCounts
+from coverage.results.metrics import (
+    available_time_s,
+    channel_figures,
+    contact_log,
+    window_time_s,
+)
+from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
+from coverage.results.tally import TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -74,6 +84,52 @@ def engine_function(name: str) -> Engine:
 
 
 @dataclass(frozen=True)
+class PlanBasis:
+    """What measuring one plan needs that is the same in every replication.
+
+    Attributes
+    ----------
+    cost : CostBasis
+        Premium integrals and rostered paid time (`coverage.results.costs.cost_basis`).
+    window_s : numpy.ndarray
+        Per agent, duty-window time inside the measured window
+        (`coverage.results.metrics.window_time_s`) [s].
+    groups : list of CrewGroup
+        The plan's crew groups (`coverage.results.sustainability.crew_groups`).
+    """
+
+    cost: CostBasis
+    window_s: np.ndarray
+    groups: list[CrewGroup]
+
+
+def plan_basis(scenario: Scenario, plan: str, roster: Roster, timeline: Timeline) -> PlanBasis:
+    """Build a plan's `PlanBasis`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    plan : str
+        Plan name.
+    roster : Roster
+        The plan's roster.
+    timeline : Timeline
+        The run's timeline.
+
+    Returns
+    -------
+    PlanBasis
+        Its cost basis, duty-window time per agent and crew groups.
+    """
+    return PlanBasis(
+        cost=cost_basis(scenario.plans[plan], roster, timeline),
+        window_s=window_time_s(roster, timeline),
+        groups=crew_groups(scenario, scenario.plans[plan]),
+    )
+
+
+@dataclass(frozen=True)
 class RunSetup:
     """What every replication of a run shares.
 
@@ -85,11 +141,18 @@ class RunSetup:
         Horizon, warm-up and drain [s from 00:00 UTC of the first day].
     rosters : dict of str to Roster
         The simulated plans, in run order, each with its agents' duty windows.
+    tally : TallyBasis or None
+        The scenario's part of measuring (`coverage.results.tally.tally_basis`); built on use
+        when None.
+    bases : dict of str to PlanBasis
+        Per plan, its part of measuring; a plan without one has it built on use.
     """
 
     scenario: Scenario
     timeline: Timeline
     rosters: dict[str, Roster]
+    tally: TallyBasis | None = None
+    bases: dict[str, PlanBasis] = field(default_factory=dict)
 
 
 def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
@@ -143,7 +206,13 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     timeline = build_timeline(scenario)
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
-    return RunSetup(scenario=scenario, timeline=timeline, rosters=rosters)
+    return RunSetup(
+        scenario=scenario,
+        timeline=timeline,
+        rosters=rosters,
+        tally=tally_basis(scenario, timeline),
+        bases={n: plan_basis(scenario, n, rosters[n], timeline) for n in names},
+    )
 
 
 @dataclass(frozen=True)
@@ -164,8 +233,6 @@ class PlanReplication:
         What the engine was given and what it returned.
     roster : Roster
         The plan's agents and duty windows.
-    log : pandas.DataFrame
-        One row per contact (`coverage.results.metrics.contact_log`).
     figures : ReplicationFigures
         Per channel, that channel's figures in this replication, and the plan's occupancy.
     cost : PlanCost
@@ -179,6 +246,9 @@ class PlanReplication:
     draw_s, simulate_s, metrics_s : float
         Wall time drawing the contacts (counted on the first plan of a replication only, 0
         for the others), running automation and the engine, and measuring [s].
+    contact_table : pandas.DataFrame or None
+        A contact log to show as ``log`` instead of the one built from the arrays (the
+        invariant checker's tests tamper with it); None on the run path.
     """
 
     plan: str
@@ -188,7 +258,6 @@ class PlanReplication:
     inp: EngineInput
     out: EngineOutput
     roster: Roster
-    log: pd.DataFrame
     figures: ReplicationFigures
     cost: PlanCost
     counts: HourlyCounts
@@ -196,6 +265,16 @@ class PlanReplication:
     draw_s: float = 0.0
     simulate_s: float = 0.0
     metrics_s: float = 0.0
+    contact_table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def log(self) -> pd.DataFrame:
+        """One row per contact (`coverage.results.metrics.contact_log`), built on each access
+        unless ``contact_table`` is given: the run path measures from the arrays and never
+        builds it."""
+        if self.contact_table is not None:
+            return self.contact_table
+        return contact_log(self.contacts, self.bot, self.inp, self.out, self.roster)
 
     @property
     def hourly(self) -> pd.DataFrame:
@@ -240,11 +319,7 @@ def simulate_plan(
     inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
     out = simulate(inp)
     t_simulated = time.perf_counter()
-    log = contact_log(contacts, bot, inp, out, roster)
-    figures = replication_metrics(scenario, timeline, log, roster, out)
-    cost = plan_costs(scenario.plans[plan], roster, out, bot, contacts.arrived_at_s, timeline)
-    counts = count_hourly(scenario, timeline, log)
-    backlog = replication_backlog(scenario, scenario.plans[plan], timeline, log)
+    figures, cost, counts, backlog = measure_plan(setup, plan, contacts, bot, inp, out)
     return PlanReplication(
         plan=plan,
         replication=replication,
@@ -253,7 +328,6 @@ def simulate_plan(
         inp=inp,
         out=out,
         roster=roster,
-        log=log,
         figures=figures,
         cost=cost,
         counts=counts,
@@ -261,6 +335,54 @@ def simulate_plan(
         simulate_s=t_simulated - t_start,
         metrics_s=time.perf_counter() - t_simulated,
     )
+
+
+def measure_plan(
+    setup: RunSetup,
+    plan: str,
+    contacts: Contacts,
+    bot: BotOutcome,
+    inp: EngineInput,
+    out: EngineOutput,
+) -> tuple[ReplicationFigures, PlanCost, HourlyCounts, dict[str, Any]]:
+    """Measure one simulated plan-replication from the engine's arrays, in one compiled pass
+    over its contacts (`coverage.results.tally`; no per-contact DataFrame).
+
+    Parameters
+    ----------
+    setup : RunSetup
+        From `prepare_run`; must hold a roster for `plan`.
+    plan : str
+        Plan name.
+    contacts : Contacts
+        The replication's contacts.
+    bot : BotOutcome
+        The bot's outcome under the plan's automation.
+    inp, out : EngineInput, EngineOutput
+        What the engine was given and what it returned.
+
+    Returns
+    -------
+    (ReplicationFigures, PlanCost, HourlyCounts, dict)
+        The figures per channel, the cost, the hourly counts and the backlog
+        (`coverage.results.sustainability.replication_backlog`), the same as measuring the
+        contact log.
+    """
+    scenario, timeline = setup.scenario, setup.timeline
+    roster = setup.rosters[plan]
+    basis = setup.bases.get(plan) or plan_basis(scenario, plan, roster, timeline)
+    measuring = setup.tally or tally_basis(scenario, timeline)
+    tallies = tally_contacts(measuring, contacts, bot, inp, out)
+    avail = available_time_s(roster, out, timeline, window_s=basis.window_s)
+    figures = channel_figures(scenario, tallies, roster, avail)
+    automation = 0.0
+    if bot.bot.any():
+        arrived = contacts.arrived_at_s
+        in_window = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
+        automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    offered = int(tallies.counts[:, 0].sum())
+    cost = replication_costs(basis.cost, roster, out, automation, offered)
+    return figures, cost, tallies.hourly, plan_backlog(tallies, basis.groups)
 
 
 def simulate_replication(
