@@ -89,9 +89,18 @@ def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
     return share
 
 
-def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
-    """∫_0^t share dt [s] from the per-minute cumulative sum (exact: constant inside a minute)."""
-    grid_s = np.arange(len(cumulative)) * SECONDS_PER_MINUTE
+def _minute_grid_s(cumulative: np.ndarray) -> np.ndarray:
+    """The instants [s] of the minute boundaries at which `cumulative` is tabulated."""
+    return np.arange(len(cumulative)) * SECONDS_PER_MINUTE
+
+
+def _integral(
+    cumulative: np.ndarray, at_s: np.ndarray, grid_s: np.ndarray | None = None
+) -> np.ndarray:
+    """∫_0^t share dt [s] from the per-minute cumulative sum (exact: constant inside a minute);
+    `grid_s` is `_minute_grid_s(cumulative)` when already at hand."""
+    if grid_s is None:
+        grid_s = _minute_grid_s(cumulative)
     return np.interp(at_s, grid_s, cumulative)
 
 
@@ -129,6 +138,7 @@ class _SiteBasis:
     premium_s: float  # crew × ∫ premium share over it [agent·s]
     premium_by_type_s: dict[str, np.floating]  # the same, one premium rule at a time [agent·s]
     peak: int  # peak rostered agents on duty in the window [agents]
+    grid_s: np.ndarray  # the minute boundaries of the cumulative tables [s]
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,7 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
             ),
             premium_by_type_s=typed,
             peak=peak_on_duty(start[end > start], end[end > start], crew[end > start]),
+            grid_s=_minute_grid_s(cumulative),
         )
     return CostBasis(
         sites=sites,
@@ -276,13 +287,16 @@ def replication_costs(
         ot_start, ot_end = out.overtime_start_s[ot], out.overtime_end_s[ot]
         overtime_s = float(np.sum(ot_end - ot_start))
         premium_s += overtime_s * site.overtime_premium
+        grid = sb.grid_s
         premium_s += float(
-            np.sum(_integral(sb.cumulative, ot_end) - _integral(sb.cumulative, ot_start))
+            np.sum(
+                _integral(sb.cumulative, ot_end, grid) - _integral(sb.cumulative, ot_start, grid)
+            )
         )
         by_type = {}
         for kind, cum in sb.cumulative_by_type.items():
             typed_s = sb.premium_by_type_s[kind]
-            typed_s += np.sum(_integral(cum, ot_end) - _integral(cum, ot_start))
+            typed_s += np.sum(_integral(cum, ot_end, grid) - _integral(cum, ot_start, grid))
             by_type[kind] = float(typed_s) / SECONDS_PER_HOUR * site.hourly_cost
         by_type["overtime"] = (
             overtime_s * site.overtime_premium / SECONDS_PER_HOUR * site.hourly_cost

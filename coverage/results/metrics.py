@@ -220,10 +220,9 @@ def channel_figures(
         waits_answered = tallies.answered_waits_s(c)
         waits_queued = tallies.queued_waits_s(c)
         service_level = within / base if base else None
-        frt = [
-            float(np.percentile(waits_answered, q)) if len(waits_answered) else None
-            for q in (50, 90, 100)
-        ]
+        frt: list[float | None] = [None, None, None]
+        if len(waits_answered):  # one call: the same order statistics and interpolation
+            frt = [float(x) for x in np.percentile(waits_answered, (50, 90, 100))]
         serving = roster.agent_channels[:, c] if roster.n_agents else np.zeros(0, bool)
         avail_c = float(avail_s[serving].sum())
         busy_c = tallies.channel_busy_s(c)

@@ -333,6 +333,12 @@ class Tallies:
         return self.queued_wait_s[lo : lo + self.counts[c, 0] - self.counts[c, 1]]
 
 
+def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
+    """A kernel argument: C-contiguous and writable, so one compiled signature fits every call
+    (numba compiles read-only arrays as a separate type)."""
+    return np.require(values, dtype=dtype, requirements=["C", "W"])
+
+
 def _run_tally(
     basis: TallyBasis,
     arrived_at_s: np.ndarray,
@@ -345,32 +351,32 @@ def _run_tally(
     ended_s: np.ndarray,
 ) -> Tallies:
     f8 = np.float64
-    channel, region, segment, language = (np.ascontiguousarray(x, dtype=np.int16) for x in codes)
-    with deferred_interrupts():
-        busy, by_channel, answered, queued, first, counts, backlog, work_s, sums = _tally(
-            np.ascontiguousarray(arrived_at_s, dtype=f8),
-            np.ascontiguousarray(joined_at_s, dtype=f8),
-            channel,
-            region,
-            segment,
-            language,
-            np.ascontiguousarray(handle_s, dtype=f8),
-            np.ascontiguousarray(outcome, dtype=np.int8),
-            np.ascontiguousarray(wait_s, dtype=f8),
-            np.ascontiguousarray(started_s, dtype=f8),
-            np.ascontiguousarray(ended_s, dtype=f8),
-            basis.warmup_s,
-            basis.horizon_s,
-            basis.end_s,
-            basis.offset_h,
-            basis.n_regions,
-            basis.threshold_s,
-            basis.short_s,
-            basis.concurrency,
-            basis.language_col,
-            basis.segment_col,
-            len(basis.names),
-        )
+    channel, region, segment, language = (_arg(x, np.int16) for x in codes)
+    warm_up()  # loads the kernels with interrupts held; then calls need no guard
+    busy, by_channel, answered, queued, first, counts, backlog, work_s, sums = _tally(
+        _arg(arrived_at_s, f8),
+        _arg(joined_at_s, f8),
+        channel,
+        region,
+        segment,
+        language,
+        _arg(handle_s, f8),
+        _arg(outcome, np.int8),
+        _arg(wait_s, f8),
+        _arg(started_s, f8),
+        _arg(ended_s, f8),
+        basis.warmup_s,
+        basis.horizon_s,
+        basis.end_s,
+        basis.offset_h,
+        basis.n_regions,
+        basis.threshold_s,
+        basis.short_s,
+        basis.concurrency,
+        basis.language_col,
+        basis.segment_col,
+        len(basis.names),
+    )
     present = np.flatnonzero(sums[:, 0] > 0)
     hourly = HourlyCounts(present, sums[present], basis.names, basis.n_regions)
     return Tallies(busy, by_channel, answered, queued, first, counts, backlog, work_s, hourly)
@@ -397,17 +403,17 @@ def contact_outcomes(
         of service, to abandoning, or to the end of the drain (NaN when deflected); start and end
         of service [s] (NaN unless answered).
     """
-    with deferred_interrupts():
-        return _outcomes(  # type: ignore[no-any-return]
-            len(contacts),
-            np.ascontiguousarray(inp.contact, dtype=np.int64),
-            np.ascontiguousarray(out.outcome, dtype=np.int8),
-            np.ascontiguousarray(out.started_at_s, dtype=np.float64),
-            np.ascontiguousarray(out.ended_at_s, dtype=np.float64),
-            np.ascontiguousarray(out.left_at_s, dtype=np.float64),
-            np.ascontiguousarray(bot.joined_at_s, dtype=np.float64),
-            float(inp.end_s),
-        )
+    warm_up()  # loads the kernels with interrupts held; then calls need no guard
+    return _outcomes(  # type: ignore[no-any-return]
+        len(contacts),
+        _arg(inp.contact, np.int64),
+        _arg(out.outcome, np.int8),
+        _arg(out.started_at_s, np.float64),
+        _arg(out.ended_at_s, np.float64),
+        _arg(out.left_at_s, np.float64),
+        _arg(bot.joined_at_s, np.float64),
+        float(inp.end_s),
+    )
 
 
 def tally_contacts(
