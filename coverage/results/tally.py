@@ -42,6 +42,8 @@ from coverage.simulation.dispatch import (
     EngineOutput,
 )
 
+_NONE = np.zeros(0)  # an empty float argument (no waits given, no abandonment instants)
+
 # columns of `Tallies.counts`, per channel, of the contacts that arrived in the measured window
 COUNTS = (
     "offered",
@@ -86,10 +88,12 @@ def _tally(
     segment,
     language,
     handle_s,
-    outcome,
-    wait_s,
-    started_s,
-    ended_s,
+    contact_q,
+    outcome_q,
+    started_q,
+    ended_q,
+    left_q,
+    wait_q,
     warmup_s,
     horizon_s,
     end_s,
@@ -102,16 +106,45 @@ def _tally(
     segment_col,
     n_cols,
 ):
-    """Walk the contacts once in order (see the module docstring); returns the tallies."""
+    """Scatter the queued contacts' outcomes to contact order, then walk the contacts once in
+    order (see the module docstring); returns the tallies.
+
+    ``contact_q`` maps the outcome arrays (``*_q``) to contacts; a contact not in it was
+    deflected. Each wait is ``wait_q[j]`` when given (non-empty), else computed as
+    `contact_outcomes` does.
+    """
     n = len(arrived_at_s)
     n_channels = len(short_s)
+    outcome = np.zeros(n, dtype=np.int8)
+    wait_s = np.full(n, np.nan)
+    busy = np.zeros(n)  # busy time inside the window, 1/concurrency per contact (answered only)
+    for j in range(len(contact_q)):
+        i = contact_q[j]
+        oc = outcome_q[j]
+        outcome[i] = oc
+        if len(wait_q):
+            wait_s[i] = wait_q[j]
+        elif oc == ANSWERED:
+            wait_s[i] = started_q[j] - joined_at_s[i]
+        elif oc == ABANDONED:
+            wait_s[i] = left_q[j] - joined_at_s[i]
+        elif oc == UNFINISHED:
+            wait_s[i] = end_s - joined_at_s[i]
+        if oc == ANSWERED:
+            e = ended_q[j]
+            if np.isnan(e):
+                e = end_s
+            b = min(e, horizon_s) - max(started_q[j], warmup_s)
+            if b < 0.0:
+                b = 0.0
+            busy[i] = b / concurrency[channel[i]]
     first = np.zeros(n_channels + 1, dtype=np.int64)  # each channel's block in the arrays below
     for i in range(n):
         first[channel[i] + 1] += 1
     for c in range(n_channels):
         first[c + 1] += first[c]
-    busy = np.zeros(n)
-    busy_by_channel = np.zeros(n)
+    # with one channel, its busy times in contact order are `busy` itself
+    busy_by_channel = busy if n_channels == 1 else np.zeros(n)
     answered_wait = np.zeros(n)
     queued_wait = np.zeros(n)
     next_busy = first[:-1].copy()
@@ -127,19 +160,9 @@ def _tally(
         c = channel[i]
         oc = outcome[i]
         w = wait_s[i]
-        # busy time inside the window, 1/concurrency per contact (answered only)
-        b = 0.0
-        if oc == ANSWERED:
-            e = ended_s[i]
-            if np.isnan(e):
-                e = end_s
-            b = min(e, horizon_s) - max(started_s[i], warmup_s)
-            if b < 0.0:
-                b = 0.0
-            b = b / concurrency[c]
-        busy[i] = b
-        busy_by_channel[next_busy[c]] = b
-        next_busy[c] += 1
+        if n_channels > 1:
+            busy_by_channel[next_busy[c]] = busy[i]
+            next_busy[c] += 1
         # in an agent queue at the window's start / end: joined, not yet taken or gone
         if ANSWERED <= oc <= UNFINISHED:  # answered, abandoned or unfinished
             left = joined_at_s[i] + (0.0 if np.isnan(w) else w)
@@ -345,15 +368,13 @@ def _run_tally(
     joined_at_s: np.ndarray,
     codes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     handle_s: np.ndarray,
-    outcome: np.ndarray,
-    wait_s: np.ndarray,
-    started_s: np.ndarray,
-    ended_s: np.ndarray,
+    queued: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> Tallies:
     f8 = np.float64
     channel, region, segment, language = (_arg(x, np.int16) for x in codes)
+    contact_q, outcome_q, started_q, ended_q, left_q, wait_q = queued
     warm_up()  # loads the kernels with interrupts held; then calls need no guard
-    busy, by_channel, answered, queued, first, counts, backlog, work_s, sums = _tally(
+    busy, by_channel, answered, waits, first, counts, backlog, work_s, sums = _tally(
         _arg(arrived_at_s, f8),
         _arg(joined_at_s, f8),
         channel,
@@ -361,10 +382,12 @@ def _run_tally(
         segment,
         language,
         _arg(handle_s, f8),
-        _arg(outcome, np.int8),
-        _arg(wait_s, f8),
-        _arg(started_s, f8),
-        _arg(ended_s, f8),
+        _arg(contact_q, np.int64),
+        _arg(outcome_q, np.int8),
+        _arg(started_q, f8),
+        _arg(ended_q, f8),
+        _arg(left_q, f8),
+        _arg(wait_q, f8),
         basis.warmup_s,
         basis.horizon_s,
         basis.end_s,
@@ -379,7 +402,7 @@ def _run_tally(
     )
     present = np.flatnonzero(sums[:, 0] > 0)
     hourly = HourlyCounts(present, sums[present], basis.names, basis.n_regions)
-    return Tallies(busy, by_channel, answered, queued, first, counts, backlog, work_s, hourly)
+    return Tallies(busy, by_channel, answered, waits, first, counts, backlog, work_s, hourly)
 
 
 def contact_outcomes(
@@ -437,18 +460,10 @@ def tally_contacts(
     Tallies
         Per channel counts, waits and busy times, hourly counts and backlog.
     """
-    outcome, wait, started, ended = contact_outcomes(contacts, bot, inp, out)
     codes = (contacts.channel, contacts.region, contacts.segment, contacts.language)
+    queued = (inp.contact, out.outcome, out.started_at_s, out.ended_at_s, out.left_at_s, _NONE)
     return _run_tally(
-        basis,
-        contacts.arrived_at_s,
-        bot.joined_at_s,
-        codes,
-        contacts.handle_s,
-        outcome,
-        wait,
-        started,
-        ended,
+        basis, contacts.arrived_at_s, bot.joined_at_s, codes, contacts.handle_s, queued
     )
 
 
@@ -467,17 +482,22 @@ def tally_log(basis: TallyBasis, log: pd.DataFrame) -> Tallies:
     Tallies
         As `tally_contacts`.
     """
-    codes = (log["channel"], log["region"], log["segment"], log["language"])
+    codes = tuple(log[k].to_numpy() for k in ("channel", "region", "segment", "language"))
+    queued = (
+        np.arange(len(log)),  # every row, deflected ones included (outcome 0)
+        log["outcome"].to_numpy(),
+        log["started_at_s"].to_numpy(),
+        log["ended_at_s"].to_numpy(),
+        _NONE,
+        log["wait_s"].to_numpy(),
+    )
     return _run_tally(
         basis,
         log["arrived_at_s"].to_numpy(),
         log["joined_at_s"].to_numpy(),
-        tuple(x.to_numpy() for x in codes),  # type: ignore[arg-type]
+        codes,  # type: ignore[arg-type]
         log["handle_s"].to_numpy(),
-        log["outcome"].to_numpy(),
-        log["wait_s"].to_numpy(),
-        log["started_at_s"].to_numpy(),
-        log["ended_at_s"].to_numpy(),
+        queued,
     )
 
 
@@ -492,7 +512,7 @@ def warm_up() -> None:
     with deferred_interrupts():
         _outcomes(1, one_i, np.ones(1, np.int8), one_f, one_f, one_f, one_f, 1.0)
         _tally(
-            one_f, one_f, codes, codes, codes, codes, one_f, np.ones(1, np.int8), one_f,
-            one_f, one_f, 0.0, 1.0, 2.0, 0, 1, np.zeros((1, 1)), one_f, np.ones(1), one_i[:0],
-            one_i[:0], 8,
+            one_f, one_f, codes, codes, codes, codes, one_f, one_i, np.ones(1, np.int8), one_f,
+            one_f, one_f, one_f, 0.0, 1.0, 2.0, 0, 1, np.zeros((1, 1)), one_f, np.ones(1),
+            one_i[:0], one_i[:0], 8,
         )  # fmt: skip
