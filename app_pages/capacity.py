@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coverage.app.boundary import check_app_work
 from coverage.capacity import charts
 from coverage.capacity.plan import CapacityResult
 from coverage.capacity.report import capacity_table
@@ -56,6 +57,8 @@ def show(scenario: Scenario) -> None:
     if st.session_state.get("capacity_key") != key:
         st.caption("Press **Plan capacity** to size the months (a few minutes).")
         return
+    # one sizing pass per demand level; each repeats passes, so one over budget is refused
+    check_app_work(scenario, runs=int(replications) * int(levels))
     result = plan_cached(key[0], scenario.base_dir, key[2], key[1], scenario.seed)
     show_result(result)
 

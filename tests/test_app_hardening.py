@@ -187,3 +187,40 @@ def test_app_never_forks_a_process_pool(monkeypatch):
     at = _app(replications=4)
     assert not at.exception, page_text(at)
     assert not at.error, page_text(at)
+
+
+def test_sizing_and_capacity_pages_check_the_budget_before_searching(monkeypatch):
+    # Regression: the sizing search and the capacity planner ran in the server without the
+    # app's budget check, so a huge upload could search for hours. The check now comes first.
+    from coverage.app import sizing
+
+    raw = copy.deepcopy(TINY)
+    raw["horizon"] = {"start": "2026-01-05", "days": 365}
+    raw["demand"] = [{"channel": "phone", "region": "here", "per_hour": 50_000}]
+    sc = parse_scenario(raw)
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the search started before the budget check")
+
+    monkeypatch.setattr(sizing, "size_plans", no_search)
+    with pytest.raises(ScenarioError, match=r"^app: about [\d,]+ contacts per replication"):
+        sizing.size_in_app(sc, replications=2, frontier_channel=None, shares=[], progress=print)
+    at = AppTest.from_function(_huge_capacity_page, default_timeout=60).run()
+    at.button[0].click().run()  # "Plan capacity"
+    assert not at.exception
+    assert at.error[0].value.startswith("app: about")
+
+
+def _huge_capacity_page() -> None:
+    import copy
+
+    from test_capacity import ROUND_THE_CLOCK
+
+    from app_pages import capacity
+    from coverage.app.boundary import page_boundary
+    from coverage.scenario.model import parse_scenario
+
+    raw = copy.deepcopy(ROUND_THE_CLOCK)
+    raw["demand"][0]["per_hour"] = 50_000
+    with page_boundary():
+        capacity.show(parse_scenario(raw))

@@ -225,12 +225,14 @@ def test_random_scenario_outcomes_identical(seed: int):
 # --- functional: random engine inputs on a coarse time grid (many exact ties) ---------------
 
 
-def random_engine_input(seed: int) -> EngineInput:
+def random_engine_input(
+    seed: int, max_agents: int = 6, max_classes: int = 5, max_contacts: int = 89
+) -> EngineInput:
     """Synthetic input where arrivals, completions, deadlines and shift edges coincide."""
     rng = np.random.default_rng(seed)
-    n_agents = int(rng.integers(1, 7))
+    n_agents = int(rng.integers(1, max_agents + 1))
     n_channels = int(rng.integers(1, 4))
-    n_classes = int(rng.integers(1, 6))
+    n_classes = int(rng.integers(1, max_classes + 1))
     class_channel = rng.integers(0, n_channels, n_classes).astype(np.int32)
     class_priority = rng.integers(0, 3, n_classes).astype(np.int64)
     can_serve = rng.random((n_agents, n_classes)) < 0.7
@@ -244,7 +246,7 @@ def random_engine_input(seed: int) -> EngineInput:
             windows.append((t * step / 10, min(t + length, 420) * step / 10, a, rng.random() < 0.7))
             t += length + int(rng.choice([0, 0, 10, 50]))  # 0: windows that touch
     windows.sort(key=lambda w: (w[0], w[2]))
-    n = int(rng.integers(0, 90))
+    n = int(rng.integers(0, max_contacts + 1))
     joined = np.sort(rng.integers(0, 40, n)) * step
     handle = rng.choice([0.0, 10, 20, 30, 50, 100], n) * step / 10
     patience = rng.choice([0.0, 10, 20, 40, np.inf], n) * step / 10
@@ -272,6 +274,34 @@ def test_random_engine_inputs_with_ties_identical():
     # functional: 300 synthetic inputs on a coarse grid, ties everywhere
     for seed in range(300):
         assert_same_outputs(random_engine_input(seed), label=f"synthetic-{seed}")
+
+
+def test_many_agents_per_skill_group_identical():
+    # functional: up to 60 agents in few skill groups and up to 900 contacts, so the heaps of
+    # available agents are several levels deep and agents move in and out of them at ties
+    for seed in range(40):
+        inp = random_engine_input(1000 + seed, max_agents=60, max_classes=3, max_contacts=900)
+        assert_same_outputs(inp, label=f"many-agents-{seed}")
+
+
+def test_skill_groups_link_classes_and_groups():
+    # unit: agents with identical rows share a group; the two CSR maps list the same links
+    can_serve = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1], [0, 0, 0], [0, 1, 0]], dtype=bool)
+    agent_group, cg_ptr, cg_idx, gc_ptr, gc_idx = fast_engine._skill_groups(can_serve)
+    assert agent_group[0] == agent_group[2]
+    assert agent_group[1] == agent_group[4]
+    assert len(set(agent_group.tolist())) == 3
+    for g in range(len(gc_ptr) - 1):
+        members = np.flatnonzero(agent_group == g)
+        served = gc_idx[gc_ptr[g] : gc_ptr[g + 1]].tolist()
+        assert served == np.flatnonzero(can_serve[members[0]]).tolist()
+        assert all((can_serve[members] == can_serve[members[0]]).all(axis=1))
+    for k in range(can_serve.shape[1]):
+        groups = cg_idx[cg_ptr[k] : cg_ptr[k + 1]].tolist()
+        assert groups == sorted({int(agent_group[a]) for a in np.flatnonzero(can_serve[:, k])})
+    no_agents = fast_engine._skill_groups(np.zeros((0, 2), dtype=bool))
+    assert no_agents[0].shape == (0,)
+    assert no_agents[1].tolist() == [0, 0, 0]
 
 
 def test_empty_input():

@@ -24,7 +24,7 @@ from coverage.optimize.judge import judge
 from coverage.optimize.search import HOUR_MARGIN_SE, MARGIN_SE
 from coverage.optimize.sizing import size_plans
 from coverage.scenario.model import load_scenario, parse_scenario
-from coverage.simulation.evaluate import evaluate_roster, prepare_plan
+from coverage.simulation.evaluate import Evaluation, evaluate_roster, prepare_plan
 from coverage.units import HOURS_PER_MONTH
 
 RATE_PER_HOUR, AHT_S, PATIENCE_S, TARGET_S, SHARE = 60.0, 300.0, 120.0, 20.0, 0.78
@@ -356,3 +356,26 @@ def test_interrupted_search_leaves_no_file(tmp_path, cli, sig):
     assert child.returncode == 130, rest
     assert rest.strip().splitlines()[-1] == "interrupted: no partial output was written"
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("replications", "phrase"),
+    [(1, "below 78.0% ("), (3, "below 78.0% − 2 SE (")],
+    ids=["one-replication-no-se", "three-replications-se"],
+)
+def test_hour_failure_names_the_standard_error_only_when_there_is_one(replications, phrase):
+    # Unit: an hour seen in one replication is judged against the share itself, so its failure
+    # line must not promise "− 2 SE"; with several replications it does.
+    scenario = parse_scenario(flat_raw(THREE_SLOTS))
+    shape = (replications, 1, 168)
+    base = np.full(shape, 10, dtype=np.int64)
+    within = np.full(shape, 10, dtype=np.int64)
+    within[:, 0, 5] = [5, 6, 4][:replications]  # hour 5 misses badly in every replication
+    empty = np.zeros((replications, 1))
+    evaluation = Evaluation(
+        within=within, base=base, abandoned=np.zeros(shape, dtype=np.int64),
+        work_s=empty, backlog_start=empty, backlog_end=empty, roster=None,
+    )  # fmt: skip
+    failures = [f for f in judge(scenario, evaluation) if f.kind == "hour"]
+    assert [f.hours for f in failures] == [(5,)]
+    assert phrase in failures[0].describe()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
+from coverage.cli import main
 from coverage.sweeps.report import best_variants, report_html, report_text, setting_label
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 BOT = "automation.chat.deflection"
 CREW = "plans.q.sites.austin.shifts[7].agents"
@@ -61,3 +67,23 @@ def test_report_names_variants_by_settings_and_shows_no_na_unit() -> None:
     assert setting_label("plans.q.sites.austin.shifts[7].agents") == "austin.shifts[7].agents"
     assert setting_label("plans.q.automation.chat.deflection") == "automation.chat.deflection"
     assert setting_label(BOT) == BOT
+
+
+def test_a_currency_override_is_the_currency_column_and_the_report_does_not_mix_them(tmp_path):
+    # Regression: a sweep over `currency` crashed writing the summary ("cannot insert currency,
+    # already exists"); costs in two currencies must not be ranked as one money.
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        f"base: {SCENARIOS / 'three-agent-24x7.yaml'}\nreplications: 2\n"
+        "grid:\n  currency: [USD, EUR]\n"
+    )
+    out = tmp_path / "out"
+    assert main(["batch", str(sweep), "--out", str(out), "--workers", "1"]) == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns).count("currency") == 1
+    assert set(summary["currency"]) == {"USD", "EUR"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    text = report_text(summary, manifest["override_columns"])
+    assert "2 currencies (USD, EUR) and are not converted" in text
+    assert " USD " in text
+    assert " EUR " in text

@@ -48,7 +48,15 @@ def size_in_app(
     shares: list[float],
     progress: Callable[[str], None],
 ) -> tuple[SizingResult, list[dict[str, Any]]]:
-    """Size every plan of `hand` (crews made auto), and the frontier of one channel."""
+    """Size every plan of `hand` (crews made auto), and the frontier of one channel.
+
+    The app's budget is checked first on one evaluation pass (`replications` runs of the hand
+    plans): a search repeats such passes, so a scenario whose single pass is already over the
+    budget (too many contacts, agents or seconds) is refused before any sizing starts.
+    """
+    from coverage.app.boundary import check_app_work  # this module stays free of Streamlit
+
+    check_app_work(hand, runs=replications)
     sized_input = auto_everywhere(hand)
     result = size_plans(
         sized_input, replications=replications, seed=hand.seed, progress=progress, hand=hand

@@ -45,6 +45,7 @@ class Failure:
     value: float
     limit: float
     hours: tuple[int, ...]  # UTC hours of the week that miss (all below share for "service_level")
+    hour_se: str = "all"  # "hour": which failing hours had a standard error ("all", "some", "none")
 
     def describe(self) -> str:
         """One line for people."""
@@ -56,9 +57,14 @@ class Failure:
         if self.kind == "backlog":
             return f"{self.channel}: crew group's backlog grows by {self.value:.0f} contacts"
         if self.kind == "hour":
+            allowance = {
+                "all": " − 2 SE",
+                "some": " (− 2 SE where contacts came in 2+ replications)",
+                "none": "",
+            }[self.hour_se]
             return (
                 f"{self.channel}: {len(self.hours)} UTC hour(s) of the week below "
-                f"{self.limit:.1%} − 2 SE ({_hours_text(self.hours)}; worst {self.value:.1%})"
+                f"{self.limit:.1%}{allowance} ({_hours_text(self.hours)}; worst {self.value:.1%})"
             )
         what = "service level" if self.kind == "service_level" else "abandon rate"
         side = "below" if self.kind == "service_level" else "above"
@@ -128,7 +134,9 @@ def judge(
             if bad.any():
                 hours = tuple(int(h) for h in np.flatnonzero(bad))
                 worst = float(np.min(mean_h[bad]))
-                failures.append(Failure(name, "hour", worst, share, hours))
+                with_se = n_h[bad] >= 2
+                hour_se = "all" if with_se.all() else ("some" if with_se.any() else "none")
+                failures.append(Failure(name, "hour", worst, share, hours, hour_se))
         limit = channel.max_abandon_rate
         if limit is not None and not math.isnan(float(ab_mean[c])):
             ab_se_c = float(ab_se[c]) if window_n[c] > 1 else 0.0

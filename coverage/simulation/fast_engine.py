@@ -31,10 +31,15 @@ not by approximating it:
 
 Data structures: contacts join in sorted order, so each class's FIFO queue is a slice of one
 array of contact numbers with a head and a tail pointer; completions live in a binary heap keyed
-by (time, contact); window events are pre-sorted into SimPy's order; agents available to take
-work sit in a dense list so the agent choice scans only them; ``avail_count[k]`` counts the
-available agents that may serve class k. All state is preallocated: memory is linear in contacts
-and agents, and nothing is allocated inside the loop.
+by (time, contact); window events are pre-sorted into SimPy's order. Agents with identical
+rows of ``can_serve`` form a skill group (computed before the kernel, `_skill_groups`); the
+available agents of a group sit in indexed binary heaps ordered by the agent rule's tie-break —
+one of idle agents keyed (idle since, agent), and per channel with concurrency one of partly
+loaded agents keyed (contacts in hand, idle since, agent) — so choosing an agent for class k
+looks at the heap tops of the groups serving k, and an agent's state change costs O(log agents)
+plus the classes of its group; ``avail_count[k]`` counts the available agents that may serve
+class k. All state is preallocated: memory is linear in contacts and agents, and nothing is
+allocated inside the loop.
 
 The kernel is compiled by numba (imported only through `coverage.simulation._jit`, which explains
 why) with
@@ -62,7 +67,11 @@ def _run(
     class_priority,
     class_channel,
     concurrency,
-    can_serve,
+    agent_group,
+    cg_ptr,
+    cg_idx,
+    gc_ptr,
+    gc_idx,
     wev_time,
     wev_agent,
     wev_is_end,
@@ -73,8 +82,10 @@ def _run(
     # One flat function on purpose: helper functions taking arrays cost numba reference-count
     # updates (atomic instructions) per call, which were a third of the run time.
     n = joined.shape[0]
-    n_agents = can_serve.shape[0]
+    n_agents = agent_group.shape[0]
     n_classes = class_channel.shape[0]
+    n_groups = gc_ptr.shape[0] - 1
+    n_channels = concurrency.shape[0]
     n_wev = wev_time.shape[0]
 
     outcome = np.full(n, UNFINISHED, dtype=np.int8)
@@ -97,9 +108,30 @@ def _run(
     dirty = np.empty(n_agents, dtype=np.int64)  # agents whose mode must be recomputed
     is_dirty = np.zeros(n_agents, dtype=np.bool_)
     n_dirty = 0
-    avail_list = np.empty(n_agents, dtype=np.int64)  # agents with a mode other than _NONE
-    avail_pos = np.full(n_agents, -1, dtype=np.int64)
-    n_avail = 0
+    # available agents sit in indexed binary heaps ordered by the agent rule's tie-break
+    # (contacts in hand, idle since, file order): heap g < n_groups holds the idle agents (mode
+    # _ALL) of skill group g, heap n_groups + g * n_channels + ch the partly loaded agents of
+    # group g that may take more contacts of channel ch. An agent is in at most one heap, under
+    # the key it had when it entered (`key_hand`, `key_idle`), so a stale key never breaks the
+    # order; every state change marks the agent dirty and its refresh moves or re-keys it.
+    n_heaps = n_groups * (1 + n_channels)
+    heap_off = np.zeros(n_heaps, dtype=np.int64)  # start of each heap in `heap`
+    heap_size = np.zeros(n_heaps, dtype=np.int64)
+    group_start = np.zeros(n_groups + 1, dtype=np.int64)
+    for a in range(n_agents):
+        group_start[agent_group[a] + 1] += 1
+    for g in range(n_groups):
+        group_start[g + 1] += group_start[g]
+    for g in range(n_groups):
+        heap_off[g] = group_start[g]
+        for ch in range(n_channels):
+            heap_off[n_groups + g * n_channels + ch] = (1 + ch) * n_agents + group_start[g]
+    heap = np.empty(n_agents * (1 + n_channels), dtype=np.int64)
+    agent_heap = np.full(n_agents, -1, dtype=np.int64)
+    agent_pos = np.zeros(n_agents, dtype=np.int64)  # position in its heap
+    key_hand = np.zeros(n_agents, dtype=np.int64)
+    key_idle = np.zeros(n_agents)
+    n_avail = 0  # agents in a heap
     avail_count = np.zeros(n_classes, dtype=np.int64)  # available agents that may serve k
     # each class's FIFO queue is a slice of `class_members` (its contacts in joining order, by a
     # counting sort), consumed from `head`; contacts up to `tail` have joined
@@ -235,27 +267,103 @@ def _run(
                 else:
                     new = _NONE
                 old = mode[a]
-                if new == old:
+                if new == old and (
+                    new == _NONE or (key_hand[a] == in_hand[a] and key_idle[a] == idle_since[a])
+                ):
                     continue
-                for k in range(n_classes):
-                    if can_serve[a, k]:
+                if new != old:
+                    g = agent_group[a]
+                    for j in range(gc_ptr[g], gc_ptr[g + 1]):
+                        k = gc_idx[j]
                         ch = class_channel[k]
                         if old == _ALL or old == ch:  # noqa: SIM109  (plain compares compile simplest)
                             avail_count[k] -= 1
                         if new == _ALL or new == ch:  # noqa: SIM109
                             avail_count[k] += 1
-                mode[a] = new
-                if new == _NONE:
-                    p = avail_pos[a]
-                    last = avail_list[n_avail - 1]
-                    avail_list[p] = last
-                    avail_pos[last] = p
-                    avail_pos[a] = -1
+                    mode[a] = new
+                h = agent_heap[a]
+                if h >= 0:  # take `a` out: the heap's last entry fills its place
+                    off = heap_off[h]
+                    size = heap_size[h] - 1
+                    heap_size[h] = size
+                    agent_heap[a] = -1
                     n_avail -= 1
-                elif old == _NONE:
-                    avail_list[n_avail] = a
-                    avail_pos[a] = n_avail
+                    i = agent_pos[a]
+                    if i < size:
+                        x = heap[off + size]
+                        moved = False
+                        while i > 0:  # sift up
+                            p = (i - 1) >> 1
+                            y = heap[off + p]
+                            if key_hand[x] < key_hand[y] or (
+                                key_hand[x] == key_hand[y]
+                                and (
+                                    key_idle[x] < key_idle[y]
+                                    or (key_idle[x] == key_idle[y] and x < y)
+                                )
+                            ):
+                                heap[off + i] = y
+                                agent_pos[y] = i
+                                i = p
+                                moved = True
+                            else:
+                                break
+                        while not moved:  # sift down
+                            m = 2 * i + 1
+                            if m >= size:
+                                break
+                            y = heap[off + m]
+                            if m + 1 < size:
+                                z = heap[off + m + 1]
+                                if key_hand[z] < key_hand[y] or (
+                                    key_hand[z] == key_hand[y]
+                                    and (
+                                        key_idle[z] < key_idle[y]
+                                        or (key_idle[z] == key_idle[y] and z < y)
+                                    )
+                                ):
+                                    m += 1
+                                    y = z
+                            if key_hand[y] < key_hand[x] or (
+                                key_hand[y] == key_hand[x]
+                                and (
+                                    key_idle[y] < key_idle[x]
+                                    or (key_idle[y] == key_idle[x] and y < x)
+                                )
+                            ):
+                                heap[off + i] = y
+                                agent_pos[y] = i
+                                i = m
+                            else:
+                                break
+                        heap[off + i] = x
+                        agent_pos[x] = i
+                if new != _NONE:  # put `a` in under its current key
+                    g = agent_group[a]
+                    h = g if new == _ALL else n_groups + g * n_channels + new
+                    key_hand[a] = in_hand[a]
+                    key_idle[a] = idle_since[a]
+                    off = heap_off[h]
+                    i = heap_size[h]
+                    heap_size[h] = i + 1
+                    agent_heap[a] = h
                     n_avail += 1
+                    while i > 0:  # sift up
+                        p = (i - 1) >> 1
+                        y = heap[off + p]
+                        if key_hand[a] < key_hand[y] or (
+                            key_hand[a] == key_hand[y]
+                            and (
+                                key_idle[a] < key_idle[y] or (key_idle[a] == key_idle[y] and a < y)
+                            )
+                        ):
+                            heap[off + i] = y
+                            agent_pos[y] = i
+                            i = p
+                        else:
+                            break
+                    heap[off + i] = a
+                    agent_pos[a] = i
             if waiting == 0 or n_avail == 0:
                 break
             best_k = -1
@@ -285,21 +393,36 @@ def _run(
             head[best_k] += 1
             waiting -= 1
             ch = class_channel[best_k]
+            # the best idle agent over the groups serving the class, else the best partly loaded
+            # one holding this channel (an idle agent has fewer contacts in hand than any other)
             best_a = -1
-            for i in range(n_avail):
-                b = avail_list[i]
-                if not can_serve[b, best_k] or (mode[b] != _ALL and mode[b] != ch):
-                    continue
-                if best_a < 0:
-                    best_a = b
-                elif in_hand[b] != in_hand[best_a]:
-                    if in_hand[b] < in_hand[best_a]:
+            for j in range(cg_ptr[best_k], cg_ptr[best_k + 1]):
+                g = cg_idx[j]
+                if heap_size[g] > 0:
+                    b = heap[heap_off[g]]
+                    if (
+                        best_a < 0
+                        or key_idle[b] < key_idle[best_a]
+                        or (key_idle[b] == key_idle[best_a] and b < best_a)
+                    ):
                         best_a = b
-                elif idle_since[b] != idle_since[best_a]:
-                    if idle_since[b] < idle_since[best_a]:
-                        best_a = b
-                elif b < best_a:
-                    best_a = b
+            if best_a < 0:
+                for j in range(cg_ptr[best_k], cg_ptr[best_k + 1]):
+                    h = n_groups + cg_idx[j] * n_channels + ch
+                    if heap_size[h] > 0:
+                        b = heap[heap_off[h]]
+                        if (
+                            best_a < 0
+                            or key_hand[b] < key_hand[best_a]
+                            or (
+                                key_hand[b] == key_hand[best_a]
+                                and (
+                                    key_idle[b] < key_idle[best_a]
+                                    or (key_idle[b] == key_idle[best_a] and b < best_a)
+                                )
+                            )
+                        ):
+                            best_a = b
             a = best_a
             outcome[best_c] = ANSWERED
             started[best_c] = t
@@ -368,8 +491,54 @@ def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
     return np.require(values, dtype=dtype, requirements=["C", "W"])
 
 
+def _skill_groups(
+    can_serve: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Agents grouped by the classes they may serve (identical rows of `can_serve`).
+
+    Parameters
+    ----------
+    can_serve : bool array (n_agents, n_classes)
+        Whether each agent may serve each routing class.
+
+    Returns
+    -------
+    agent_group : int64 array (n_agents,)
+        Each agent's skill group, 0 .. n_groups - 1.
+    class_group_ptr, class_group : int64 arrays (n_classes + 1,), (n_links,)
+        The groups serving class k are ``class_group[class_group_ptr[k]:class_group_ptr[k + 1]]``.
+    group_class_ptr, group_class : int64 arrays (n_groups + 1,), (n_links,)
+        The classes group g serves, likewise.
+    """
+    n_agents, n_classes = can_serve.shape
+    if n_agents == 0:
+        group_serves = np.zeros((0, n_classes), dtype=bool)
+        agent_group = np.zeros(0, dtype=np.int64)
+    else:
+        rows = np.packbits(can_serve, axis=1)  # one byte per 8 classes: rows compare as bytes
+        if rows.shape[1] == 0:
+            rows = np.zeros((n_agents, 1), dtype=np.uint8)
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        agent_group = np.asarray(inverse, dtype=np.int64).reshape(-1)
+        group_serves = can_serve[first]
+    g_of, k_of = np.nonzero(group_serves)  # sorted by group, then class
+    group_class_ptr = np.zeros(len(group_serves) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(g_of, minlength=len(group_serves)), out=group_class_ptr[1:])
+    order = np.lexsort((g_of, k_of))  # by class, then group
+    class_group_ptr = np.zeros(n_classes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(k_of, minlength=n_classes), out=class_group_ptr[1:])
+    return (
+        agent_group,
+        class_group_ptr,
+        np.ascontiguousarray(g_of[order], dtype=np.int64),
+        group_class_ptr,
+        np.ascontiguousarray(k_of, dtype=np.int64),
+    )
+
+
 def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
     wev_time, wev_agent, wev_is_end, wev_paid = _window_events(inp)
+    agent_group, cg_ptr, cg_idx, gc_ptr, gc_idx = _skill_groups(_arg(inp.can_serve, np.bool_))
     return (
         _arg(inp.joined_at_s, np.float64),
         _arg(inp.deadline_s, np.float64),
@@ -378,7 +547,11 @@ def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
         _arg(inp.class_priority, np.int64),
         _arg(inp.class_channel, np.int64),
         _arg(inp.channel_concurrency, np.int64),
-        _arg(inp.can_serve, np.bool_),
+        agent_group,
+        cg_ptr,
+        cg_idx,
+        gc_ptr,
+        gc_idx,
         wev_time,
         wev_agent,
         wev_is_end,

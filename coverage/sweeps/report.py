@@ -82,9 +82,12 @@ def summary_frame(rows: list[dict[str, Any]], override_paths: Sequence[str]) -> 
 
     An override column holds numbers when every value is a number, else text (JSON for
     mappings and lists); a variant without that override has a null.
+    An override of a field that already has a column (``currency``) is that column: it holds
+    each variant's value already.
     """
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "overrides"} for r in rows])
-    for offset, path in enumerate(override_paths):
+    added = [path for path in override_paths if path not in frame.columns]
+    for offset, path in enumerate(added):
         values = [r["overrides"].get(path) for r in rows]
         frame.insert(len(ID_COLUMNS) + offset, path, _override_column(values))
     return frame
@@ -116,9 +119,9 @@ def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -
 
     Columns: plan, rank, variant, name (its settings that matter for the plan), identical (other
     variants with the same configuration for this plan, not ranked again), meets_targets,
-    cost_per_month, worst_margin (lowest service level minus target share over channels [0–1]),
-    ``sl_<channel>`` per channel, the overrides. Meeting variants come first, cheapest first; then
-    the others, closest first.
+    cost_per_month, currency, worst_margin (lowest service level minus target share over
+    channels [0–1]), ``sl_<channel>`` per channel, the overrides. Meeting variants come first,
+    cheapest first; then the others, closest first.
     """
     order = {v: i for i, v in enumerate(dict.fromkeys(summary["variant"]))}
     channels = list(dict.fromkeys(summary["channel"]))
@@ -131,6 +134,7 @@ def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -
             "variant": variant,
             "meets_targets": bool((margins >= 0).all()),
             "cost_per_month": float(rows["cost_per_month"].iloc[0]),
+            "currency": str(rows["currency"].iloc[0]),
             "worst_margin": float(margins.min()) if len(margins) else math.nan,
         }
         by_channel = dict(zip(rows["channel"], sl, strict=True))
@@ -193,6 +197,21 @@ def _overrides_text(row: Mapping[str, Any], override_columns: Sequence[str]) -> 
     return ", ".join(parts) or "(no overrides)"
 
 
+def _currencies(summary: pd.DataFrame) -> tuple[str, str | None]:
+    """The cost label and, when variants use different currencies, a warning line.
+
+    Costs are never converted: with one currency the column says which; with several, each
+    cost carries its own and the report says they are not comparable.
+    """
+    names = list(dict.fromkeys(str(c) for c in summary["currency"]))
+    if len(names) == 1:
+        return names[0], None
+    return "mixed currencies, not converted", (
+        f"costs are in {len(names)} currencies ({', '.join(names)}) and are not converted: "
+        "compare costs only between variants in the same currency"
+    )
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
@@ -204,12 +223,14 @@ def report_text(
     override_columns = varying_columns(summary, override_columns)
     best = best_variants(summary, override_columns)
     channels = list(dict.fromkeys(summary["channel"]))
-    currency = str(summary["currency"].iloc[0])
+    currency, mixed = _currencies(summary)
     n_variants = summary["variant"].nunique()
     lines = [
         f"{n_variants} variants × {summary['plan'].nunique()} plans; a variant meets the "
         "targets when every channel's service level is at least its target share",
     ]
+    if mixed:
+        lines.append(mixed)
     targets = summary.drop_duplicates("channel").set_index("channel")
     lines.append(
         "targets: "
@@ -222,7 +243,8 @@ def report_text(
             for c in channels
         )
     )
-    header = f"  {'#':>3}  {'variant':<16}  {f'cost/month ({currency})':>20}  {'worst margin':>12}"
+    cost_label = "cost/month" if mixed else f"cost/month ({currency})"
+    header = f"  {'#':>3}  {'variant':<16}  {cost_label:>20}  {'worst margin':>12}"
     header += "".join(f"  {c[:9]:>9}" for c in channels) + "  settings"
     for plan, rows in best.groupby("plan", sort=False):
         meeting = int(rows["meets_targets"].sum())
@@ -243,7 +265,8 @@ def report_text(
         for _, row in shown.iterrows():
             margin = row["worst_margin"]
             margin_text = "—" if pd.isna(margin) else f"{100 * margin:+.1f} pts"
-            line = f"  {row['rank']:>3}  {row['variant']:<16}  {row['cost_per_month']:>20,.0f}"
+            cost = f"{row['cost_per_month']:,.0f}" + (f" {row['currency']}" if mixed else "")
+            line = f"  {row['rank']:>3}  {row['variant']:<16}  {cost:>20}"
             line += f"  {margin_text:>12}" + "".join(
                 f"  {_pct(row[f'sl_{c}']):>9}" for c in channels
             )
@@ -254,7 +277,8 @@ def report_text(
         lines += [
             "",
             f"cheapest meeting every target: plan {top_row['plan']}, variant "
-            f"{top_row['variant']} at {format_money(top_row['cost_per_month'], currency)} a month "
+            f"{top_row['variant']} at "
+            f"{format_money(top_row['cost_per_month'], str(top_row['currency']))} a month "
             f"({top_row['name']})",
         ]
     return "\n".join(lines)
@@ -274,7 +298,7 @@ def report_html(
     meets = {(r.plan, r.variant): r.meets_targets for r in every.itertuples()}
     channels = list(dict.fromkeys(summary["channel"]))
     plans = list(dict.fromkeys(summary["plan"]))
-    currency = str(summary["currency"].iloc[0])
+    currency, mixed = _currencies(summary)
     titles = []
     for c in channels:
         shares = summary.loc[summary["channel"] == c, "target_share"].unique()
@@ -289,7 +313,7 @@ def report_html(
                 html.escape(
                     f"variant {r['variant']} · plan {plan}\n{channel} service level "
                     f"{_pct(r['service_level'])} (target {r['target_share']:.0%})\n"
-                    f"cost a month {format_money(r['cost_per_month'], currency)}\n"
+                    f"cost a month {format_money(r['cost_per_month'], str(r['currency']))}\n"
                     f"{_overrides_text(r, override_columns)}\n"
                     f"meets every target: {'yes' if m else 'no'}"
                 ).replace("\n", "<br>")
@@ -327,7 +351,9 @@ def report_html(
     )
     chart = fig.to_html(full_html=False, include_plotlyjs=True, div_id="cost-vs-service")
     table = best.groupby("plan", sort=False).head(top).copy()
-    table["cost_per_month"] = table["cost_per_month"].map(lambda v: format_money(v, currency))
+    table["cost_per_month"] = [
+        format_money(v, c) for v, c in zip(table["cost_per_month"], table["currency"], strict=True)
+    ]
     table["worst_margin"] = table["worst_margin"].map(
         lambda v: "—" if pd.isna(v) else f"{100 * v:+.1f} pts"
     )
@@ -345,6 +371,7 @@ def report_html(
         f"<h1>{heading}</h1><p>Cost per month against each channel's service level, one point "
         "per variant and plan. A variant meets the targets when every channel's service level "
         "is at least its target share (dashed line).</p>"
-        f"{chart}<h2>Best variants per plan</h2><p>Meeting every target, cheapest first; "
+        + (f"<p><strong>{html.escape(mixed)}</strong></p>" if mixed else "")
+        + f"{chart}<h2>Best variants per plan</h2><p>Meeting every target, cheapest first; "
         f"then the closest misses.</p>{table.to_html(index=False, escape=True)}</body></html>\n"
     )
