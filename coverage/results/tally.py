@@ -512,7 +512,28 @@ def warm_up() -> None:
     with deferred_interrupts():
         _outcomes(1, one_i, np.ones(1, np.int8), one_f, one_f, one_f, one_f, 1.0)
         _tally(
-            one_f, one_f, codes, codes, codes, codes, one_f, one_i, np.ones(1, np.int8), one_f,
-            one_f, one_f, one_f, 0.0, 1.0, 2.0, 0, 1, np.zeros((1, 1)), one_f, np.ones(1),
-            one_i[:0], one_i[:0], 8,
-        )  # fmt: skip
+            one_f,
+            one_f,
+            codes,
+            codes,
+            codes,
+            codes,
+            one_f,
+            one_i,
+            np.ones(1, np.int8),
+            one_f,
+            one_f,
+            one_f,
+            one_f,
+            0.0,
+            1.0,
+            2.0,
+            0,
+            1,
+            np.zeros((1, 1)),
+            one_f,
+            np.ones(1),
+            one_i[:0],
+            one_i[:0],
+            8,
+        )
