@@ -155,7 +155,10 @@ def _run(
     for ch in range(concurrency.shape[0]):
         max_conc = max(max_conc, concurrency[ch])
     cap = n_agents * max_conc + 1
-    ht = np.empty(cap)  # completion heap: time, contact, agent; ordered by (time, contact)
+    # completions in a 4-ary heap (half the depth of a binary one): time, contact, agent;
+    # ordered by (time, contact). A contact's end is written when it starts (writing it when it
+    # ends was a cache miss per contact on large inputs: contacts end out of order).
+    ht = np.empty(cap)
     hc = np.empty(cap, dtype=np.int64)
     ha = np.empty(cap, dtype=np.int64)
     hsize = 0
@@ -206,28 +209,31 @@ def _run(
 
         # 2. completions
         while hsize > 0 and ht[0] == t:
-            c = hc[0]
-            a = ha[0]
-            hsize -= 1  # pop the root: move the last entry up and sift it down
-            ht[0] = ht[hsize]
-            hc[0] = hc[hsize]
-            ha[0] = ha[hsize]
-            i = 0
-            while True:
-                m = 2 * i + 1
-                if m >= hsize:
-                    break
-                r = m + 1
-                if r < hsize and (ht[r] < ht[m] or (ht[r] == ht[m] and hc[r] < hc[m])):
-                    m = r
-                if ht[m] < ht[i] or (ht[m] == ht[i] and hc[m] < hc[i]):
-                    ht[i], ht[m] = ht[m], ht[i]
-                    hc[i], hc[m] = hc[m], hc[i]
-                    ha[i], ha[m] = ha[m], ha[i]
-                    i = m
-                else:
-                    break
-            ended[c] = t
+            a = ha[0]  # (its contact's end time was written when it started)
+            hsize -= 1  # pop the root: sift the last entry down from the root (a hole moves)
+            if hsize > 0:
+                xt = ht[hsize]
+                xc = hc[hsize]
+                xa = ha[hsize]
+                i = 0
+                while True:
+                    m = 4 * i + 1
+                    if m >= hsize:
+                        break
+                    last = min(m + 4, hsize)
+                    for j in range(m + 1, last):
+                        if ht[j] < ht[m] or (ht[j] == ht[m] and hc[j] < hc[m]):
+                            m = j
+                    if ht[m] < xt or (ht[m] == xt and hc[m] < xc):
+                        ht[i] = ht[m]
+                        hc[i] = hc[m]
+                        ha[i] = ha[m]
+                        i = m
+                    else:
+                        break
+                ht[i] = xt
+                hc[i] = xc
+                ha[i] = xa
             in_hand[a] -= 1
             if in_hand[a] == 0:
                 hand_channel[a] = -1
@@ -432,21 +438,25 @@ def _run(
             is_dirty[a] = True
             dirty[n_dirty] = a
             n_dirty += 1
-            i = hsize  # push the completion and sift it up
-            ht[i] = t + handle[best_c]
-            hc[i] = best_c
-            ha[i] = a
+            xt = t + handle[best_c]  # push the completion and sift it up
+            ended[best_c] = xt  # the instant it will pop; NaN again if that is past the end
+            i = hsize
             hsize += 1
             while i > 0:
-                p = (i - 1) >> 1
-                if ht[i] < ht[p] or (ht[i] == ht[p] and hc[i] < hc[p]):
-                    ht[i], ht[p] = ht[p], ht[i]
-                    hc[i], hc[p] = hc[p], hc[i]
-                    ha[i], ha[p] = ha[p], ha[i]
+                p = (i - 1) >> 2
+                if xt < ht[p] or (xt == ht[p] and best_c < hc[p]):
+                    ht[i] = ht[p]
+                    hc[i] = hc[p]
+                    ha[i] = ha[p]
                     i = p
                 else:
                     break
+            ht[i] = xt
+            hc[i] = best_c
+            ha[i] = a
 
+    for i in range(hsize):
+        ended[hc[i]] = np.nan  # still in service when the drain ends
     for i in range(n_ot):
         if np.isnan(ot_end[i]):
             ot_end[i] = end_s  # still busy when the drain ends
