@@ -240,9 +240,9 @@ def _run(
                     if m >= hsize:
                         break
                     last = min(m + 4, hsize)
-                    for j in range(m + 1, last):
-                        if ht[j] < ht[m] or (ht[j] == ht[m] and hc[j] < hc[m]):
-                            m = j
+                    for j in range(m + 1, last):  # the least child, without branches
+                        less = (ht[j] < ht[m]) | ((ht[j] == ht[m]) & (hc[j] < hc[m]))
+                        m = j if less else m
                     if ht[m] < xt or (ht[m] == xt and hc[m] < xc):
                         ht[i] = ht[m]
                         hc[i] = hc[m]
