@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from coverage.errors import ScenarioError
+from coverage.errors import ScenarioError, WorkerDiedError
 from coverage.settings import MAX_CONTACTS_PER_REPLICATION, MAX_REPLICATIONS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -391,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "error: the machine ran out of memory; run fewer replications, plans or --workers",
             file=sys.stderr,
         )
+        return EXIT_BAD_INPUT
+    except WorkerDiedError as exc:  # killed from outside; the run's outputs were not written
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK

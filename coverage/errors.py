@@ -4,6 +4,9 @@ Every problem with a scenario file, a contact log, a sweep file or a command-lin
 :class:`ScenarioError`. It carries the file (when known) and the field path, so the CLI and the
 app can print one line such as
 ``scenarios/x.yaml: plans.single-site.sites.austin.shifts[1].start: "25:00" is not a time of day``.
+
+:class:`WorkerDiedError` is the one other error the CLI reports in one line: a worker process
+killed from outside (the out-of-memory killer) while a run waited for it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,19 @@ class ScenarioError(ValueError):
     def with_file(self, file: str) -> ScenarioError:
         """Return the same error attributed to `file` (kept if already set)."""
         return ScenarioError(self.path, self.message, file=self.file or file)
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process ended without returning its task (killed, most often out of memory).
+
+    Not bad input, but reported like it: one line, exit 2, no partial output.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a worker process was killed before it finished (most often by the system when "
+            "memory runs out); run with fewer --workers or replications"
+        )
 
 
 def _rebuild(path: str, message: str, file: str | None) -> ScenarioError:

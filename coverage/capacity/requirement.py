@@ -116,9 +116,9 @@ def size_levels(
     results: list[dict[str, MonthNeed]] = []
     if workers > 1 and len(jobs) > 1:
         with worker_pool(min(workers, len(jobs)), engine=engine) as pool:
-            pending = [pool.apply_async(_size_level_job, (job,)) for job in jobs]
+            pending = [pool.submit(_size_level_job, job) for job in jobs]
             for i, waiting in enumerate(pending, start=1):
-                results.append(waiting.get())
+                results.append(waiting.result())
                 if progress:
                     progress(f"sized demand level {i}/{len(jobs)} (x{factors[i - 1]:.3f})")
     else:

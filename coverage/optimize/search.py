@@ -19,8 +19,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def search_plan(
     start: np.ndarray | None = None,
     progress: Progress | None = None,
     time_limit_s: float = 30.0,
-    pool: Pool | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> PlanSearch:
     """Size the prepared plan (see the module docstring); `start` skips to trimming from it.
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -257,7 +257,9 @@ def _worker_counts(args: tuple[Roster, list[int]]) -> list[tuple[np.ndarray, ...
 
 
 @contextmanager
-def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[Pool | None]:
+def evaluation_pool(
+    prepared: PreparedPlan, workers: int
+) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes that evaluate rosters of `prepared` (None with one worker).
 
     The workers are forked after the kernel is loaded and inherit the drawn contacts; they stop
@@ -273,7 +275,9 @@ def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[Pool | Non
         yield pool
 
 
-def evaluate_roster(prepared: PreparedPlan, plan: Plan, *, pool: Pool | None = None) -> Evaluation:
+def evaluate_roster(
+    prepared: PreparedPlan, plan: Plan, *, pool: ProcessPoolExecutor | None = None
+) -> Evaluation:
     """Simulate `plan` (a sized version of the prepared plan) on every prepared replication.
 
     With `pool` (from :func:`evaluation_pool` for the same `prepared`) the replications are
@@ -285,7 +289,7 @@ def evaluate_roster(prepared: PreparedPlan, plan: Plan, *, pool: Pool | None = N
     if pool is None:
         rows = _counts(prepared, roster, reps)
     else:
-        n = pool._processes  # type: ignore[attr-defined]
+        n = pool._max_workers  # type: ignore[attr-defined]
         chunks = [reps[i::n] for i in range(n) if reps[i::n]]
         by_rep: dict[int, tuple[np.ndarray, ...]] = {}
         for chunk, part in zip(chunks, pool.map(_worker_counts, [(roster, c) for c in chunks]),

@@ -12,7 +12,8 @@ every per-contact piece kept, so the same function serves
 invariant checker (which inspects the contacts) and tests. `simulate_plan` is the inner step, for
 callers that draw contacts once and evaluate many plans on them (common random numbers).
 
-What a run shares across replications — the timeline and each plan's roster — is built once by
+What a run shares across replications — the timeline, each plan's roster and the
+replication-independent part of drawing (calendars, rates, codes) — is built once by
 `prepare_run`. Nothing here creates a random generator: `draw_contacts` derives every stream from
 (seed, replication, demand entry, purpose), so a replication depends on nothing but those.
 """
@@ -27,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import Contacts, draw_contacts
+from coverage.demand.arrivals import Contacts, DrawSetup, draw_contacts, prepare_draws
 from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
@@ -85,11 +86,15 @@ class RunSetup:
         Horizon, warm-up and drain [s from 00:00 UTC of the first day].
     rosters : dict of str to Roster
         The simulated plans, in run order, each with its agents' duty windows.
+    draws : DrawSetup, optional
+        The replication-independent part of drawing contacts (`prepare_draws`); absent, each
+        replication computes it again (same contacts, more time).
     """
 
     scenario: Scenario
     timeline: Timeline
     rosters: dict[str, Roster]
+    draws: DrawSetup | None = None
 
 
 def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
@@ -120,7 +125,8 @@ def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[s
 
 
 def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSetup:
-    """Build the timeline and the rosters of `plans` (default: every plan, in file order).
+    """Build the timeline, the rosters of `plans` (default: every plan, in file order) and what
+    drawing any replication needs (`coverage.demand.arrivals.prepare_draws`).
 
     Parameters
     ----------
@@ -143,7 +149,12 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     timeline = build_timeline(scenario)
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
-    return RunSetup(scenario=scenario, timeline=timeline, rosters=rosters)
+    return RunSetup(
+        scenario=scenario,
+        timeline=timeline,
+        rosters=rosters,
+        draws=prepare_draws(scenario, timeline),
+    )
 
 
 @dataclass(frozen=True)
@@ -294,7 +305,9 @@ def simulate_replication(
     """
     simulate = engine_function(engine) if isinstance(engine, str) else engine
     t_start = time.perf_counter()
-    contacts = draw_contacts(setup.scenario, setup.timeline, seed=seed, replication=replication)
+    contacts = draw_contacts(
+        setup.scenario, setup.timeline, seed=seed, replication=replication, draws=setup.draws
+    )
     draw_s = time.perf_counter() - t_start
     for i, plan in enumerate(setup.rosters):
         result = simulate_plan(setup, plan, contacts, replication=replication, engine=simulate)

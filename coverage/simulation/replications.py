@@ -227,10 +227,10 @@ def run_scenario(
         by_rep: dict[int, Any] = {}
         with worker_pool(len(chunks), engine=engine) as pool:
             pending = [
-                pool.apply_async(_replication_chunk, ((setup, seed, c, engine),)) for c in chunks
+                pool.submit(_replication_chunk, (setup, seed, c, engine)) for c in chunks
             ]
             for chunk, job in zip(chunks, pending, strict=True):
-                for r, res in zip(chunk, job.get(), strict=True):
+                for r, res in zip(chunk, job.result(), strict=True):
                     by_rep[r] = res
                 if progress:
                     progress(len(by_rep), n_reps)

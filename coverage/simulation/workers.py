@@ -6,6 +6,11 @@ workers inherit the loaded modules, the drawn contacts and the compiled kernel (
 the parent first, with ``engine="fast"``). Workers leave interrupts to the parent, which stops
 them at once on Ctrl-C, SIGTERM or an error (no worker tracebacks), and they end by themselves
 when the parent is killed outright (`parent_watch.exit_with_parent`).
+
+A worker that dies without reporting — most often killed by the system's out-of-memory killer —
+breaks the pool: every task still pending fails at once with :class:`WorkerDiedError` instead of
+waiting forever (the pool is a :class:`concurrent.futures.ProcessPoolExecutor`, which notices a
+dead worker; ``multiprocessing.Pool`` quietly replaces it and loses its task).
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from multiprocessing.pool import Pool
 from typing import Any
 
+from coverage.errors import WorkerDiedError
 from coverage.simulation.parent_watch import exit_with_parent
 
 
@@ -39,8 +46,8 @@ def worker_pool(
     engine: str | None = None,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
-) -> Iterator[Pool]:
-    """A pool of `processes` workers, closed and joined on exit, terminated on any exception.
+) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `processes` workers, shut down on exit, its workers killed on any exception.
 
     Parameters
     ----------
@@ -53,8 +60,14 @@ def worker_pool(
 
     Yields
     ------
-    multiprocessing.pool.Pool
-        Forked where the platform has fork, else the platform's default start method.
+    concurrent.futures.ProcessPoolExecutor
+        Forked where the platform has fork, else the platform's default start method; its
+        ``_max_workers`` is `processes`.
+
+    Raises
+    ------
+    WorkerDiedError
+        When a worker died without returning (the block's pending results fail at once).
     """
     if engine == "fast":
         from coverage.simulation.fast_engine import warm_up
@@ -62,14 +75,27 @@ def worker_pool(
         warm_up()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(
-        processes, initializer=quiet_worker, initargs=(os.getpid(), initializer, initargs)
+    pool = ProcessPoolExecutor(
+        processes,
+        mp_context=context,
+        initializer=quiet_worker,
+        initargs=(os.getpid(), initializer, initargs),
     )
     try:
         yield pool
-        pool.close()
+    except BrokenProcessPool:
+        _stop(pool)
+        raise WorkerDiedError() from None
     except BaseException:
-        pool.terminate()  # Ctrl-C / SIGTERM / an error: stop the workers now, not later
+        _stop(pool)  # Ctrl-C / SIGTERM / an error: stop the workers now, not later
         raise
-    finally:
-        pool.join()
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers and reap them; pending tasks are cancelled."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for process in workers:
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)

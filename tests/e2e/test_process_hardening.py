@@ -115,3 +115,40 @@ def test_ctrl_c_while_loading_prints_one_line(cli, delay_s):
         assert err.strip() == "interrupted: no partial output was written"
     else:
         assert proc.returncode == 0, err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_killed_worker_ends_the_run_with_one_line_instead_of_a_hang(cli, tmp_path):
+    # Regression: a worker killed from outside (as the out-of-memory killer does) left
+    # multiprocessing.Pool waiting forever for its lost task. Now the run stops at once with
+    # one line and exit 2, and writes no output.
+    out = tmp_path / "out"
+    command = [*cli, "run", "scenarios/global-saas.yaml", "--workers", "2", "--replications",
+               "40", "--engine", "simpy", "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 2:
+            assert proc.poll() is None, "the command ended before its workers were seen"
+            workers = _children(proc.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 2, "no pool workers appeared"
+        time.sleep(1.0)  # let them start computing
+        os.kill(min(workers), signal.SIGKILL)
+        _out, err = proc.communicate(timeout=60)  # before the fix: no end (TimeoutExpired)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in _children(proc.pid):
+            os.kill(w, signal.SIGKILL)
+    assert proc.returncode == 2, err
+    assert err.strip().splitlines()[-1].startswith("error: a worker process was killed"), err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
