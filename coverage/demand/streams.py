@@ -99,6 +99,23 @@ def horizon_minutes(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.minimum(SECONDS_PER_MINUTE, timeline.horizon_s - starts)
 
 
+def day_index(dates: np.ndarray) -> tuple[np.ndarray, int]:
+    """Index each minute's local date among the distinct dates (what `day_multiplier` draws for).
+
+    Parameters
+    ----------
+    dates : numpy.ndarray
+        Local date (ordinal) of each minute.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        Per minute, the index of its date in the sorted distinct dates; how many dates.
+    """
+    unique, day_of_minute = np.unique(dates, return_inverse=True)
+    return day_of_minute, len(unique)
+
+
 def day_multiplier(
     busyness_cv: float, dates: np.ndarray, *, rng: np.random.Generator
 ) -> np.ndarray | None:
@@ -120,8 +137,33 @@ def day_multiplier(
     """
     if busyness_cv <= 0:
         return None
-    unique, day_of_minute = np.unique(dates, return_inverse=True)
-    return rng.gamma(1.0 / busyness_cv**2, busyness_cv**2, len(unique))[day_of_minute]
+    return day_multiplier_by_index(busyness_cv, *day_index(dates), rng=rng)
+
+
+def day_multiplier_by_index(
+    busyness_cv: float, day_of_minute: np.ndarray, n_days: int, *, rng: np.random.Generator
+) -> np.ndarray | None:
+    """`day_multiplier` with the dates already indexed (`day_index`, computed once per run).
+
+    Parameters
+    ----------
+    busyness_cv : float
+        Coefficient of variation of G [–]; 0 means no multiplier.
+    day_of_minute : numpy.ndarray
+        Index of each minute's local date.
+    n_days : int
+        How many distinct dates.
+    rng : numpy.random.Generator
+        The busyness stream.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        G per minute [–]; None when ``busyness_cv`` is 0 (nothing is drawn).
+    """
+    if busyness_cv <= 0:
+        return None
+    return rng.gamma(1.0 / busyness_cv**2, busyness_cv**2, n_days)[day_of_minute]
 
 
 def poisson_arrival_times(

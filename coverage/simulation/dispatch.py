@@ -109,40 +109,21 @@ def build_engine_input(
         queued, joined = queued[order], joined[order]
         del order
     channels = list(scenario.channels.values())
-    seg_prio = [s.priority for s in scenario.segments.values()]
-    chan_prio = np.array([c.priority for c in channels], dtype=np.int64)
-    seg = contacts.segment[queued]
-    ch = contacts.channel[queued].astype(np.int64)
-    prio = chan_prio[ch]
-    for s_idx, p in enumerate(seg_prio):
-        if p is not None:
-            prio = np.where(seg == s_idx, p, prio)
-    lang = contacts.language[queued].astype(np.int64)
-    # classes = distinct (priority, channel, language) rows in sorted order; one packed int64
-    # key per contact gives the same rows and order as np.unique(axis=0), ~50x faster
-    # (priority is within ±1000, channel and language indices are int16)
-    packed = ((prio + 1000) << 32) | (ch << 16) | (lang + 1)
-    del prio, ch, lang, seg  # per-contact temporaries: keep the peak memory low
-    uniq_packed, klass = np.unique(packed, return_inverse=True)
-    uniq = np.stack(
-        [(uniq_packed >> 32) - 1000, (uniq_packed >> 16) & 0xFFFF, (uniq_packed & 0xFFFF) - 1],
-        axis=1,
-    ).astype(np.int64)
-    klass = np.asarray(klass).reshape(-1)
+    klass, uniq = _routing_classes(scenario, contacts, queued)
     n_classes = len(uniq)
-    can_serve = np.zeros((roster.n_agents, n_classes), dtype=bool)
-    for k, (_, c, lg) in enumerate(uniq):
-        ok = roster.agent_channels[:, c].copy()
-        if lg >= 0:
-            ok &= roster.agent_languages[:, lg]
-        can_serve[:, k] = ok
+    can_serve = roster.agent_channels[:, uniq[:, 1]]
+    speaks = uniq[:, 2] >= 0
+    if speaks.any():
+        lang = np.where(speaks, uniq[:, 2], 0)
+        can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
+    can_serve = np.ascontiguousarray(can_serve, dtype=bool).reshape(roster.n_agents, n_classes)
     patience = contacts.patience_s[queued]
     return EngineInput(
-        contact=queued.astype(np.int64),
-        joined_at_s=joined.astype(np.float64),
+        contact=queued.astype(np.int64, copy=False),
+        joined_at_s=joined.astype(np.float64, copy=False),
         deadline_s=joined + patience,
-        handle_s=contacts.handle_s[queued].astype(np.float64),
-        klass=klass.astype(np.int32),
+        handle_s=contacts.handle_s[queued].astype(np.float64, copy=False),
+        klass=klass,
         class_priority=uniq[:, 0].astype(np.int64),
         class_channel=uniq[:, 1].astype(np.int32),
         channel_concurrency=np.array([c.concurrency for c in channels], dtype=np.int32),
@@ -153,3 +134,69 @@ def build_engine_input(
         window_paid_end=roster.window_paid_end,
         end_s=float(end_s),
     )
+
+
+def _routing_classes(
+    scenario: Scenario, contacts: Contacts, queued: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The routing class of each queued contact and the classes (priority, channel, language).
+
+    Classes are the distinct (effective priority, channel, language) rows of the queued contacts
+    in sorted order (as ``np.unique(axis=0)`` gives them). A contact's class depends only on its
+    (channel, segment, language) codes, so the classes are found among the few code combinations
+    present (one counting pass) instead of by sorting every contact.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channel and segment priorities.
+    contacts : Contacts
+        The replication's contacts.
+    queued : numpy.ndarray
+        Indices of the contacts that join the agent queue.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        int32 class of each queued contact; int64 (n_classes, 3) rows (priority, channel,
+        language), language -1 for none.
+    """
+    chan_prio = np.array([c.priority for c in scenario.channels.values()], dtype=np.int64)
+    seg_prio = [s.priority for s in scenario.segments.values()]
+    ch = contacts.channel[queued].astype(np.int64)
+    seg = contacts.segment[queued].astype(np.int64) + 1  # 0: no segment
+    lang = contacts.language[queued].astype(np.int64) + 1  # 0: no language
+    if len(queued):
+        n_seg, n_lang = int(seg.max()) + 1, int(lang.max()) + 1
+        n_combos = (int(ch.max()) + 1) * n_seg * n_lang
+    else:
+        n_seg = n_lang = n_combos = 1
+    combo = (ch * n_seg + seg) * n_lang + lang
+    del ch, seg, lang  # per-contact temporaries: keep the peak memory low
+    counted = n_combos <= max(len(queued), 1 << 16)
+    if counted:  # a counting pass finds the combinations present
+        present = np.flatnonzero(np.bincount(combo, minlength=n_combos))
+    else:  # too many possible combinations to count: sort the contacts' ones
+        present = np.unique(combo)
+    c_lang = present % n_lang - 1
+    c_seg = present // n_lang % n_seg - 1
+    c_ch = present // (n_lang * n_seg)
+    prio = chan_prio[c_ch]
+    for s_idx, p in enumerate(seg_prio):
+        if p is not None:
+            prio = np.where(c_seg == s_idx, p, prio)
+    # classes = distinct (priority, channel, language) rows in sorted order; one packed int64
+    # key per combination gives the same rows and order as np.unique(axis=0)
+    # (priority is within ±1000, channel and language indices are int16)
+    packed = ((prio + 1000) << 32) | (c_ch << 16) | (c_lang + 1)
+    uniq_packed, class_of_present = np.unique(packed, return_inverse=True)
+    uniq = np.stack(
+        [(uniq_packed >> 32) - 1000, (uniq_packed >> 16) & 0xFFFF, (uniq_packed & 0xFFFF) - 1],
+        axis=1,
+    ).astype(np.int64)
+    class_of_present = np.asarray(class_of_present, np.int32).reshape(-1)
+    if counted:
+        class_of_combo = np.zeros(n_combos, np.int32)
+        class_of_combo[present] = class_of_present
+        return class_of_combo[combo], uniq
+    return class_of_present[np.searchsorted(present, combo)], uniq

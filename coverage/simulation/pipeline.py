@@ -13,11 +13,11 @@ figures), the invariant checker (which inspects the contacts) and tests. `simula
 inner step, for callers that draw contacts once and evaluate many plans on them (common random
 numbers).
 
-What a run shares across replications — the timeline, each plan's roster and the replication-
-independent parts of measuring (thresholds, column layout, rostered cost, duty-window time, crew
-groups) — is built once by `prepare_run`. Nothing here creates a random generator:
-`draw_contacts` derives every stream from (seed, replication, demand entry, purpose), so a
-replication depends on nothing but those.
+What a run shares across replications — the timeline, each plan's roster, the
+replication-independent part of drawing (calendars, rates, codes) and of measuring (thresholds,
+column layout, rostered cost, duty-window time, crew groups) — is built once by `prepare_run`.
+Nothing here creates a random generator: `draw_contacts` derives every stream from (seed,
+replication, demand entry, purpose), so a replication depends on nothing but those.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
-from coverage.demand.arrivals import Contacts, draw_contacts
+from coverage.demand.arrivals import Contacts, DrawSetup, draw_contacts, prepare_draws
 from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
@@ -141,6 +141,9 @@ class RunSetup:
         Horizon, warm-up and drain [s from 00:00 UTC of the first day].
     rosters : dict of str to Roster
         The simulated plans, in run order, each with its agents' duty windows.
+    draws : DrawSetup, optional
+        The replication-independent part of drawing contacts (`prepare_draws`); absent, each
+        replication computes it again (same contacts, more time).
     tally : TallyBasis or None
         The scenario's part of measuring (`coverage.results.tally.tally_basis`); built on use
         when None.
@@ -151,6 +154,7 @@ class RunSetup:
     scenario: Scenario
     timeline: Timeline
     rosters: dict[str, Roster]
+    draws: DrawSetup | None = None
     tally: TallyBasis | None = None
     bases: dict[str, PlanBasis] = field(default_factory=dict)
 
@@ -183,7 +187,9 @@ def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[s
 
 
 def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSetup:
-    """Build the timeline and the rosters of `plans` (default: every plan, in file order).
+    """Build the timeline, the rosters of `plans` (default: every plan, in file order), what
+    drawing any replication needs (`coverage.demand.arrivals.prepare_draws`) and what measuring
+    any plan-replication needs (`coverage.results.tally.tally_basis`, `plan_basis`).
 
     Parameters
     ----------
@@ -210,6 +216,7 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
         scenario=scenario,
         timeline=timeline,
         rosters=rosters,
+        draws=prepare_draws(scenario, timeline),
         tally=tally_basis(scenario, timeline),
         bases={n: plan_basis(scenario, n, rosters[n], timeline) for n in names},
     )
@@ -416,7 +423,9 @@ def simulate_replication(
     """
     simulate = engine_function(engine) if isinstance(engine, str) else engine
     t_start = time.perf_counter()
-    contacts = draw_contacts(setup.scenario, setup.timeline, seed=seed, replication=replication)
+    contacts = draw_contacts(
+        setup.scenario, setup.timeline, seed=seed, replication=replication, draws=setup.draws
+    )
     draw_s = time.perf_counter() - t_start
     for i, plan in enumerate(setup.rosters):
         result = simulate_plan(setup, plan, contacts, replication=replication, engine=simulate)

@@ -1,0 +1,225 @@
+"""Drawing with the run's precomputed setup, and routing classes by counting, against the former
+implementations (kept here as references): every array bit for bit.
+
+Kind 1 (unit, exact): `prepare_draws` moves the replication-independent work of drawing (local
+calendars, rates by local hour, weekday and holiday, codes) out of the replication loop, and
+`build_engine_input` finds routing classes among the code combinations present instead of sorting
+every contact. Neither may change a single number: the references below are the code as it was
+before, and every bundled scenario is compared with them for a few seeds and replications.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coverage.calendar import build_timeline, is_holiday, local_minute_grid
+from coverage.demand.arrivals import (
+    Contacts,
+    draw_contacts,
+    expected_per_minute,
+    prepare_draws,
+)
+from coverage.demand.automation import apply_automation
+from coverage.demand.codes import scenario_languages
+from coverage.demand.streams import (
+    STREAM_ARRIVALS,
+    STREAM_BOT,
+    STREAM_BUSYNESS,
+    STREAM_HANDLE,
+    STREAM_PATIENCE,
+    day_multiplier,
+    entry_rng,
+    horizon_minutes,
+    poisson_arrival_times,
+    sample_durations,
+)
+from coverage.scenario.model import Scenario, load_scenario
+from coverage.simulation.dispatch import build_engine_input
+from coverage.simulation.pipeline import prepare_run
+from coverage.units import SECONDS_PER_HOUR
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+
+def _reference_expected(entry, scenario, timeline, busyness=None):  # type: ignore[no-untyped-def]
+    """expected_per_minute as it was: every factor computed per minute."""
+    region = scenario.regions[entry.region or ""]
+    _, minutes = horizon_minutes(timeline)
+    n_minutes = len(minutes)
+    grid = local_minute_grid(region.time_zone, timeline.start_utc, timeline.n_minutes)
+    rate_per_hour = np.asarray(entry.rates_by_local_hour())[grid.hour[:n_minutes]]
+    if entry.weekday_factors is not None:
+        rate_per_hour = rate_per_hour * np.asarray(entry.weekday_factors)[grid.weekday[:n_minutes]]
+    dates = grid.date_ordinal[:n_minutes]
+    if region.holidays and region.holiday_factor != 1.0:
+        holiday = is_holiday(dates, region.holidays, timeline)
+        rate_per_hour = np.where(holiday, rate_per_hour * region.holiday_factor, rate_per_hour)
+    if busyness is not None:
+        rate_per_hour = rate_per_hour * busyness
+    return rate_per_hour * minutes / SECONDS_PER_HOUR
+
+
+def _reference_draw(scenario: Scenario, timeline, *, seed: int, replication: int) -> Contacts:  # type: ignore[no-untyped-def]
+    """draw_contacts as it was: per entry, per replication, full code columns, one sort."""
+    channels, regions = list(scenario.channels), list(scenario.regions)
+    segments, languages = list(scenario.segments), scenario_languages(scenario)
+    parts = []
+    for k, entry in enumerate(scenario.demand):
+        if entry.kind != "rates":
+            from coverage.demand import logs
+
+            times, extra = logs.entry_arrivals(
+                entry, k, scenario, timeline, seed=seed, replication=replication
+            )
+            extra = dict(extra)
+        else:
+            region = scenario.regions[entry.region or ""]
+            grid = local_minute_grid(region.time_zone, timeline.start_utc, timeline.n_minutes)
+            starts, lengths = horizon_minutes(timeline)
+            busy = day_multiplier(
+                entry.busyness_cv or 0.0,
+                grid.date_ordinal[: len(starts)],
+                rng=entry_rng(seed, replication, k, STREAM_BUSYNESS),
+            )
+            expected = _reference_expected(entry, scenario, timeline, busy)
+            rng = entry_rng(seed, replication, k, STREAM_ARRIVALS)
+            times = poisson_arrival_times(expected, starts, lengths, rng=rng)
+            times.sort()
+            n = len(times)
+            lang = entry.language or region.language
+            extra = {
+                "channel": np.full(n, channels.index(entry.channel or ""), np.int16),
+                "region": np.full(n, regions.index(entry.region or ""), np.int16),
+                "segment": np.full(
+                    n, segments.index(entry.segment) if entry.segment else -1, np.int16
+                ),
+                "language": np.full(n, languages.index(lang) if lang else -1, np.int16),
+            }
+        n = len(times)
+        handle, patience = np.empty(n), np.full(n, np.inf)
+        h_rng = entry_rng(seed, replication, k, STREAM_HANDLE)
+        p_rng = entry_rng(seed, replication, k, STREAM_PATIENCE)
+        for c, name in enumerate(channels):
+            mask = extra["channel"] == c
+            if not mask.any():
+                continue
+            channel = scenario.channels[name]
+            handle[mask] = sample_durations(channel.handle_time, int(mask.sum()), rng=h_rng)
+            if channel.patience is not None:
+                patience[mask] = sample_durations(channel.patience, int(mask.sum()), rng=p_rng)
+        recorded = extra.pop("handle_s", None)
+        if recorded is not None:
+            handle = np.where(np.isnan(recorded), handle, recorded)
+        parts.append(
+            {
+                "arrived_at_s": np.asarray(times, dtype=np.float64),
+                **extra,
+                "entry": np.full(n, k, np.int16),
+                "handle_s": handle,
+                "patience_s": patience,
+                "bot_u": entry_rng(seed, replication, k, STREAM_BOT).random(n),
+            }
+        )
+    order = np.argsort(np.concatenate([p["arrived_at_s"] for p in parts]), kind="stable")
+    return Contacts(**{key: np.concatenate([p[key] for p in parts])[order] for key in parts[0]})
+
+
+def _reference_classes(scenario: Scenario, contacts: Contacts, queued: np.ndarray):  # type: ignore[no-untyped-def]
+    """Routing classes as they were: one packed key per contact, np.unique over all of them."""
+    chan_prio = np.array([c.priority for c in scenario.channels.values()], dtype=np.int64)
+    seg = contacts.segment[queued]
+    ch = contacts.channel[queued].astype(np.int64)
+    prio = chan_prio[ch]
+    for s_idx, seg_def in enumerate(scenario.segments.values()):
+        if seg_def.priority is not None:
+            prio = np.where(seg == s_idx, seg_def.priority, prio)
+    lang = contacts.language[queued].astype(np.int64)
+    packed = ((prio + 1000) << 32) | (ch << 16) | (lang + 1)
+    uniq_packed, klass = np.unique(packed, return_inverse=True)
+    uniq = np.stack(
+        [(uniq_packed >> 32) - 1000, (uniq_packed >> 16) & 0xFFFF, (uniq_packed & 0xFFFF) - 1],
+        axis=1,
+    ).astype(np.int64)
+    return np.asarray(klass).reshape(-1).astype(np.int32), uniq
+
+
+def _assert_contacts_equal(a: Contacts, b: Contacts) -> None:
+    for name in Contacts.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_draws_and_engine_inputs_match_the_former_code(path: Path) -> None:
+    scenario = load_scenario(path)
+    setup = prepare_run(scenario)
+    timeline = setup.timeline
+    for k, entry in enumerate(scenario.demand):
+        if entry.kind == "rates":
+            ref = _reference_expected(entry, scenario, timeline)
+            np.testing.assert_array_equal(expected_per_minute(entry, scenario, timeline), ref)
+            np.testing.assert_array_equal(setup.draws.expected(k), ref)
+            busy = np.random.default_rng(k).gamma(4.0, 0.25, len(ref))
+            np.testing.assert_array_equal(
+                setup.draws.expected(k, busy), _reference_expected(entry, scenario, timeline, busy)
+            )
+    for seed, replication in ((scenario.seed, 0), (3, 2)):
+        ref = _reference_draw(scenario, timeline, seed=seed, replication=replication)
+        got = draw_contacts(
+            scenario, timeline, seed=seed, replication=replication, draws=setup.draws
+        )
+        _assert_contacts_equal(got, ref)
+        _assert_contacts_equal(
+            draw_contacts(scenario, timeline, seed=seed, replication=replication), ref
+        )
+        for plan, roster in setup.rosters.items():
+            bot = apply_automation(got, scenario, scenario.automation_for(plan))
+            inp = build_engine_input(scenario, got, bot, roster, timeline.end_s)
+            klass, uniq = _reference_classes(scenario, got, inp.contact)
+            np.testing.assert_array_equal(inp.klass, klass)
+            assert inp.klass.dtype == np.int32
+            np.testing.assert_array_equal(inp.class_priority, uniq[:, 0])
+            np.testing.assert_array_equal(inp.class_channel, uniq[:, 1])
+
+
+def test_routing_classes_by_counting_match_sorting_for_random_codes(tiny_raw) -> None:  # type: ignore[no-untyped-def]
+    """Random channel, segment and language codes (segment priorities overriding the
+    channel's, some equal to another channel's), and the sorting fallback for sparse codes."""
+    from coverage.scenario.model import parse_scenario
+    from coverage.simulation.dispatch import _routing_classes
+
+    raw = dict(tiny_raw)
+    raw["segments"] = {"vip": {"priority": 0}, "basic": {}, "gold": {"priority": 1}}
+    scenario = parse_scenario(raw)
+    rng = np.random.default_rng(4)
+    for n, n_lang in ((0, 3), (1, 3), (500, 3), (2000, 40), (50, 30000)):
+        contacts = Contacts(
+            arrived_at_s=np.sort(rng.random(n)),
+            channel=rng.integers(0, 2, n).astype(np.int16),
+            region=np.zeros(n, np.int16),
+            segment=rng.integers(-1, 3, n).astype(np.int16),
+            language=rng.integers(-1, n_lang, n).astype(np.int16),
+            entry=np.zeros(n, np.int16),
+            handle_s=np.ones(n),
+            patience_s=np.ones(n),
+            bot_u=rng.random(n),
+        )
+        queued = np.flatnonzero(rng.random(n) < 0.8)
+        klass, uniq = _routing_classes(scenario, contacts, queued)
+        ref_klass, ref_uniq = _reference_classes(scenario, contacts, queued)
+        np.testing.assert_array_equal(klass, ref_klass)
+        np.testing.assert_array_equal(uniq, ref_uniq)
+        assert klass.dtype == np.int32
+        assert uniq.dtype == np.int64
+
+
+def test_prepare_draws_marks_log_entries() -> None:
+    path = next(p for p in SCENARIOS if p.stem == "example-log-replay")
+    scenario = load_scenario(path)
+    draws = prepare_draws(scenario, build_timeline(scenario))
+    kinds = [e.kind for e in scenario.demand]
+    assert [d is None for d in draws.entries] == [k != "rates" for k in kinds]
