@@ -108,30 +108,49 @@ def _run(
     dirty = np.empty(n_agents, dtype=np.int64)  # agents whose mode must be recomputed
     is_dirty = np.zeros(n_agents, dtype=np.bool_)
     n_dirty = 0
-    # available agents sit in indexed binary heaps ordered by the agent rule's tie-break
-    # (contacts in hand, idle since, file order): heap g < n_groups holds the idle agents (mode
-    # _ALL) of skill group g, heap n_groups + g * n_channels + ch the partly loaded agents of
-    # group g that may take more contacts of channel ch. An agent is in at most one heap, under
-    # the key it had when it entered (`key_hand`, `key_idle`), so a stale key never breaks the
-    # order; every state change marks the agent dirty and its refresh moves or re-keys it.
-    n_heaps = n_groups * (1 + n_channels)
-    heap_off = np.zeros(n_heaps, dtype=np.int64)  # start of each heap in `heap`
-    heap_size = np.zeros(n_heaps, dtype=np.int64)
+    # Available agents, per skill group, in the agent rule's order (contacts in hand, idle
+    # since, file order). Set h = g < n_groups holds the idle agents (mode _ALL) of group g; set
+    # h = n_groups + g * n_channels + ch the partly loaded agents of group g that may take more
+    # contacts of channel ch. An agent is in at most one set (`agent_set`), under the key it had
+    # when it entered (`key_hand`, `key_idle`); every state change marks the agent dirty and its
+    # refresh moves or re-keys it.
+    # * Idle agents enter with idle since = now, and now never decreases, so an idle set is a
+    #   FIFO sorted by (idle since, agent): an entry goes in at the back (moved in front of
+    #   entries of the same instant with a higher agent number), the best is at the front. An
+    #   agent that leaves the set leaves its entry behind, stale (its stamp no longer matches);
+    #   stale entries are skipped at the front and dropped when the group's buffer is full.
+    # * Partly loaded agents sit in indexed binary heaps (their keys are not monotone).
+    n_sets = n_groups * (1 + n_channels)
     group_start = np.zeros(n_groups + 1, dtype=np.int64)
     for a in range(n_agents):
         group_start[agent_group[a] + 1] += 1
     for g in range(n_groups):
         group_start[g + 1] += group_start[g]
+    agent_set = np.full(n_agents, -1, dtype=np.int64)
+    idle_agent = np.empty(2 * (n_agents + n_groups), dtype=np.int64)  # FIFO entries: agent,
+    idle_time = np.empty(2 * (n_agents + n_groups))  # its idle since, and the stamp it got
+    idle_stamp = np.empty(2 * (n_agents + n_groups), dtype=np.int64)
+    agent_stamp = np.zeros(n_agents, dtype=np.int64)  # stamp of the agent's live entry
+    n_stamps = 0
+    idle_base = np.empty(n_groups, dtype=np.int64)  # group g's buffer: [base, stop), twice its
+    idle_stop = np.empty(n_groups, dtype=np.int64)  # size plus 2; entries in [lo, hi)
+    idle_lo = np.empty(n_groups, dtype=np.int64)
+    idle_hi = np.empty(n_groups, dtype=np.int64)
     for g in range(n_groups):
-        heap_off[g] = group_start[g]
+        idle_base[g] = 2 * (group_start[g] + g)
+        idle_stop[g] = 2 * (group_start[g + 1] + g + 1)
+        idle_lo[g] = idle_base[g]
+        idle_hi[g] = idle_base[g]
+    heap_off = np.zeros(n_sets, dtype=np.int64)  # start of each partly-loaded heap in `heap`
+    heap_size = np.zeros(n_sets, dtype=np.int64)
+    for g in range(n_groups):
         for ch in range(n_channels):
-            heap_off[n_groups + g * n_channels + ch] = (1 + ch) * n_agents + group_start[g]
-    heap = np.empty(n_agents * (1 + n_channels), dtype=np.int64)
-    agent_heap = np.full(n_agents, -1, dtype=np.int64)
+            heap_off[n_groups + g * n_channels + ch] = ch * n_agents + group_start[g]
+    heap = np.empty(n_agents * n_channels, dtype=np.int64)
     agent_pos = np.zeros(n_agents, dtype=np.int64)  # position in its heap
     key_hand = np.zeros(n_agents, dtype=np.int64)
     key_idle = np.zeros(n_agents)
-    n_avail = 0  # agents in a heap
+    n_avail = 0  # agents in a set
     avail_count = np.zeros(n_classes, dtype=np.int64)  # available agents that may serve k
     # each class's FIFO queue is a slice of `class_members` (its contacts in joining order, by a
     # counting sort), consumed from `head`; contacts up to `tail` have joined
@@ -155,7 +174,10 @@ def _run(
     for ch in range(concurrency.shape[0]):
         max_conc = max(max_conc, concurrency[ch])
     cap = n_agents * max_conc + 1
-    ht = np.empty(cap)  # completion heap: time, contact, agent; ordered by (time, contact)
+    # completions in a 4-ary heap (half the depth of a binary one): time, contact, agent;
+    # ordered by (time, contact). A contact's end is written when it starts (writing it when it
+    # ends was a cache miss per contact on large inputs: contacts end out of order).
+    ht = np.empty(cap)
     hc = np.empty(cap, dtype=np.int64)
     ha = np.empty(cap, dtype=np.int64)
     hsize = 0
@@ -206,28 +228,31 @@ def _run(
 
         # 2. completions
         while hsize > 0 and ht[0] == t:
-            c = hc[0]
-            a = ha[0]
-            hsize -= 1  # pop the root: move the last entry up and sift it down
-            ht[0] = ht[hsize]
-            hc[0] = hc[hsize]
-            ha[0] = ha[hsize]
-            i = 0
-            while True:
-                m = 2 * i + 1
-                if m >= hsize:
-                    break
-                r = m + 1
-                if r < hsize and (ht[r] < ht[m] or (ht[r] == ht[m] and hc[r] < hc[m])):
-                    m = r
-                if ht[m] < ht[i] or (ht[m] == ht[i] and hc[m] < hc[i]):
-                    ht[i], ht[m] = ht[m], ht[i]
-                    hc[i], hc[m] = hc[m], hc[i]
-                    ha[i], ha[m] = ha[m], ha[i]
-                    i = m
-                else:
-                    break
-            ended[c] = t
+            a = ha[0]  # (its contact's end time was written when it started)
+            hsize -= 1  # pop the root: sift the last entry down from the root (a hole moves)
+            if hsize > 0:
+                xt = ht[hsize]
+                xc = hc[hsize]
+                xa = ha[hsize]
+                i = 0
+                while True:
+                    m = 4 * i + 1
+                    if m >= hsize:
+                        break
+                    last = min(m + 4, hsize)
+                    for j in range(m + 1, last):  # the least child, without branches
+                        less = (ht[j] < ht[m]) | ((ht[j] == ht[m]) & (hc[j] < hc[m]))
+                        m = j if less else m
+                    if ht[m] < xt or (ht[m] == xt and hc[m] < xc):
+                        ht[i] = ht[m]
+                        hc[i] = hc[m]
+                        ha[i] = ha[m]
+                        i = m
+                    else:
+                        break
+                ht[i] = xt
+                hc[i] = xc
+                ha[i] = xa
             in_hand[a] -= 1
             if in_hand[a] == 0:
                 hand_channel[a] = -1
@@ -254,9 +279,8 @@ def _run(
 
         # 4. the assignment step, refreshing the modes of agents whose state changed first
         while True:
-            while n_dirty > 0:
-                n_dirty -= 1
-                a = dirty[n_dirty]
+            for q in range(n_dirty):  # in marking order: a crew's starts enter in file order
+                a = dirty[q]
                 is_dirty[a] = False
                 if not on_duty[a]:
                     new = _NONE
@@ -281,13 +305,14 @@ def _run(
                         if new == _ALL or new == ch:  # noqa: SIM109
                             avail_count[k] += 1
                     mode[a] = new
-                h = agent_heap[a]
-                if h >= 0:  # take `a` out: the heap's last entry fills its place
+                h = agent_set[a]
+                if h >= 0:  # take `a` out
+                    agent_set[a] = -1
+                    n_avail -= 1
+                if h >= n_groups:  # from a heap: its last entry fills the place
                     off = heap_off[h]
                     size = heap_size[h] - 1
                     heap_size[h] = size
-                    agent_heap[a] = -1
-                    n_avail -= 1
                     i = agent_pos[a]
                     if i < size:
                         x = heap[off + size]
@@ -338,15 +363,51 @@ def _run(
                                 break
                         heap[off + i] = x
                         agent_pos[x] = i
-                if new != _NONE:  # put `a` in under its current key
+                if new == _ALL:  # to the back of its group's idle FIFO
                     g = agent_group[a]
-                    h = g if new == _ALL else n_groups + g * n_channels + new
+                    key_hand[a] = 0
+                    key_idle[a] = idle_since[a]
+                    agent_set[a] = g
+                    n_avail += 1
+                    lo = idle_lo[g]
+                    hi = idle_hi[g]
+                    if hi == idle_stop[g]:  # full: drop the stale entries
+                        w = idle_base[g]
+                        for i in range(lo, hi):
+                            b = idle_agent[i]
+                            if agent_set[b] == g and agent_stamp[b] == idle_stamp[i] and b != a:
+                                idle_agent[w] = b
+                                idle_time[w] = idle_time[i]
+                                idle_stamp[w] = idle_stamp[i]
+                                w += 1
+                        lo = idle_base[g]
+                        hi = w
+                        idle_lo[g] = lo
+                    i = hi
+                    idle_hi[g] = hi + 1
+                    x_time = idle_since[a]
+                    while i > lo and (
+                        idle_time[i - 1] > x_time
+                        or (idle_time[i - 1] == x_time and idle_agent[i - 1] > a)
+                    ):
+                        idle_agent[i] = idle_agent[i - 1]
+                        idle_time[i] = idle_time[i - 1]
+                        idle_stamp[i] = idle_stamp[i - 1]
+                        i -= 1
+                    n_stamps += 1
+                    idle_agent[i] = a
+                    idle_time[i] = x_time
+                    idle_stamp[i] = n_stamps
+                    agent_stamp[a] = n_stamps
+                elif new != _NONE:  # into its heap of partly loaded agents
+                    g = agent_group[a]
+                    h = n_groups + g * n_channels + new
                     key_hand[a] = in_hand[a]
                     key_idle[a] = idle_since[a]
                     off = heap_off[h]
                     i = heap_size[h]
                     heap_size[h] = i + 1
-                    agent_heap[a] = h
+                    agent_set[a] = h
                     n_avail += 1
                     while i > 0:  # sift up
                         p = (i - 1) >> 1
@@ -364,6 +425,7 @@ def _run(
                             break
                     heap[off + i] = a
                     agent_pos[a] = i
+            n_dirty = 0
             if waiting == 0 or n_avail == 0:
                 break
             best_k = -1
@@ -398,8 +460,15 @@ def _run(
             best_a = -1
             for j in range(cg_ptr[best_k], cg_ptr[best_k + 1]):
                 g = cg_idx[j]
-                if heap_size[g] > 0:
-                    b = heap[heap_off[g]]
+                lo = idle_lo[g]
+                hi = idle_hi[g]
+                while lo < hi and not (
+                    agent_set[idle_agent[lo]] == g and agent_stamp[idle_agent[lo]] == idle_stamp[lo]
+                ):
+                    lo += 1  # a stale entry
+                idle_lo[g] = lo
+                if lo < hi:
+                    b = idle_agent[lo]
                     if (
                         best_a < 0
                         or key_idle[b] < key_idle[best_a]
@@ -432,21 +501,25 @@ def _run(
             is_dirty[a] = True
             dirty[n_dirty] = a
             n_dirty += 1
-            i = hsize  # push the completion and sift it up
-            ht[i] = t + handle[best_c]
-            hc[i] = best_c
-            ha[i] = a
+            xt = t + handle[best_c]  # push the completion and sift it up
+            ended[best_c] = xt  # the instant it will pop; NaN again if that is past the end
+            i = hsize
             hsize += 1
             while i > 0:
-                p = (i - 1) >> 1
-                if ht[i] < ht[p] or (ht[i] == ht[p] and hc[i] < hc[p]):
-                    ht[i], ht[p] = ht[p], ht[i]
-                    hc[i], hc[p] = hc[p], hc[i]
-                    ha[i], ha[p] = ha[p], ha[i]
+                p = (i - 1) >> 2
+                if xt < ht[p] or (xt == ht[p] and best_c < hc[p]):
+                    ht[i] = ht[p]
+                    hc[i] = hc[p]
+                    ha[i] = ha[p]
                     i = p
                 else:
                     break
+            ht[i] = xt
+            hc[i] = best_c
+            ha[i] = a
 
+    for i in range(hsize):
+        ended[hc[i]] = np.nan  # still in service when the drain ends
     for i in range(n_ot):
         if np.isnan(ot_end[i]):
             ot_end[i] = end_s  # still busy when the drain ends
