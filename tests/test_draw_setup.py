@@ -234,11 +234,13 @@ def test_routing_classes_by_counting_match_sorting_for_random_codes(tiny_raw) ->
             patience_s=np.ones(n),
             bot_u=rng.random(n),
         )
-        queued = np.flatnonzero(rng.random(n) < 0.8)
-        klass, uniq = _routing_classes(scenario, contacts, queued)
-        ref_klass, ref_uniq = _reference_classes(scenario, contacts, queued)
-        np.testing.assert_array_equal(klass, ref_klass)
-        np.testing.assert_array_equal(uniq, ref_uniq)
+        every = np.arange(n)
+        for queued in (np.flatnonzero(rng.random(n) < 0.8), rng.permutation(n), every, None):
+            klass, uniq = _routing_classes(scenario, contacts, queued)
+            ref = every if queued is None else queued
+            ref_klass, ref_uniq = _reference_classes(scenario, contacts, ref)
+            np.testing.assert_array_equal(klass, ref_klass)
+            np.testing.assert_array_equal(uniq, ref_uniq)
         assert klass.dtype == np.int32
         assert uniq.dtype == np.int64
 

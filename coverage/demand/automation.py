@@ -69,6 +69,14 @@ def apply_automation(
                 block.bot_time_s,
                 block.cost_per_contact,
             )
+    if not has_bot.any():  # no bot: nobody deflected, everyone joins on arrival, no cost
+        n = len(contacts)
+        return BotOutcome(
+            bot=np.zeros(n, dtype=bool),
+            deflected=np.zeros(n, dtype=bool),
+            joined_at_s=contacts.arrived_at_s + 0.0,
+            bot_cost=np.zeros(n),
+        )
     ch = contacts.channel
     bot = has_bot[ch]
     # a channel without a bot has deflection, bot time and cost 0, so no contact of it is
