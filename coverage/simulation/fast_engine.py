@@ -240,12 +240,18 @@ def _run(
                     if m >= hsize:
                         break
                     last = min(m + 4, hsize)
+                    mt = ht[m]
+                    mc = hc[m]
                     for j in range(m + 1, last):  # the least child, without branches
-                        less = (ht[j] < ht[m]) | ((ht[j] == ht[m]) & (hc[j] < hc[m]))
+                        tj = ht[j]
+                        cj = hc[j]
+                        less = (tj < mt) | ((tj == mt) & (cj < mc))
                         m = j if less else m
-                    if ht[m] < xt or (ht[m] == xt and hc[m] < xc):
-                        ht[i] = ht[m]
-                        hc[i] = hc[m]
+                        mt = tj if less else mt
+                        mc = cj if less else mc
+                    if mt < xt or (mt == xt and mc < xc):
+                        ht[i] = mt
+                        hc[i] = mc
                         ha[i] = ha[m]
                         i = m
                     else:
