@@ -13,30 +13,40 @@ import streamlit as st
 from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
 from coverage.app import boundary, levers, tables, views
 from coverage.results.report import channels_table, hourly_table
-from coverage.scenario.model import dump_scenario_yaml, scenario_from_text
+from coverage.scenario.model import Scenario
 
 st.set_page_config(page_title="Coverage planner", layout="wide")
 
 
 @st.cache_data(show_spinner="Simulating every plan…", max_entries=24)
-def simulate(scenario_yaml: str, base_dir: str | None, seed: int, replications: int, engine: str):
-    """Run every plan of the scenario text; cached on these hashable primitives.
+def simulate(
+    key: str, base_dir: str | None, lever_values: levers.Levers, engine: str, _base: Scenario
+):
+    """Apply the levers to the base scenario and run every plan; cached on the lever values.
 
-    In this process and within the app's budget (`boundary.run_in_app`): no pool is forked
-    from the Streamlit server.
+    The cache key is the base scenario's content key (`boundary.content_key`, computed once per
+    file or upload), its folder, the levers and the engine (`_base` itself is not hashed): a
+    rerun with levers already seen neither parses nor simulates. In this process and within the
+    app's budget (`boundary.run_in_app`): no pool is forked from the Streamlit server.
     """
-    scenario = scenario_from_text(scenario_yaml, base_dir=base_dir)
-    result = boundary.run_in_app(scenario, replications=replications, seed=seed, engine=engine)
+    scenario = levers.apply_levers(_base, lever_values)
+    result = boundary.run_in_app(
+        scenario, replications=scenario.replications, seed=scenario.seed, engine=engine
+    )
     return result, channels_table(result), hourly_table(result), tables.agents_table(result)
 
 
 st.sidebar.title("Coverage planner")
 with boundary.page_boundary():  # every exception below becomes one line on the page
-    base = sidebar.choose_scenario()
-    sc = levers.apply_levers(base, sidebar.read_levers(base))
+    base, key = sidebar.choose_scenario()
     result, channels, hourly, agents = simulate(
-        dump_scenario_yaml(sc), sc.base_dir, sc.seed, sc.replications, sidebar.choose_engine()
+        key,
+        base.base_dir,
+        sidebar.read_levers(base, key),
+        sidebar.choose_engine(),
+        base,
     )
+    sc = result.scenario  # the levered scenario the figures are for
 
 with boundary.page_boundary():  # pages inherit it: their errors are one line too
     st.title(f"{sc.name}: {' vs '.join(result.plans)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -17,15 +18,40 @@ DEFAULT_SCENARIO = "global-saas.yaml"
 DEFAULT_REPLICATIONS_CAP = 20  # the app's first run uses the file's replications, at most this
 
 
-def choose_scenario() -> Scenario:
+class Chosen(NamedTuple):
+    """The scenario the levers start from, with `boundary.content_key` of it."""
+
+    scenario: Scenario
+    key: str
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _bundled(path: str, mtime_ns: int) -> Chosen:
+    """A bundled file, parsed once per version (`mtime_ns`) for every session of the server.
+
+    Scenarios are frozen, so sessions can share one object.
+    """
+    scenario = files.load_bundled(path, SCENARIOS)
+    return Chosen(scenario, boundary.content_key(scenario))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _uploaded(data: bytes, name: str) -> Chosen:
+    """An uploaded (or calibrated) scenario, parsed once per content; errors are not cached."""
+    scenario = files.scenario_from_upload(data, name)
+    return Chosen(scenario, boundary.content_key(scenario))
+
+
+def choose_scenario() -> Chosen:
     """A bundled scenario, or the uploaded one when it is valid (else its error is shown).
 
-    Once the Calibrate page has made a calibrated scenario, it is offered first.
+    Once the Calibrate page has made a calibrated scenario, it is offered first. Each file or
+    upload is parsed once, not on every rerun.
     """
     side = st.sidebar
     calibrated = st.session_state.get(CALIBRATED_KEY)
     if calibrated and side.checkbox("Use the calibrated scenario", True, key="use_calibrated"):
-        return files.scenario_from_upload(calibrated.encode(), "calibrated.yaml")
+        return _uploaded(calibrated.encode(), "calibrated.yaml")
     bundled = files.bundled_scenarios(SCENARIOS)
     names = list(bundled)
     index = names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0
@@ -35,11 +61,12 @@ def choose_scenario() -> Scenario:
     )
     if upload is not None:
         try:
-            return files.scenario_from_upload(upload.getvalue(), upload.name)
+            return _uploaded(upload.getvalue(), upload.name)
         except ScenarioError as exc:
             st.error(str(exc))
             st.caption(f"The upload was not used; showing the bundled scenario {name}.")
-    return files.load_bundled(bundled[name], SCENARIOS)
+    path = bundled[name]
+    return _bundled(str(path), path.stat().st_mtime_ns)
 
 
 def _demand_levers(sc: Scenario, k: str) -> dict[str, dict]:
@@ -101,9 +128,13 @@ def _site_levers(sc: Scenario, k: str) -> dict[str, dict]:
     return out
 
 
-def read_levers(sc: Scenario) -> levers.Levers:
-    """Draw the levers for `sc` and return what they say (only UI state is kept)."""
-    k = boundary.content_key(sc)  # keyed by content: a scenario's levers start from its values
+def read_levers(sc: Scenario, key: str | None = None) -> levers.Levers:
+    """Draw the levers for `sc` and return what they say (only UI state is kept).
+
+    `key` is `boundary.content_key(sc)` when the caller has it (computed here otherwise).
+    """
+    # keyed by content: a scenario's levers start from its values
+    k = boundary.content_key(sc) if key is None else key
     with st.sidebar.expander("Demand, bot and patience", expanded=True):
         demand = _demand_levers(sc, k)
     sites = _site_levers(sc, k)

@@ -15,7 +15,6 @@ from coverage.results.hourly import KEYS, HourlyCounts, HourlySum, count_hourly,
 from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
     DEFLECTED,
-    _threshold_s,
     breakdown_column,
     breakdown_labels,
 )
@@ -24,6 +23,17 @@ from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
 from coverage.simulation.pipeline import prepare_run, simulate_replication
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _threshold_s(scenario, log):
+    """Each contact's target answer_within_s: its segment's if the segment sets one, else its
+    channel's (the former `coverage.results.metrics._threshold_s`)."""
+    chans = list(scenario.channels.values())
+    thr = np.array([c.target.answer_within_s for c in chans])[log["channel"].to_numpy()]
+    for s_idx, seg in enumerate(scenario.segments.values()):
+        if seg.target is not None:
+            thr = np.where(log["segment"].to_numpy() == s_idx, seg.target.answer_within_s, thr)
+    return thr
 
 
 def reference_hourly_counts(scenario, timeline, log):

@@ -71,7 +71,7 @@ def one_run(tiny_scenario: Scenario) -> tuple[Any, Any]:
 def _tampered_log(rep: Any, column: str, row: int, value: Any) -> Any:
     log = rep.log.copy()
     log.loc[row, column] = value
-    return dataclasses.replace(rep, log=log)
+    return dataclasses.replace(rep, contact_table=log)
 
 
 def _with_channel(figures: ReplicationFigures, name: str, **changes: Any) -> ReplicationFigures:
@@ -119,7 +119,9 @@ def test_checker_catches_an_agent_off_shift(tiny_scenario: Scenario) -> None:
         log.loc[row, "joined_at_s"] = 0.0
         log.loc[row, "started_at_s"] = 3 * 3600.0
         log.loc[row, "ended_at_s"] = 3 * 3600.0 + 1.0
-        bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, log=log))
+        bad = check_replication(
+            tiny_scenario, timeline, dataclasses.replace(rep, contact_table=log)
+        )
         assert any("answered by an agent off shift" in v for v in bad)
 
 
@@ -135,7 +137,7 @@ def test_checker_catches_concurrency_overflow(tiny_scenario: Scenario, one_run: 
     log.loc[second, "arrived_at_s"] = log.loc[second, "joined_at_s"] = min(
         log.loc[first, "arrived_at_s"], log.loc[second, "arrived_at_s"]
     )
-    bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, log=log))
+    bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, contact_table=log))
     assert any("over the concurrency 1 of phone" in v for v in bad)
 
 
@@ -149,7 +151,9 @@ def test_checker_catches_two_channels_in_hand(tiny_scenario: Scenario, one_run: 
     tampered.loc[email, "started_at_s"] = log.loc[phone, "started_at_s"]
     tampered.loc[email, "ended_at_s"] = log.loc[phone, "ended_at_s"]
     tampered.loc[email, "arrived_at_s"] = tampered.loc[email, "joined_at_s"] = 0.0
-    bad = check_replication(tiny_scenario, timeline, dataclasses.replace(rep, log=tampered))
+    bad = check_replication(
+        tiny_scenario, timeline, dataclasses.replace(rep, contact_table=tampered)
+    )
     assert any("two channels" in v or "over the concurrency" in v for v in bad)
 
 

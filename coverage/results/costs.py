@@ -20,6 +20,7 @@ whole minute), and integrated exactly through its cumulative sum.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -88,9 +89,18 @@ def premium_share_by_minute(site: Site, timeline: Timeline) -> np.ndarray:
     return share
 
 
-def _integral(cumulative: np.ndarray, at_s: np.ndarray) -> np.ndarray:
-    """∫_0^t share dt [s] from the per-minute cumulative sum (exact: constant inside a minute)."""
-    grid_s = np.arange(len(cumulative)) * SECONDS_PER_MINUTE
+def _minute_grid_s(cumulative: np.ndarray) -> np.ndarray:
+    """The instants [s] of the minute boundaries at which `cumulative` is tabulated."""
+    return np.arange(len(cumulative)) * SECONDS_PER_MINUTE
+
+
+def _integral(
+    cumulative: np.ndarray, at_s: np.ndarray, grid_s: np.ndarray | None = None
+) -> np.ndarray:
+    """∫_0^t share dt [s] from the per-minute cumulative sum (exact: constant inside a minute);
+    `grid_s` is `_minute_grid_s(cumulative)` when already at hand."""
+    if grid_s is None:
+        grid_s = _minute_grid_s(cumulative)
     return np.interp(at_s, grid_s, cumulative)
 
 
@@ -115,6 +125,95 @@ def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> in
     deltas = np.concatenate([-crew, crew])
     order = np.lexsort((deltas, times))  # at a tie, leave before arriving
     return int(np.max(np.cumsum(deltas[order])))
+
+
+@dataclass(frozen=True)
+class _SiteBasis:
+    """A site's rostered part of the cost, the same in every replication."""
+
+    site: Site
+    cumulative: np.ndarray  # ∫ premium share dt at each UTC minute boundary [s]
+    cumulative_by_type: dict[str, np.ndarray]  # the same, one premium rule at a time [s]
+    paid_s: float  # crew × rostered time in the window [agent·s]
+    premium_s: float  # crew × ∫ premium share over it [agent·s]
+    premium_by_type_s: dict[str, np.floating]  # the same, one premium rule at a time [agent·s]
+    peak: int  # peak rostered agents on duty in the window [agents]
+    grid_s: np.ndarray  # the minute boundaries of the cumulative tables [s]
+
+
+@dataclass(frozen=True)
+class CostBasis:
+    """What `replication_costs` needs of a plan and its roster: built once per run.
+
+    Attributes
+    ----------
+    sites : dict of str to _SiteBasis
+        Per site (plan order), its premium integrals and rostered paid time.
+    window_hours : float
+        Length of the measured window [h].
+    warmup_s, horizon_s : float
+        The measured window [s].
+    """
+
+    sites: dict[str, _SiteBasis]
+    window_hours: float
+    warmup_s: float
+    horizon_s: float
+
+
+def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
+    """The replication-independent part of `plan_costs`: premium integrals and rostered time.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan (its sites' rates and premiums).
+    roster : Roster
+        Its rostered paid shift instances [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    CostBasis
+        Per site, what every replication shares.
+    """
+    lo, hi = timeline.warmup_s, timeline.horizon_s
+    sites = {}
+    for s_idx, (name, site) in enumerate(plan.sites.items()):
+        shares = premium_shares_by_minute(site, timeline)
+        share = np.zeros(timeline.n_minutes)
+        for part in shares.values():
+            share += part
+        cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
+        mine = roster.paid_site == s_idx
+        start = np.clip(roster.paid_start_s[mine], lo, hi)
+        end = np.clip(roster.paid_end_s[mine], lo, hi)
+        crew = roster.paid_agents[mine]
+        by_type = {}
+        typed = {}
+        for kind, part in shares.items():  # the same integral, one rule at a time
+            cum = np.concatenate([[0.0], np.cumsum(part * SECONDS_PER_MINUTE)])
+            by_type[kind] = cum
+            typed[kind] = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
+        sites[name] = _SiteBasis(
+            site=site,
+            cumulative=cumulative,
+            cumulative_by_type=by_type,
+            paid_s=float(np.sum(crew * (end - start))),
+            premium_s=float(
+                np.sum(crew * (_integral(cumulative, end) - _integral(cumulative, start)))
+            ),
+            premium_by_type_s=typed,
+            peak=peak_on_duty(start[end > start], end[end > start], crew[end > start]),
+            grid_s=_minute_grid_s(cumulative),
+        )
+    return CostBasis(
+        sites=sites,
+        window_hours=timeline.window_s / SECONDS_PER_HOUR,
+        warmup_s=float(lo),
+        horizon_s=float(hi),
+    )
 
 
 def plan_costs(
@@ -147,40 +246,63 @@ def plan_costs(
     PlanCost
         Money [currency], hours [h]; ``per_contact`` = total / contacts offered in the window.
     """
-    lo, hi = timeline.warmup_s, timeline.horizon_s
-    window_hours = timeline.window_s / SECONDS_PER_HOUR
+    in_window = (arrived_at_s >= timeline.warmup_s) & (arrived_at_s < timeline.horizon_s)
+    automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    offered = int(np.sum(in_window))
+    return replication_costs(cost_basis(plan, roster, timeline), roster, out, automation, offered)
+
+
+def replication_costs(
+    basis: CostBasis, roster: Roster, out: EngineOutput, automation: float, offered: int
+) -> PlanCost:
+    """Cost of one plan in one replication from its `cost_basis`, the engine's overtime and
+    the bots' cost.
+
+    Parameters
+    ----------
+    basis : CostBasis
+        `cost_basis` of the plan, roster and timeline.
+    roster : Roster
+        Each agent's site.
+    out : EngineOutput
+        Overtime stretches from the engine [s].
+    automation : float
+        Cost of the bot conversations of contacts offered in the window [currency].
+    offered : int
+        Contacts offered in the window [contacts].
+
+    Returns
+    -------
+    PlanCost
+        As `plan_costs`.
+    """
+    lo = basis.warmup_s
+    window_hours = basis.window_hours
     by_site: dict[str, SiteCost] = {}
-    for s_idx, (name, site) in enumerate(plan.sites.items()):
-        shares = premium_shares_by_minute(site, timeline)
-        share = np.zeros(timeline.n_minutes)
-        for part in shares.values():
-            share += part
-        cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
-        mine = roster.paid_site == s_idx
-        start = np.clip(roster.paid_start_s[mine], lo, hi)
-        end = np.clip(roster.paid_end_s[mine], lo, hi)
-        crew = roster.paid_agents[mine]
-        paid_s = float(np.sum(crew * (end - start)))
-        premium_s = float(
-            np.sum(crew * (_integral(cumulative, end) - _integral(cumulative, start)))
-        )
+    for s_idx, (name, sb) in enumerate(basis.sites.items()):
+        site = sb.site
+        premium_s = sb.premium_s
         ot = out.overtime_paid & (roster.agent_site[out.overtime_agent] == s_idx)
         ot &= out.overtime_start_s >= lo
         ot_start, ot_end = out.overtime_start_s[ot], out.overtime_end_s[ot]
         overtime_s = float(np.sum(ot_end - ot_start))
         premium_s += overtime_s * site.overtime_premium
-        premium_s += float(np.sum(_integral(cumulative, ot_end) - _integral(cumulative, ot_start)))
+        grid = sb.grid_s
+        premium_s += float(
+            np.sum(
+                _integral(sb.cumulative, ot_end, grid) - _integral(sb.cumulative, ot_start, grid)
+            )
+        )
         by_type = {}
-        for kind, part in shares.items():  # the same integral, one rule at a time
-            cum = np.concatenate([[0.0], np.cumsum(part * SECONDS_PER_MINUTE)])
-            typed_s = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
-            typed_s += np.sum(_integral(cum, ot_end) - _integral(cum, ot_start))
+        for kind, cum in sb.cumulative_by_type.items():
+            typed_s = sb.premium_by_type_s[kind]
+            typed_s += np.sum(_integral(cum, ot_end, grid) - _integral(cum, ot_start, grid))
             by_type[kind] = float(typed_s) / SECONDS_PER_HOUR * site.hourly_cost
         by_type["overtime"] = (
             overtime_s * site.overtime_premium / SECONDS_PER_HOUR * site.hourly_cost
         )
-        paid_hours = (paid_s + overtime_s) / SECONDS_PER_HOUR
-        peak = peak_on_duty(start[end > start], end[end > start], crew[end > start])
+        paid_hours = (sb.paid_s + overtime_s) / SECONDS_PER_HOUR
+        peak = sb.peak
         by_site[name] = SiteCost(
             labor=paid_hours * site.hourly_cost,
             premiums=premium_s / SECONDS_PER_HOUR * site.hourly_cost,
@@ -193,13 +315,10 @@ def plan_costs(
             holiday_premium=by_type["holiday"],
             overtime_premium=by_type["overtime"],
         )
-    in_window = (arrived_at_s >= lo) & (arrived_at_s < hi)
-    automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
     labor = sum(s.labor for s in by_site.values())
     premiums = sum(s.premiums for s in by_site.values())
     seats = sum(s.seats for s in by_site.values())
     total = labor + premiums + automation + seats
-    offered = int(np.sum(in_window))
     return PlanCost(
         total=total,
         labor=labor,

@@ -1,12 +1,12 @@
-"""Hourly counts in one compiled pass, and their sum over replications in constant memory.
+"""Hourly counts of a replication, and their sum over replications in constant memory.
 
 `hourly_counts` counts one replication's measured contacts per (channel, region, UTC hour of
 week), with the same counts per language and segment (the breakdown columns of
 `coverage.results.metrics`). It used to build a column per field and per breakdown label and sum
-each with ``np.bincount``; the kernel below walks the contacts once, in order, adding each to its
-group's row. ``np.bincount`` with weights adds in index order into float64 bins, and so does the
-kernel, so every sum — the float ``wait_answered_s`` included — is bit-for-bit the same
-(tests/test_hourly.py checks this against the former implementation).
+each with ``np.bincount``; now the compiled pass of `coverage.results.tally` walks the contacts
+once, in order, adding each to its group's row. ``np.bincount`` with weights adds in index order
+into float64 bins, and so does the pass, so every sum — the float ``wait_answered_s`` included —
+is bit-for-bit the same (tests/test_hourly.py checks this against the former implementation).
 
 `HourlySum` adds the replications' tables as they arrive, exactly as ``pandas.concat`` followed
 by ``groupby(...).sum()`` did (pandas sums float64 groups with Kahan compensation, in row order;
@@ -20,15 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coverage.calendar import Timeline, utc_hour_of_week
+from coverage.calendar import Timeline
 from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
     breakdown_column,
     breakdown_labels,
 )
 from coverage.scenario.model import Scenario
-from coverage.simulation._jit import deferred_interrupts, njit
-from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
 
 HOURS_PER_WEEK = 168
 KEYS = ("channel", "region", "hour_of_week")
@@ -46,40 +44,20 @@ BASE_FIELDS = (
 _WAIT = BASE_FIELDS.index("wait_answered_s")
 
 
-@njit
-def _accumulate(row, measured, outcome, wait_s, threshold_s, short_s, dim_col, n_rows, n_cols):
-    """Sum each measured contact into ``sums[row[i]]``: the base fields in columns 0–7 and, per
-    breakdown dimension d, the BREAKDOWN_FIELDS in the 8 columns starting at ``dim_col[i, d]``."""
-    sums = np.zeros((n_rows, n_cols))
-    base_to_breakdown = (0, 1, 2, 3, 4, 5, 7, 6)  # BASE_FIELDS index → BREAKDOWN_FIELDS index
-    values = np.zeros(8)
-    for i in range(len(row)):
-        if not measured[i]:
-            continue
-        oc = outcome[i]
-        w = wait_s[i]
-        answered = oc == ANSWERED
-        values[0] = 1.0
-        values[1] = 1.0 if oc == 0 else 0.0
-        values[2] = 1.0 if answered else 0.0
-        values[3] = 1.0 if answered and w <= threshold_s[i] else 0.0
-        values[4] = 1.0 if oc == ABANDONED else 0.0
-        values[5] = 1.0 if oc == ABANDONED and w <= short_s[i] else 0.0
-        values[6] = w if answered else 0.0
-        values[7] = 1.0 if oc == UNFINISHED else 0.0
-        r = row[i]
-        for f in range(8):
-            sums[r, f] += values[f]
-        for d in range(dim_col.shape[1]):
-            start = dim_col[i, d]
-            for f in range(8):
-                sums[r, start + base_to_breakdown[f]] += values[f]
-    return sums
-
-
-def _columns(scenario: Scenario) -> tuple[list[str], list[tuple[str, dict[int, int]]]]:
+def hourly_columns(scenario: Scenario) -> tuple[list[str], list[tuple[str, dict[int, int]]]]:
     """Column names of the hourly table after the keys, and per breakdown dimension the first
-    column of each label's block (by code)."""
+    column of each label's block (by code).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its languages and segments (the breakdown dimensions).
+
+    Returns
+    -------
+    (list of str, list of (str, dict of int to int))
+        The column names; per dimension, its name and each code's first column.
+    """
     names = list(BASE_FIELDS)
     blocks = []
     for dim, labels in breakdown_labels(scenario).items():
@@ -135,43 +113,9 @@ def count_hourly(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> H
     HourlyCounts
         The groups with contacts and their sums, in one compiled pass over the contacts.
     """
-    arrived = log["arrived_at_s"].to_numpy()
-    measured = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
-    channel = log["channel"].to_numpy().astype(np.int64)
-    segment = log["segment"].to_numpy().astype(np.int64)
-    n_regions = len(scenario.regions)
-    hour = utc_hour_of_week(arrived, timeline.start_utc).astype(np.int64)
-    row = (channel * n_regions + log["region"].to_numpy().astype(np.int64)) * HOURS_PER_WEEK + hour
-    chans = list(scenario.channels.values())
-    # a contact's target: its segment's if the segment sets one, else its channel's
-    threshold = np.array(
-        [[c.target.answer_within_s] * (len(scenario.segments) + 1) for c in chans], dtype=float
-    )
-    for s_idx, seg in enumerate(scenario.segments.values()):
-        if seg.target is not None:
-            threshold[:, s_idx + 1] = seg.target.answer_within_s
-    short_s = np.array([c.short_abandon_s for c in chans], dtype=float)
-    names, blocks = _columns(scenario)
-    dim_col = np.zeros((len(log), len(blocks)), dtype=np.int64)
-    for d, (dim, first) in enumerate(blocks):
-        codes = log[dim].to_numpy().astype(np.int64)
-        lookup = np.array([first[code] for code in sorted(first)])  # codes -1, 0, 1, …
-        dim_col[:, d] = lookup[codes + 1]
-    n_rows = len(chans) * n_regions * HOURS_PER_WEEK
-    with deferred_interrupts():
-        sums = _accumulate(
-            np.ascontiguousarray(row, dtype=np.int64),
-            np.ascontiguousarray(measured, dtype=np.bool_),
-            np.ascontiguousarray(log["outcome"].to_numpy(), dtype=np.int8),
-            np.ascontiguousarray(log["wait_s"].to_numpy(), dtype=np.float64),
-            np.ascontiguousarray(threshold[channel, segment + 1], dtype=np.float64),
-            np.ascontiguousarray(short_s[channel], dtype=np.float64),
-            dim_col,
-            n_rows,
-            len(names),
-        )
-    present = np.flatnonzero(sums[:, 0] > 0)
-    return HourlyCounts(present, sums[present], tuple(names), n_regions)
+    from coverage.results.tally import tally_basis, tally_log  # tally builds on this module
+
+    return tally_log(tally_basis(scenario, timeline), log).hourly
 
 
 def hourly_counts(scenario: Scenario, timeline: Timeline, log: pd.DataFrame) -> pd.DataFrame:
@@ -282,20 +226,7 @@ class HourlySum:
 
 
 def warm_up() -> None:
-    """Load (or compile) the hourly kernel now, unless this process already has it (before a
-    process pool forks, so workers inherit it)."""
-    if _accumulate.signatures:
-        return
-    one = np.zeros(1, dtype=np.int64)
-    with deferred_interrupts():
-        _accumulate(
-            one,
-            np.ones(1, dtype=bool),
-            np.zeros(1, dtype=np.int8),
-            np.zeros(1),
-            np.zeros(1),
-            np.zeros(1),
-            np.zeros((1, 1), dtype=np.int64),
-            1,
-            16,
-        )
+    """Load (or compile) the counting kernels now (`coverage.results.tally.warm_up`)."""
+    from coverage.results.tally import warm_up as warm_up_tally
+
+    warm_up_tally()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,8 +42,11 @@ from coverage.results.figures import (
 )
 from coverage.results.t_quantiles import t975
 from coverage.scenario.model import Scenario
-from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
+from coverage.simulation.dispatch import EngineInput, EngineOutput
 from coverage.simulation.roster import Roster
+
+if TYPE_CHECKING:
+    from coverage.results.tally import Tallies
 
 DEFLECTED = 0
 
@@ -71,27 +74,12 @@ def contact_log(
         outcome (0 deflected, 1 answered, 2 abandoned, 3 unfinished), wait_s, started_at_s,
         ended_at_s, handle_s [s], agent, agent_site (-1 when no agent).
     """
+    from coverage.results.tally import contact_outcomes  # tally builds on this module
+
     n = len(contacts)
-    outcome = np.zeros(n, dtype=np.int8)
-    started = np.full(n, np.nan)
-    ended = np.full(n, np.nan)
-    left = np.full(n, np.nan)
+    outcome, wait, started, ended = contact_outcomes(contacts, bot, inp, out)
     agent = np.full(n, -1, dtype=np.int32)
-    idx = inp.contact
-    outcome[idx] = out.outcome
-    started[idx] = out.started_at_s
-    ended[idx] = out.ended_at_s
-    left[idx] = out.left_at_s
-    agent[idx] = out.agent
-    wait = np.where(
-        outcome == ANSWERED,
-        started - bot.joined_at_s,
-        np.where(
-            outcome == ABANDONED,
-            left - bot.joined_at_s,
-            np.where(outcome == UNFINISHED, inp.end_s - bot.joined_at_s, np.nan),
-        ),
-    )
+    agent[inp.contact] = out.agent
     site = np.full(n, -1, dtype=np.int32)  # a plan may have no agents at all (every crew 0)
     site[agent >= 0] = roster.agent_site[agent[agent >= 0]]
     return pd.DataFrame(
@@ -117,16 +105,9 @@ def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.nda
     return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
 
 
-def _threshold_s(scenario: Scenario, log: pd.DataFrame) -> np.ndarray:
-    chans = list(scenario.channels.values())
-    thr = np.array([c.target.answer_within_s for c in chans])[log["channel"].to_numpy()]
-    for s_idx, seg in enumerate(scenario.segments.values()):
-        if seg.target is not None:
-            thr = np.where(log["segment"].to_numpy() == s_idx, seg.target.answer_within_s, thr)
-    return thr
-
-
-def available_time_s(roster: Roster, out: EngineOutput, timeline: Timeline) -> np.ndarray:
+def available_time_s(
+    roster: Roster, out: EngineOutput, timeline: Timeline, *, window_s: np.ndarray | None = None
+) -> np.ndarray:
     """Available time inside the measured window per agent: duty windows plus overtime.
 
     Parameters
@@ -137,19 +118,42 @@ def available_time_s(roster: Roster, out: EngineOutput, timeline: Timeline) -> n
         Overtime stretches finishing contacts after a shift [s].
     timeline : Timeline
         The measured window [warmup_s, horizon_s) [s].
+    window_s : numpy.ndarray, optional
+        `window_time_s` of the roster, when already computed [s].
 
     Returns
     -------
     numpy.ndarray
         Per agent, available seconds in the window [s].
     """
+    per_agent = window_time_s(roster, timeline) if window_s is None else window_s.copy()
+    lo, hi = timeline.warmup_s, timeline.horizon_s
+    np.add.at(
+        per_agent, out.overtime_agent, _overlap(out.overtime_start_s, out.overtime_end_s, lo, hi)
+    )
+    return per_agent
+
+
+def window_time_s(roster: Roster, timeline: Timeline) -> np.ndarray:
+    """Duty-window time inside the measured window per agent (the roster's part of
+    `available_time_s`, the same in every replication).
+
+    Parameters
+    ----------
+    roster : Roster
+        Availability windows after shrinkage [s].
+    timeline : Timeline
+        The measured window [warmup_s, horizon_s) [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        Per agent, seconds of duty windows in the window [s].
+    """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     per_agent = np.zeros(roster.n_agents)
     np.add.at(
         per_agent, roster.window_agent, _overlap(roster.window_start_s, roster.window_end_s, lo, hi)
-    )
-    np.add.at(
-        per_agent, out.overtime_agent, _overlap(out.overtime_start_s, out.overtime_end_s, lo, hi)
     )
     return per_agent
 
@@ -178,69 +182,73 @@ def replication_metrics(
         Per channel: counts [contacts], shares [0–1], waits [s], occupancy [0–1]; and the
         plan's occupancy [0–1].
     """
-    lo, hi, end_s = timeline.warmup_s, timeline.horizon_s, timeline.end_s
-    arrived = log["arrived_at_s"].to_numpy()
-    measured = (arrived >= lo) & (arrived < hi)
-    outcome = log["outcome"].to_numpy()
-    wait = log["wait_s"].to_numpy()
-    channel = log["channel"].to_numpy()
-    thr = _threshold_s(scenario, log)
-    conc = np.array([c.concurrency for c in scenario.channels.values()])
-    busy = _overlap(
-        log["started_at_s"].to_numpy(),
-        np.nan_to_num(log["ended_at_s"].to_numpy(), nan=end_s),
-        lo,
-        hi,
-    )
-    busy = np.where(outcome == ANSWERED, busy / conc[channel], 0.0)
-    avail = available_time_s(roster, out, timeline)
+    from coverage.results.tally import tally_basis, tally_log  # tally builds on this module
+
+    tallies = tally_log(tally_basis(scenario, timeline), log)
+    return channel_figures(scenario, tallies, roster, available_time_s(roster, out, timeline))
+
+
+def channel_figures(
+    scenario: Scenario, tallies: Tallies, roster: Roster, avail_s: np.ndarray
+) -> ReplicationFigures:
+    """The figures of one plan in one replication, from the pass over its contacts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario (channels, targets).
+    tallies : Tallies
+        `coverage.results.tally.tally_contacts` (or `tally_log`) of the plan-replication.
+    roster : Roster
+        Which agents serve which channel.
+    avail_s : numpy.ndarray
+        `available_time_s` per agent [s].
+
+    Returns
+    -------
+    ReplicationFigures
+        Per channel: counts [contacts], shares [0–1], waits [s], occupancy [0–1]; and the
+        plan's occupancy [0–1].
+    """
     channels: dict[str, ChannelFigures] = {}
     for c, (name, ch) in enumerate(scenario.channels.items()):
-        m = measured & (channel == c)
-        oc, w = outcome[m], wait[m]
-        answered = oc == ANSWERED
-        abandoned = oc == ABANDONED
-        short = abandoned & (w <= ch.short_abandon_s)
-        offered = int(m.sum())
-        deflected = int((oc == DEFLECTED).sum())
-        n_short = int(short.sum())
-        n_abandoned = int(abandoned.sum())
-        within = int((answered & (w <= thr[m])).sum())
-        queued = oc != DEFLECTED
-        base = offered - deflected - n_short
+        offered, deflected, answered, within, abandoned, short, unfinished, waited = (
+            int(x) for x in tallies.counts[c]
+        )
+        base = offered - deflected - short
         reached = offered - deflected
-        waits_answered = w[answered]
+        waits_answered = tallies.answered_waits_s(c)
+        waits_queued = tallies.queued_waits_s(c)
         service_level = within / base if base else None
-        waited = queued & ((w > 0) | (oc != ANSWERED))
-        frt = [
-            float(np.percentile(waits_answered, q)) if len(waits_answered) else None
-            for q in (50, 90, 100)
-        ]
+        frt: list[float | None] = [None, None, None]
+        if len(waits_answered):  # one call: the same order statistics and interpolation
+            frt = [float(x) for x in np.percentile(waits_answered, (50, 90, 100))]
         serving = roster.agent_channels[:, c] if roster.n_agents else np.zeros(0, bool)
-        avail_c = float(avail[serving].sum())
+        avail_c = float(avail_s[serving].sum())
+        busy_c = tallies.channel_busy_s(c)
         channels[name] = ChannelFigures(
             offered=offered,
             deflected=deflected,
-            answered=int(answered.sum()),
+            answered=answered,
             answered_within_target=within,
-            abandoned=n_abandoned,
-            short_abandoned=n_short,
-            unfinished=int((oc == UNFINISHED).sum()),
+            abandoned=abandoned,
+            short_abandoned=short,
+            unfinished=unfinished,
             service_level=service_level,
-            abandon_rate=(n_abandoned - n_short) / base if base else None,
-            p_wait=int(waited.sum()) / reached if reached else None,
+            abandon_rate=(abandoned - short) / base if base else None,
+            p_wait=waited / reached if reached else None,
             p_miss_target=None if service_level is None else float(service_level < ch.target.share),
             asa_s=float(waits_answered.mean()) if len(waits_answered) else None,
-            mean_wait_all_s=float(w[queued].mean()) if queued.any() else None,
+            mean_wait_all_s=float(waits_queued.mean()) if len(waits_queued) else None,
             frt_p50_s=frt[0],
             frt_p90_s=frt[1],
             frt_max_s=frt[2],
-            occupancy=float(busy[channel == c].sum()) / avail_c if avail_c > 0 else None,
+            occupancy=float(busy_c.sum()) / avail_c if avail_c > 0 else None,
         )
-    total_avail = float(avail.sum())
+    total_avail = float(avail_s.sum())
     return ReplicationFigures(
         channels=channels,
-        occupancy=float(busy.sum()) / total_avail if total_avail > 0 else None,
+        occupancy=float(tallies.busy_s.sum()) / total_avail if total_avail > 0 else None,
     )
 
 

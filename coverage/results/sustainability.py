@@ -36,6 +36,7 @@ import pandas as pd
 from coverage.calendar import Timeline
 from coverage.results.figures import CrewGroupSustainability
 from coverage.results.metrics import ci95
+from coverage.results.tally import Tallies, tally_basis, tally_log
 from coverage.scenario.model import Plan, Scenario
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED
 from coverage.simulation.roster import Roster
@@ -180,33 +181,39 @@ def replication_backlog(
         channel [contacts]; ``groups``: per crew group, workload_s [s], backlog_start,
         backlog_end and contacts [contacts].
     """
-    channel = log["channel"].to_numpy()
-    n_channels = len(scenario.channels)
-    at_start = np.bincount(channel[backlog_at(log, timeline.warmup_s)], minlength=n_channels)
-    at_end = np.bincount(channel[backlog_at(log, timeline.horizon_s)], minlength=n_channels)
-    arrived = log["arrived_at_s"].to_numpy()
-    outcome = log["outcome"].to_numpy()
-    in_window = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
-    to_handle = in_window & np.isin(outcome, (ANSWERED, UNFINISHED))
-    concurrency = np.array([ch.concurrency for ch in scenario.channels.values()], dtype=float)
-    work_s = np.bincount(
-        channel[to_handle],
-        weights=log["handle_s"].to_numpy()[to_handle] / concurrency[channel[to_handle]],
-        minlength=n_channels,
-    )
-    contacts = np.bincount(channel[in_window], minlength=n_channels)
-    groups = []
-    for group in crew_groups(scenario, plan):
+    tallies = tally_log(tally_basis(scenario, timeline), log)
+    return plan_backlog(tallies, crew_groups(scenario, plan))
+
+
+def plan_backlog(tallies: Tallies, groups: list[CrewGroup]) -> dict[str, Any]:
+    """One replication's backlog per channel, and workload and backlog per crew group.
+
+    Parameters
+    ----------
+    tallies : Tallies
+        The pass over the plan-replication's contacts (`coverage.results.tally`).
+    groups : list of CrewGroup
+        The plan's crew groups (`crew_groups`).
+
+    Returns
+    -------
+    dict
+        As `replication_backlog`.
+    """
+    at_start, at_end = tallies.backlog[:, 0], tallies.backlog[:, 1]
+    contacts = tallies.counts[:, 0]  # offered: arrived in the window
+    out = []
+    for group in groups:
         c = list(group.channels)
-        groups.append(
+        out.append(
             {
-                "workload_s": float(work_s[c].sum()),
+                "workload_s": float(tallies.work_s[c].sum()),
                 "backlog_start": int(at_start[c].sum()),
                 "backlog_end": int(at_end[c].sum()),
                 "contacts": int(contacts[c].sum()),
             }
         )
-    return {"channel_start": at_start.tolist(), "channel_end": at_end.tolist(), "groups": groups}
+    return {"channel_start": at_start.tolist(), "channel_end": at_end.tolist(), "groups": out}
 
 
 def summarize_sustainability(

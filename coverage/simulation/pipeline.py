@@ -3,28 +3,31 @@
 One replication of a run is::
 
     draw_contacts (once)  ──►  for each plan:  automation ─► engine input ─► engine
-                                                ─► contact log ─► metrics ─► costs ─► hourly counts
-                                                ─► backlog
+                                                ─► one measuring pass (`measure_plan`): metrics,
+                                                   hourly counts, backlog; costs
 
 `simulate_replication` does exactly this and yields one :class:`PlanReplication` per plan, with
-every per-contact piece kept, so the same function serves
-:func:`coverage.simulation.replications.run_scenario` (which keeps only the figures), the
-invariant checker (which inspects the contacts) and tests. `simulate_plan` is the inner step, for
-callers that draw contacts once and evaluate many plans on them (common random numbers).
+every per-contact piece kept (the contact log is built only when asked for), so the same
+function serves :func:`coverage.simulation.replications.run_scenario` (which keeps only the
+figures), the invariant checker (which inspects the contacts) and tests. `simulate_plan` is the
+inner step, for callers that draw contacts once and evaluate many plans on them (common random
+numbers).
 
-What a run shares across replications — the timeline, each plan's roster and the
-replication-independent part of drawing (calendars, rates, codes) — is built once by
-`prepare_run`. Nothing here creates a random generator: `draw_contacts` derives every stream from
-(seed, replication, demand entry, purpose), so a replication depends on nothing but those.
+What a run shares across replications — the timeline, each plan's roster, the
+replication-independent part of drawing (calendars, rates, codes) and of measuring (thresholds,
+column layout, rostered cost, duty-window time, crew groups) — is built once by `prepare_run`.
+Nothing here creates a random generator: `draw_contacts` derives every stream from (seed,
+replication, demand entry, purpose), so a replication depends on nothing but those.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from coverage.calendar import Timeline, build_timeline
@@ -32,11 +35,17 @@ from coverage.demand.arrivals import Contacts, DrawSetup, draw_contacts, prepare
 from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
-from coverage.results.costs import plan_costs
+from coverage.results.costs import CostBasis, cost_basis, replication_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
-from coverage.results.hourly import HourlyCounts, count_hourly
-from coverage.results.metrics import contact_log, replication_metrics
-from coverage.results.sustainability import replication_backlog
+from coverage.results.hourly import HourlyCounts
+from coverage.results.metrics import (
+    available_time_s,
+    channel_figures,
+    contact_log,
+    window_time_s,
+)
+from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
+from coverage.results.tally import TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -75,6 +84,52 @@ def engine_function(name: str) -> Engine:
 
 
 @dataclass(frozen=True)
+class PlanBasis:
+    """What measuring one plan needs that is the same in every replication.
+
+    Attributes
+    ----------
+    cost : CostBasis
+        Premium integrals and rostered paid time (`coverage.results.costs.cost_basis`).
+    window_s : numpy.ndarray
+        Per agent, duty-window time inside the measured window
+        (`coverage.results.metrics.window_time_s`) [s].
+    groups : list of CrewGroup
+        The plan's crew groups (`coverage.results.sustainability.crew_groups`).
+    """
+
+    cost: CostBasis
+    window_s: np.ndarray
+    groups: list[CrewGroup]
+
+
+def plan_basis(scenario: Scenario, plan: str, roster: Roster, timeline: Timeline) -> PlanBasis:
+    """Build a plan's `PlanBasis`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    plan : str
+        Plan name.
+    roster : Roster
+        The plan's roster.
+    timeline : Timeline
+        The run's timeline.
+
+    Returns
+    -------
+    PlanBasis
+        Its cost basis, duty-window time per agent and crew groups.
+    """
+    return PlanBasis(
+        cost=cost_basis(scenario.plans[plan], roster, timeline),
+        window_s=window_time_s(roster, timeline),
+        groups=crew_groups(scenario, scenario.plans[plan]),
+    )
+
+
+@dataclass(frozen=True)
 class RunSetup:
     """What every replication of a run shares.
 
@@ -89,12 +144,19 @@ class RunSetup:
     draws : DrawSetup, optional
         The replication-independent part of drawing contacts (`prepare_draws`); absent, each
         replication computes it again (same contacts, more time).
+    tally : TallyBasis or None
+        The scenario's part of measuring (`coverage.results.tally.tally_basis`); built on use
+        when None.
+    bases : dict of str to PlanBasis
+        Per plan, its part of measuring; a plan without one has it built on use.
     """
 
     scenario: Scenario
     timeline: Timeline
     rosters: dict[str, Roster]
     draws: DrawSetup | None = None
+    tally: TallyBasis | None = None
+    bases: dict[str, PlanBasis] = field(default_factory=dict)
 
 
 def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[str]:
@@ -125,8 +187,9 @@ def plan_names(scenario: Scenario, plans: Sequence[str] | None = None) -> list[s
 
 
 def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSetup:
-    """Build the timeline, the rosters of `plans` (default: every plan, in file order) and what
-    drawing any replication needs (`coverage.demand.arrivals.prepare_draws`).
+    """Build the timeline, the rosters of `plans` (default: every plan, in file order), what
+    drawing any replication needs (`coverage.demand.arrivals.prepare_draws`) and what measuring
+    any plan-replication needs (`coverage.results.tally.tally_basis`, `plan_basis`).
 
     Parameters
     ----------
@@ -154,6 +217,8 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
         timeline=timeline,
         rosters=rosters,
         draws=prepare_draws(scenario, timeline),
+        tally=tally_basis(scenario, timeline),
+        bases={n: plan_basis(scenario, n, rosters[n], timeline) for n in names},
     )
 
 
@@ -175,8 +240,6 @@ class PlanReplication:
         What the engine was given and what it returned.
     roster : Roster
         The plan's agents and duty windows.
-    log : pandas.DataFrame
-        One row per contact (`coverage.results.metrics.contact_log`).
     figures : ReplicationFigures
         Per channel, that channel's figures in this replication, and the plan's occupancy.
     cost : PlanCost
@@ -190,6 +253,9 @@ class PlanReplication:
     draw_s, simulate_s, metrics_s : float
         Wall time drawing the contacts (counted on the first plan of a replication only, 0
         for the others), running automation and the engine, and measuring [s].
+    contact_table : pandas.DataFrame or None
+        A contact log to show as ``log`` instead of the one built from the arrays (the
+        invariant checker's tests tamper with it); None on the run path.
     """
 
     plan: str
@@ -199,7 +265,6 @@ class PlanReplication:
     inp: EngineInput
     out: EngineOutput
     roster: Roster
-    log: pd.DataFrame
     figures: ReplicationFigures
     cost: PlanCost
     counts: HourlyCounts
@@ -207,6 +272,16 @@ class PlanReplication:
     draw_s: float = 0.0
     simulate_s: float = 0.0
     metrics_s: float = 0.0
+    contact_table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def log(self) -> pd.DataFrame:
+        """One row per contact (`coverage.results.metrics.contact_log`), built on each access
+        unless ``contact_table`` is given: the run path measures from the arrays and never
+        builds it."""
+        if self.contact_table is not None:
+            return self.contact_table
+        return contact_log(self.contacts, self.bot, self.inp, self.out, self.roster)
 
     @property
     def hourly(self) -> pd.DataFrame:
@@ -251,11 +326,7 @@ def simulate_plan(
     inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
     out = simulate(inp)
     t_simulated = time.perf_counter()
-    log = contact_log(contacts, bot, inp, out, roster)
-    figures = replication_metrics(scenario, timeline, log, roster, out)
-    cost = plan_costs(scenario.plans[plan], roster, out, bot, contacts.arrived_at_s, timeline)
-    counts = count_hourly(scenario, timeline, log)
-    backlog = replication_backlog(scenario, scenario.plans[plan], timeline, log)
+    figures, cost, counts, backlog = measure_plan(setup, plan, contacts, bot, inp, out)
     return PlanReplication(
         plan=plan,
         replication=replication,
@@ -264,7 +335,6 @@ def simulate_plan(
         inp=inp,
         out=out,
         roster=roster,
-        log=log,
         figures=figures,
         cost=cost,
         counts=counts,
@@ -272,6 +342,54 @@ def simulate_plan(
         simulate_s=t_simulated - t_start,
         metrics_s=time.perf_counter() - t_simulated,
     )
+
+
+def measure_plan(
+    setup: RunSetup,
+    plan: str,
+    contacts: Contacts,
+    bot: BotOutcome,
+    inp: EngineInput,
+    out: EngineOutput,
+) -> tuple[ReplicationFigures, PlanCost, HourlyCounts, dict[str, Any]]:
+    """Measure one simulated plan-replication from the engine's arrays, in one compiled pass
+    over its contacts (`coverage.results.tally`; no per-contact DataFrame).
+
+    Parameters
+    ----------
+    setup : RunSetup
+        From `prepare_run`; must hold a roster for `plan`.
+    plan : str
+        Plan name.
+    contacts : Contacts
+        The replication's contacts.
+    bot : BotOutcome
+        The bot's outcome under the plan's automation.
+    inp, out : EngineInput, EngineOutput
+        What the engine was given and what it returned.
+
+    Returns
+    -------
+    (ReplicationFigures, PlanCost, HourlyCounts, dict)
+        The figures per channel, the cost, the hourly counts and the backlog
+        (`coverage.results.sustainability.replication_backlog`), the same as measuring the
+        contact log.
+    """
+    scenario, timeline = setup.scenario, setup.timeline
+    roster = setup.rosters[plan]
+    basis = setup.bases.get(plan) or plan_basis(scenario, plan, roster, timeline)
+    measuring = setup.tally or tally_basis(scenario, timeline)
+    tallies = tally_contacts(measuring, contacts, bot, inp, out)
+    avail = available_time_s(roster, out, timeline, window_s=basis.window_s)
+    figures = channel_figures(scenario, tallies, roster, avail)
+    automation = 0.0
+    if bot.bot.any():
+        arrived = contacts.arrived_at_s
+        in_window = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
+        automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    offered = int(tallies.counts[:, 0].sum())
+    cost = replication_costs(basis.cost, roster, out, automation, offered)
+    return figures, cost, tallies.hourly, plan_backlog(tallies, basis.groups)
 
 
 def simulate_replication(

@@ -33,12 +33,12 @@ from coverage.results.figures import (
     cost_row,
 )
 from coverage.results.hourly import HourlyCounts, HourlySum
-from coverage.results.hourly import warm_up as warm_up_hourly
 from coverage.results.metrics import summarize_channel
 from coverage.results.sustainability import (
     channel_backlogs,
     summarize_sustainability,
 )
+from coverage.results.tally import warm_up as warm_up_tally
 from coverage.scenario.model import Scenario
 from coverage.scenario.sizing import unsized_shift_paths
 from coverage.settings import DEFAULT_ENGINE, ENGINES, MAX_CONTACTS_PER_REPLICATION
@@ -222,7 +222,7 @@ def run_scenario(
     results: list[tuple[dict[str, _Measured], dict[str, float]]] = []
     hourly = {name: HourlySum(scenario) for name in names}  # summed as replications arrive
     if workers > 1 and n_reps > 1:
-        warm_up_hourly()
+        warm_up_tally()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
         by_rep: dict[int, Any] = {}
         with worker_pool(len(chunks), engine=engine) as pool:

@@ -123,9 +123,10 @@ def test_a_killed_worker_ends_the_run_with_one_line_instead_of_a_hang(cli, tmp_p
     # multiprocessing.Pool waiting forever for its lost task. Now the run stops at once with
     # one line and exit 2, and writes no output.
     out = tmp_path / "out"
+    command = [*cli, "run", "scenarios/global-saas.yaml", "--workers", "2", "--replications",
+               "40", "--engine", "simpy", "--out", str(out)]  # fmt: skip
     proc = subprocess.Popen(
-        [*cli, "run", "scenarios/global-saas.yaml", "--workers", "2", "--replications", "40",
-         "--engine", "simpy", "--out", str(out)],  # fmt: skip
+        command,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
