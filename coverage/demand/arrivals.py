@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -371,7 +372,7 @@ def draw_contacts(
             times = _rate_times(
                 setup,
                 k,
-                busy_rng=lambda k=k: entry_rng(seed, replication, k, STREAM_BUSYNESS),
+                busy_rng=partial(entry_rng, seed, replication, k, STREAM_BUSYNESS),
                 rng=entry_rng(seed, replication, k, STREAM_ARRIVALS),
             )
             extra = dict(rate.codes)  # one code for all its contacts
