@@ -144,9 +144,9 @@ def _tally(
     for c in range(n_channels):
         first[c + 1] += first[c]
     # with one channel, its busy times in contact order are `busy` itself
-    busy_by_channel = busy if n_channels == 1 else np.zeros(n)
-    answered_wait = np.zeros(n)
-    queued_wait = np.zeros(n)
+    busy_by_channel = busy if n_channels == 1 else np.empty(n)  # every slot is written
+    answered_wait = np.empty(n)  # only each block's written prefix is read
+    queued_wait = np.empty(n)
     next_busy = first[:-1].copy()
     next_answered = first[:-1].copy()
     next_queued = first[:-1].copy()
