@@ -318,8 +318,9 @@ def bench_speed(sizes: list[int], rounds: int) -> None:
     )
     print(
         "project-full = draw + automation + engine + one measuring pass (metrics, hourly counts, "
-        "backlog) + costs of one replication. CPU = time.process_time; the ratio to idiomatic SimPy is of "
-        f"CPU times within the same round; {rounds} interleaved rounds, the best of each.\n"
+        "backlog) + costs of one replication. CPU = time.process_time; the ratio to idiomatic "
+        f"SimPy is of CPU times within the same round; {rounds} interleaved rounds, the best of "
+        "each.\n"
     )
     header = (
         f"| {'model':<16} | {'arrivals':>9} | {'engine CPU s':>12} | {'wall s':>7} | "
