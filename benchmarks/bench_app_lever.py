@@ -11,8 +11,10 @@ time:
 For each change it prints the wall time from the key press until the Compare page's figures (the
 metric cards and the plotly data) differ from before ("figures s") and until the script run is
 over ("idle s", no status widget or spinner left; it includes a fixed 0.3 s settle wait, which is
-subtracted), the CPU time (user + system) the server process spent meanwhile, and the 1-minute
-load average. Medians and maxima per kind of change close the table. Printed, never asserted.
+subtracted), the CPU time (user + system) the server process spent meanwhile, its resident size
+afterwards, and the 1-minute load average. Medians and maxima per kind of change close the table.
+``--option runner.postScriptGC=true`` passes a Streamlit setting to the server (for A/B runs).
+Printed, never asserted.
 
     .venv/bin/python benchmarks/bench_app_lever.py [--changes 6] [--lever "chat: bot deflection"]
 """
@@ -56,6 +58,14 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _rss_mb(pid: int) -> float:
+    """Resident set size of process `pid` [MB], from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -91,6 +101,7 @@ def _change(page, thumb, key: str, pid: int) -> dict[str, float]:
         "figures_s": figures_s,
         "idle_s": max(idle_s, figures_s),
         "server_cpu_s": _cpu_s(pid) - cpu0,
+        "rss_mb": _rss_mb(pid),
         "load": load,
     }
 
@@ -100,6 +111,13 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=6, help="new values (then as many back)")
     parser.add_argument(
         "--lever", default="chat: bot deflection", help="label text of the slider to move"
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Streamlit setting for the server, e.g. runner.postScriptGC=true",
     )
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -112,6 +130,9 @@ def main() -> None:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false"]  # fmt: skip
+    for option in args.option:
+        key, _, value = option.partition("=")
+        command += [f"--{key}", value]
     proc = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -159,13 +180,17 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    print(f"lever: {args.lever!r}; wall from key press (perf_counter), server CPU from /proc")
-    print("| change | kind | lever value | figures s | idle s | server CPU s | load |")
-    print("|--:|---|--:|--:|--:|--:|--:|")
+    print(
+        f"lever: {args.lever!r}; wall from key press (perf_counter), server CPU and RSS from /proc"
+    )
+    print(
+        "| change | kind | lever value | figures s | idle s | server CPU s | server RSS MB | load |"
+    )
+    print("|--:|---|--:|--:|--:|--:|--:|--:|")
     for i, (kind, r) in enumerate(rows, 1):
         print(
             f"| {i} | {kind} | {r['value']:g} | {r['figures_s']:.2f} | {r['idle_s']:.2f} "
-            f"| {r['server_cpu_s']:.2f} | {r['load']:.2f} |"
+            f"| {r['server_cpu_s']:.2f} | {r['rss_mb']:.0f} | {r['load']:.2f} |"
         )
     for kind in ("new value", "cache hit"):
         sel = [r for k, r in rows if k == kind]

@@ -284,6 +284,18 @@ def test_many_agents_per_skill_group_identical():
         assert_same_outputs(inp, label=f"many-agents-{seed}")
 
 
+@pytest.mark.parametrize("ring_buckets", [1, 4])
+def test_completions_beyond_a_tiny_ring_identical(monkeypatch: pytest.MonkeyPatch, ring_buckets):
+    # functional: with a ring of 1 or 4 buckets most completions wait in the heap beyond the
+    # ring and move into it as time reaches them
+    monkeypatch.setattr(fast_engine, "_RING_BUCKETS", ring_buckets)
+    for seed in range(100):
+        assert_same_outputs(random_engine_input(seed), label=f"ring{ring_buckets}-{seed}")
+    for seed in range(15):
+        inp = random_engine_input(1000 + seed, max_agents=60, max_classes=3, max_contacts=900)
+        assert_same_outputs(inp, label=f"ring{ring_buckets}-many-{seed}")
+
+
 def test_skill_groups_link_classes_and_groups():
     # unit: agents with identical rows share a group; the two CSR maps list the same links
     can_serve = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1], [0, 0, 0], [0, 1, 0]], dtype=bool)

@@ -56,6 +56,7 @@ from coverage.simulation._jit import deferred_interrupts, njit
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
 _NONE, _ALL = -2, -1  # agent modes; a mode >= 0 means "more contacts of that channel"
+_RING_BUCKETS = 0  # buckets in the completion ring; 0: sized from the input (tests set 2 or 4)
 
 
 @njit
@@ -78,6 +79,7 @@ def _run(
     wev_paid,
     n_ot_max,
     end_s,
+    ring_buckets,
 ):  # pragma: no cover - compiled
     # One flat function on purpose: helper functions taking arrays cost numba reference-count
     # updates (atomic instructions) per call, which were a third of the run time.
@@ -174,9 +176,35 @@ def _run(
     for ch in range(concurrency.shape[0]):
         max_conc = max(max_conc, concurrency[ch])
     cap = n_agents * max_conc + 1
-    # completions in a 4-ary heap (half the depth of a binary one): time, contact, agent;
-    # ordered by (time, contact). A contact's end is written when it starts (writing it when it
-    # ends was a cache miss per contact on large inputs: contacts end out of order).
+    # Pending completions (time, contact, agent), taken in (time, contact) order, sit in a
+    # bucket queue: time is cut into buckets of `width` s (about two completions each on
+    # average) and the `n_buckets` buckets from `cur_b` (the bucket of the last completion)
+    # on form a ring, each bucket a list sorted by (time, contact). A completion is never
+    # earlier than now, so the ring only moves forward; one beyond the ring waits in a 4-ary
+    # heap (`ht`, `hc`, `ha`) and moves into the ring when the ring reaches it. `next_done` is
+    # the earliest pending completion. A binary heap costs O(log agents) per completion, which
+    # made the engine's time per contact grow with the number of agents.
+    # A contact's end is written when it starts (writing it when it ends was a cache miss per
+    # contact on large inputs: contacts end out of order).
+    inv_width = 1.0
+    if n > 0 and end_s > joined[0]:
+        inv_width = n / (2.0 * (end_s - joined[0]))
+    n_buckets = 1024
+    while n_buckets < 4 * cap:
+        n_buckets *= 2
+    if ring_buckets > 0:  # a power of two given by the caller (tests: a tiny ring)
+        n_buckets = ring_buckets
+    ring_mask = n_buckets - 1
+    bucket_head = np.full(n_buckets, -1, dtype=np.int64)  # first slot of each bucket's list
+    slot_t = np.empty(cap)
+    slot_c = np.empty(cap, dtype=np.int64)
+    slot_a = np.empty(cap, dtype=np.int64)
+    slot_next = np.empty(cap, dtype=np.int64)
+    free_slots = np.arange(cap)
+    n_free = cap
+    n_ring = 0
+    cur_b = 0
+    next_done = np.inf
     ht = np.empty(cap)
     hc = np.empty(cap, dtype=np.int64)
     ha = np.empty(cap, dtype=np.int64)
@@ -193,8 +221,8 @@ def _run(
         t = np.inf
         if wp < n_wev:
             t = wev_time[wp]
-        if hsize > 0 and ht[0] < t:
-            t = ht[0]
+        if next_done < t:
+            t = next_done
         if ap < n and next_arr < t:
             t = next_arr
         if not t < end_s:
@@ -227,32 +255,75 @@ def _run(
             wp += 1
 
         # 2. completions
-        while hsize > 0 and ht[0] == t:
-            a = ha[0]  # (its contact's end time was written when it started)
-            hsize -= 1  # pop the root: sift the last entry down from the root (a hole moves)
-            if hsize > 0:
-                xt = ht[hsize]
-                xc = hc[hsize]
-                xa = ha[hsize]
-                i = 0
-                while True:
-                    m = 4 * i + 1
-                    if m >= hsize:
-                        break
-                    last = min(m + 4, hsize)
-                    for j in range(m + 1, last):  # the least child, without branches
-                        less = (ht[j] < ht[m]) | ((ht[j] == ht[m]) & (hc[j] < hc[m]))
-                        m = j if less else m
-                    if ht[m] < xt or (ht[m] == xt and hc[m] < xc):
-                        ht[i] = ht[m]
-                        hc[i] = hc[m]
-                        ha[i] = ha[m]
-                        i = m
-                    else:
-                        break
-                ht[i] = xt
-                hc[i] = xc
-                ha[i] = xa
+        while next_done == t:
+            cur_b = np.int64(np.floor(min(t * inv_width, 4e18)))  # the ring starts at now
+            while hsize > 0 and np.floor(min(ht[0] * inv_width, 4e18)) < cur_b + n_buckets:
+                xt = ht[0]  # into the ring: pop the heap's root
+                xc = hc[0]
+                xa = ha[0]
+                hsize -= 1
+                if hsize > 0:
+                    yt = ht[hsize]
+                    yc = hc[hsize]
+                    ya = ha[hsize]
+                    i = 0
+                    while True:
+                        m = 4 * i + 1
+                        if m >= hsize:
+                            break
+                        last = min(m + 4, hsize)
+                        mt = ht[m]
+                        mc = hc[m]
+                        for j in range(m + 1, last):  # the least child, without branches
+                            tj = ht[j]
+                            cj = hc[j]
+                            less = (tj < mt) | ((tj == mt) & (cj < mc))
+                            m = j if less else m
+                            mt = tj if less else mt
+                            mc = cj if less else mc
+                        if mt < yt or (mt == yt and mc < yc):
+                            ht[i] = mt
+                            hc[i] = mc
+                            ha[i] = ha[m]
+                            i = m
+                        else:
+                            break
+                    ht[i] = yt
+                    hc[i] = yc
+                    ha[i] = ya
+                pos = np.int64(np.floor(min(xt * inv_width, 4e18))) & ring_mask
+                n_free -= 1
+                q = free_slots[n_free]
+                slot_t[q] = xt
+                slot_c[q] = xc
+                slot_a[q] = xa
+                prev = -1
+                cur = bucket_head[pos]
+                while cur >= 0 and (slot_t[cur] < xt or (slot_t[cur] == xt and slot_c[cur] < xc)):
+                    prev = cur
+                    cur = slot_next[cur]
+                slot_next[q] = cur
+                if prev < 0:
+                    bucket_head[pos] = q
+                else:
+                    slot_next[prev] = q
+                n_ring += 1
+            pos = cur_b & ring_mask  # the earliest completion heads the bucket of now
+            q = bucket_head[pos]
+            bucket_head[pos] = slot_next[q]
+            free_slots[n_free] = q
+            n_free += 1
+            n_ring -= 1
+            a = slot_a[q]  # (its contact's end time was written when it started)
+            if n_ring > 0:  # the next one heads the first non-empty bucket
+                b = cur_b
+                while bucket_head[b & ring_mask] < 0:
+                    b += 1
+                next_done = slot_t[bucket_head[b & ring_mask]]
+            elif hsize > 0:
+                next_done = ht[0]
+            else:
+                next_done = np.inf
             in_hand[a] -= 1
             if in_hand[a] == 0:
                 hand_channel[a] = -1
@@ -501,25 +572,53 @@ def _run(
             is_dirty[a] = True
             dirty[n_dirty] = a
             n_dirty += 1
-            xt = t + handle[best_c]  # push the completion and sift it up
+            xt = t + handle[best_c]  # the completion: into the ring, or the heap beyond it
             ended[best_c] = xt  # the instant it will pop; NaN again if that is past the end
-            i = hsize
-            hsize += 1
-            while i > 0:
-                p = (i - 1) >> 2
-                if xt < ht[p] or (xt == ht[p] and best_c < hc[p]):
-                    ht[i] = ht[p]
-                    hc[i] = hc[p]
-                    ha[i] = ha[p]
-                    i = p
+            next_done = min(next_done, xt)
+            b = np.int64(np.floor(min(xt * inv_width, 4e18)))
+            if b < cur_b + n_buckets:
+                pos = b & ring_mask
+                n_free -= 1
+                q = free_slots[n_free]
+                slot_t[q] = xt
+                slot_c[q] = best_c
+                slot_a[q] = a
+                prev = -1
+                cur = bucket_head[pos]
+                while cur >= 0 and (
+                    slot_t[cur] < xt or (slot_t[cur] == xt and slot_c[cur] < best_c)
+                ):
+                    prev = cur
+                    cur = slot_next[cur]
+                slot_next[q] = cur
+                if prev < 0:
+                    bucket_head[pos] = q
                 else:
-                    break
-            ht[i] = xt
-            hc[i] = best_c
-            ha[i] = a
+                    slot_next[prev] = q
+                n_ring += 1
+            else:
+                i = hsize
+                hsize += 1
+                while i > 0:
+                    p = (i - 1) >> 2
+                    if xt < ht[p] or (xt == ht[p] and best_c < hc[p]):
+                        ht[i] = ht[p]
+                        hc[i] = hc[p]
+                        ha[i] = ha[p]
+                        i = p
+                    else:
+                        break
+                ht[i] = xt
+                hc[i] = best_c
+                ha[i] = a
 
     for i in range(hsize):
         ended[hc[i]] = np.nan  # still in service when the drain ends
+    for pos in range(n_buckets):
+        q = bucket_head[pos]
+        while q >= 0:
+            ended[slot_c[q]] = np.nan
+            q = slot_next[q]
     for i in range(n_ot):
         if np.isnan(ot_end[i]):
             ot_end[i] = end_s  # still busy when the drain ends
@@ -631,6 +730,7 @@ def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
         wev_paid,
         int(wev_is_end.sum()),
         float(inp.end_s),
+        int(_RING_BUCKETS),
     )
 
 
