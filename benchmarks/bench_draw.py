@@ -17,7 +17,10 @@ a child imports ``coverage`` from its tree (``PYTHONPATH``) and measures, by pro
   replications, 1 worker);
 - ``many``: one replication's contacts of a scenario built from global-saas with 256 demand
   entries (4 channels × 64 languages spread over the 3 regions, same total demand: 256 routing
-  classes), per replication over 3 replications.
+  classes), per replication over 3 replications;
+- ``draw1M`` and ``input1M`` (with ``--million``): drawing one replication of the M/M/14+M
+  example at 1,000,000 arrivals (`benchmarks/bench_engine.py`'s scenario), and its automation
+  and engine input.
 
 Printed per child: CPU s, wall s and the 1-minute load average; then per round the ratio other
 tree / this tree of each figure, and their median. Nothing is asserted.
@@ -70,7 +73,7 @@ def many_entries(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def child() -> None:
+def child(million: bool) -> None:
     """Measure in this process (the tree on PYTHONPATH) and print JSON."""
     import yaml
 
@@ -128,14 +131,33 @@ def child() -> None:
     fn = draw_all(many, 3)
     cpu, wall = best_of(fn)
     out["many"] = (cpu / 3, wall / 3, os.getloadavg()[0])
+    if million:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from bench_engine import erlang_scenario
+
+        big = erlang_scenario(1_000_000)
+        fn = draw_all(big, 1)
+        cpu, wall = best_of(fn)
+        out["draw1M"] = (cpu, wall, os.getloadavg()[0])
+        big_setup = prepare_run(big)
+        (c,) = fn()
+        (plan, roster), *_ = big_setup.rosters.items()
+
+        def big_input() -> None:
+            bot = apply_automation(c, big, big.automation_for(plan))
+            build_engine_input(big, c, bot, roster, big_setup.timeline.end_s)
+
+        cpu, wall = best_of(big_input)
+        out["input1M"] = (cpu, wall, os.getloadavg()[0])
     print(json.dumps(out))
 
 
-def in_child(tree: Path) -> dict[str, Any]:
+def in_child(tree: Path, million: bool) -> dict[str, Any]:
     """One child process importing `coverage` from `tree`."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"],
+        [sys.executable, str(Path(__file__).resolve()), "--child"]
+        + (["--million"] if million else []),
         capture_output=True,
         text=True,
         check=True,
@@ -149,22 +171,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", type=Path, help="another source tree to compare with")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--million", action="store_true", help="also M/M/14+M at 1M arrivals")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child()
+        child(args.million)
         return
     trees = [ROOT] + ([args.against.resolve()] if args.against else [])
     for tree in trees:  # compile (or load) each tree's kernels before timing
-        in_child(tree)
-    keys = ("draw", "input", "run", "many")
-    print("CPU and wall per unit: draw and many per replication, input per plan-replication, run")
-    print("per default run (best of 3 repeats in a child); load = 1-minute load average")
+        in_child(tree, False)
+    keys = ("draw", "input", "run", "many") + (("draw1M", "input1M") if args.million else ())
+    print("CPU and wall per unit: draw, many and draw1M per replication, input and input1M per")
+    print("plan-replication, run per default run (best of 3 repeats in a child); load = 1-minute")
+    print("load average at the end of the child")
     print("| round | tree | " + " | ".join(f"{k} CPU s | {k} wall s" for k in keys) + " | load |")
     print("|---|---|" + "--:|--:|" * len(keys) + "--:|")
     ratios: dict[str, list[float]] = {k: [] for k in keys}
     for r in range(args.rounds):
-        results = [in_child(tree) for tree in trees]
+        results = [in_child(tree, args.million) for tree in trees]
         for tree, res in zip(trees, results, strict=True):
             cells = " | ".join(f"{res[k][0]:.4f} | {res[k][1]:.4f}" for k in keys)
             print(f"| {r + 1} | {tree} | {cells} | {res['run'][2]:.1f} |")

@@ -1,5 +1,5 @@
-"""Drawing with the run's precomputed setup, and routing classes by counting, against the former
-implementations (kept here as references): every array bit for bit.
+"""Drawing with the run's precomputed setup, the bot's outcome and routing classes by counting,
+against the former implementations (kept here as references): every array bit for bit.
 
 Kind 1 (unit, exact): `prepare_draws` moves the replication-independent work of drawing (local
 calendars, rates by local hour, weekday and holiday, codes) out of the replication loop, and
@@ -146,6 +146,25 @@ def _reference_classes(scenario: Scenario, contacts: Contacts, queued: np.ndarra
     return np.asarray(klass).reshape(-1).astype(np.int32), uniq
 
 
+def _reference_bot(contacts: Contacts, scenario: Scenario, automation):  # type: ignore[no-untyped-def]
+    """apply_automation as it was: every per-channel value masked by whether there is a bot."""
+    n_channels = len(scenario.channels)
+    deflection, bot_time_s, cost = np.zeros(n_channels), np.zeros(n_channels), np.zeros(n_channels)
+    has_bot = np.zeros(n_channels, dtype=bool)
+    for c, name in enumerate(scenario.channels):
+        block = automation.get(name)
+        if block is not None:
+            has_bot[c] = True
+            deflection[c], bot_time_s[c] = block.deflection, block.bot_time_s
+            cost[c] = block.cost_per_contact
+    ch = contacts.channel
+    bot = has_bot[ch]
+    deflected = bot & (contacts.bot_u < deflection[ch])
+    joined = contacts.arrived_at_s + np.where(bot, bot_time_s[ch], 0.0)
+    joined = np.where(deflected, np.nan, joined)
+    return bot, deflected, joined, np.where(bot, cost[ch], 0.0)
+
+
 def _assert_contacts_equal(a: Contacts, b: Contacts) -> None:
     for name in Contacts.__dataclass_fields__:
         x, y = getattr(a, name), getattr(b, name)
@@ -177,7 +196,14 @@ def test_draws_and_engine_inputs_match_the_former_code(path: Path) -> None:
             draw_contacts(scenario, timeline, seed=seed, replication=replication), ref
         )
         for plan, roster in setup.rosters.items():
-            bot = apply_automation(got, scenario, scenario.automation_for(plan))
+            automation = scenario.automation_for(plan)
+            bot = apply_automation(got, scenario, automation)
+            for field, ref_field in zip(
+                ("bot", "deflected", "joined_at_s", "bot_cost"),
+                _reference_bot(got, scenario, automation),
+                strict=True,
+            ):
+                np.testing.assert_array_equal(getattr(bot, field), ref_field, err_msg=field)
             inp = build_engine_input(scenario, got, bot, roster, timeline.end_s)
             klass, uniq = _reference_classes(scenario, got, inp.contact)
             np.testing.assert_array_equal(inp.klass, klass)
@@ -208,11 +234,13 @@ def test_routing_classes_by_counting_match_sorting_for_random_codes(tiny_raw) ->
             patience_s=np.ones(n),
             bot_u=rng.random(n),
         )
-        queued = np.flatnonzero(rng.random(n) < 0.8)
-        klass, uniq = _routing_classes(scenario, contacts, queued)
-        ref_klass, ref_uniq = _reference_classes(scenario, contacts, queued)
-        np.testing.assert_array_equal(klass, ref_klass)
-        np.testing.assert_array_equal(uniq, ref_uniq)
+        every = np.arange(n)
+        for queued in (np.flatnonzero(rng.random(n) < 0.8), rng.permutation(n), every, None):
+            klass, uniq = _routing_classes(scenario, contacts, queued)
+            ref = every if queued is None else queued
+            ref_klass, ref_uniq = _reference_classes(scenario, contacts, ref)
+            np.testing.assert_array_equal(klass, ref_klass)
+            np.testing.assert_array_equal(uniq, ref_uniq)
         assert klass.dtype == np.int32
         assert uniq.dtype == np.int64
 

@@ -21,7 +21,9 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -304,13 +306,21 @@ def draw_rate_entry_times(
 
 
 def _rate_times(
-    setup: DrawSetup, k: int, *, busy_rng: np.random.Generator, rng: np.random.Generator
+    setup: DrawSetup,
+    k: int,
+    *,
+    busy_rng: np.random.Generator | Callable[[], np.random.Generator],
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Sorted arrival instants of rate entry `k` of a `DrawSetup` [s]."""
+    """Sorted arrival instants of rate entry `k` of a `DrawSetup` [s]; `busy_rng` may be a
+    function giving the generator, called only when the entry has a day multiplier."""
     entry = setup.entries[k]
     assert entry is not None
-    days = setup.regions[entry.region]
-    busy = day_multiplier_by_index(entry.busyness_cv, days.day_of_minute, days.n_days, rng=busy_rng)
+    busy = None
+    if entry.busyness_cv > 0:
+        days = setup.regions[entry.region]
+        gen = busy_rng if isinstance(busy_rng, np.random.Generator) else busy_rng()
+        busy = day_multiplier_by_index(entry.busyness_cv, days.day_of_minute, days.n_days, rng=gen)
     times = poisson_arrival_times(setup.expected(k, busy), setup.starts_s, setup.lengths_s, rng=rng)
     times.sort()
     return times
@@ -362,7 +372,7 @@ def draw_contacts(
             times = _rate_times(
                 setup,
                 k,
-                busy_rng=entry_rng(seed, replication, k, STREAM_BUSYNESS),
+                busy_rng=partial(entry_rng, seed, replication, k, STREAM_BUSYNESS),
                 rng=entry_rng(seed, replication, k, STREAM_ARRIVALS),
             )
             extra = dict(rate.codes)  # one code for all its contacts

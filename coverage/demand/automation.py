@@ -69,11 +69,19 @@ def apply_automation(
                 block.bot_time_s,
                 block.cost_per_contact,
             )
+    if not has_bot.any():  # no bot: nobody deflected, everyone joins on arrival, no cost
+        n = len(contacts)
+        return BotOutcome(
+            bot=np.zeros(n, dtype=bool),
+            deflected=np.zeros(n, dtype=bool),
+            joined_at_s=contacts.arrived_at_s + 0.0,
+            bot_cost=np.zeros(n),
+        )
     ch = contacts.channel
     bot = has_bot[ch]
-    deflected = bot & (contacts.bot_u < deflection[ch])
-    joined = contacts.arrived_at_s + np.where(bot, bot_time_s[ch], 0.0)
-    joined = np.where(deflected, np.nan, joined)
-    return BotOutcome(
-        bot=bot, deflected=deflected, joined_at_s=joined, bot_cost=np.where(bot, cost[ch], 0.0)
-    )
+    # a channel without a bot has deflection, bot time and cost 0, so no contact of it is
+    # deflected (bot_u >= 0), it joins on arrival and costs nothing: no masking by `bot` needed
+    deflected = contacts.bot_u < deflection[ch]
+    joined = contacts.arrived_at_s + bot_time_s[ch]
+    joined[deflected] = np.nan
+    return BotOutcome(bot=bot, deflected=deflected, joined_at_s=joined, bot_cost=cost[ch])

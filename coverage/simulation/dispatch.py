@@ -103,13 +103,15 @@ def build_engine_input(
         effective priority, handle time [s] and abandonment deadline [s], and the agents' windows.
     """
     queued = np.flatnonzero(~bot.deflected)
-    joined = bot.joined_at_s[queued]
+    everyone = len(queued) == len(contacts)  # nobody deflected: copies instead of gathers
+    joined = bot.joined_at_s.copy() if everyone else bot.joined_at_s[queued]
     if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):  # a bot delayed some
         order = np.lexsort((queued, joined))
         queued, joined = queued[order], joined[order]
+        everyone = False  # queued is no longer 0, 1, ..., n - 1
         del order
     channels = list(scenario.channels.values())
-    klass, uniq = _routing_classes(scenario, contacts, queued)
+    klass, uniq = _routing_classes(scenario, contacts, None if everyone else queued)
     n_classes = len(uniq)
     can_serve = roster.agent_channels[:, uniq[:, 1]]
     speaks = uniq[:, 2] >= 0
@@ -117,12 +119,12 @@ def build_engine_input(
         lang = np.where(speaks, uniq[:, 2], 0)
         can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
     can_serve = np.ascontiguousarray(can_serve, dtype=bool).reshape(roster.n_agents, n_classes)
-    patience = contacts.patience_s[queued]
+    patience = contacts.patience_s if everyone else contacts.patience_s[queued]
     return EngineInput(
         contact=queued.astype(np.int64, copy=False),
         joined_at_s=joined.astype(np.float64, copy=False),
         deadline_s=joined + patience,
-        handle_s=contacts.handle_s[queued].astype(np.float64, copy=False),
+        handle_s=contacts.handle_s.copy() if everyone else contacts.handle_s[queued],
         klass=klass,
         class_priority=uniq[:, 0].astype(np.int64),
         class_channel=uniq[:, 1].astype(np.int32),
@@ -137,7 +139,7 @@ def build_engine_input(
 
 
 def _routing_classes(
-    scenario: Scenario, contacts: Contacts, queued: np.ndarray
+    scenario: Scenario, contacts: Contacts, queued: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The routing class of each queued contact and the classes (priority, channel, language).
 
@@ -152,8 +154,9 @@ def _routing_classes(
         Channel and segment priorities.
     contacts : Contacts
         The replication's contacts.
-    queued : numpy.ndarray
-        Indices of the contacts that join the agent queue.
+    queued : numpy.ndarray or None
+        Indices of the contacts that join the agent queue, in order of joining; None when all
+        join, in their order.
 
     Returns
     -------
@@ -163,21 +166,31 @@ def _routing_classes(
     """
     chan_prio = np.array([c.priority for c in scenario.channels.values()], dtype=np.int64)
     seg_prio = [s.priority for s in scenario.segments.values()]
-    ch = contacts.channel[queued].astype(np.int64)
-    seg = contacts.segment[queued].astype(np.int64) + 1  # 0: no segment
-    lang = contacts.language[queued].astype(np.int64) + 1  # 0: no language
-    if len(queued):
-        n_seg, n_lang = int(seg.max()) + 1, int(lang.max()) + 1
-        n_combos = (int(ch.max()) + 1) * n_seg * n_lang
+    n = len(contacts) if queued is None else len(queued)
+    # strides from the codes of all contacts (a bound for the queued ones; codes are >= -1)
+    if n:
+        n_ch = int(contacts.channel.max()) + 1
+        n_seg = int(contacts.segment.max()) + 2  # segment + 1: 0 for none
+        n_lang = int(contacts.language.max()) + 2  # language + 1: 0 for none
     else:
-        n_seg = n_lang = n_combos = 1
-    combo = (ch * n_seg + seg) * n_lang + lang
-    del ch, seg, lang  # per-contact temporaries: keep the peak memory low
-    counted = n_combos <= max(len(queued), 1 << 16)
-    if counted:  # a counting pass finds the combinations present
+        n_ch = n_seg = n_lang = 1
+    n_combos = n_ch * n_seg * n_lang
+    # combo = (channel × n_seg + segment + 1) × n_lang + language + 1, built in place
+    combo = (contacts.channel if queued is None else contacts.channel[queued]).astype(
+        np.int32 if n_combos < 2**31 else np.int64
+    )
+    for codes, stride in ((contacts.segment, n_seg), (contacts.language, n_lang)):
+        if stride > 1:
+            combo *= stride
+            combo += codes if queued is None else codes[queued]
+            combo += 1
+    counted = n_combos <= max(n, 1 << 16)
+    if n_combos == 1:  # one combination (or no contact)
+        present = np.zeros(min(n, 1), np.int64)
+    elif counted:  # a counting pass finds the combinations present
         present = np.flatnonzero(np.bincount(combo, minlength=n_combos))
     else:  # too many possible combinations to count: sort the contacts' ones
-        present = np.unique(combo)
+        present = np.unique(combo).astype(np.int64)
     c_lang = present % n_lang - 1
     c_seg = present // n_lang % n_seg - 1
     c_ch = present // (n_lang * n_seg)
@@ -195,6 +208,8 @@ def _routing_classes(
         axis=1,
     ).astype(np.int64)
     class_of_present = np.asarray(class_of_present, np.int32).reshape(-1)
+    if n_combos == 1:
+        return np.zeros(n, np.int32), uniq
     if counted:
         class_of_combo = np.zeros(n_combos, np.int32)
         class_of_combo[present] = class_of_present

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coverage.calendar import Timeline, build_timeline, utc_hour_of_week
-from coverage.demand.arrivals import Contacts, draw_contacts, scenario_languages
+from coverage.demand.arrivals import Contacts, draw_contacts, prepare_draws, scenario_languages
 from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
@@ -144,9 +144,10 @@ def prepare_plan(
         if seg.target is not None
     ]
     engine_function(engine)  # fail early on an unknown engine; load it before the loop
+    draws = prepare_draws(scenario, timeline)  # what no replication changes, computed once
     prepared = []
     for r in range(replications):
-        contacts = draw_contacts(scenario, timeline, seed=seed, replication=r)
+        contacts = draw_contacts(scenario, timeline, seed=seed, replication=r, draws=draws)
         bot = apply_automation(contacts, scenario, automation)
         base = build_engine_input(scenario, contacts, bot, empty, timeline.end_s)
         q = base.contact
@@ -257,9 +258,7 @@ def _worker_counts(args: tuple[Roster, list[int]]) -> list[tuple[np.ndarray, ...
 
 
 @contextmanager
-def evaluation_pool(
-    prepared: PreparedPlan, workers: int
-) -> Iterator[ProcessPoolExecutor | None]:
+def evaluation_pool(prepared: PreparedPlan, workers: int) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes that evaluate rosters of `prepared` (None with one worker).
 
     The workers are forked after the kernel is loaded and inherit the drawn contacts; they stop
