@@ -103,7 +103,9 @@ def build_engine_input(
         effective priority, handle time [s] and abandonment deadline [s], and the agents' windows.
     """
     n_seg, n_lang, n_combos = _code_strides(contacts)
-    if n_combos <= max(len(contacts), 1 << 16):  # one compiled pass finds, one fills
+    # a bot deflected some: one compiled pass finds the routing codes, one fills the queue (when
+    # nobody is deflected, copies of whole columns are faster than a pass picking contacts)
+    if n_combos <= max(len(contacts), 1 << 16) and bool(bot.deflected.any()):
         from coverage.simulation.input_kernels import queue_fill, queue_scan
 
         codes = tuple(
@@ -135,7 +137,7 @@ def build_engine_input(
                 a[order] for a in (queued, joined, deadline, handle, klass)
             )
             del order
-    else:  # too many code combinations for a table: the numpy way
+    else:  # nobody deflected, or too many code combinations for a table: the numpy way
         queued = np.flatnonzero(~bot.deflected)
         everyone = len(queued) == len(contacts)  # nobody deflected: copies instead of gathers
         joined = bot.joined_at_s.copy() if everyone else bot.joined_at_s[queued]
