@@ -8,12 +8,14 @@ coverage.app.charts); the pages only draw them.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
 from coverage.app import boundary, levers, tables, views
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import Scenario
+from coverage.simulation.replications import RunResult
 
 st.set_page_config(page_title="Coverage planner", layout="wide")
 
@@ -21,7 +23,7 @@ st.set_page_config(page_title="Coverage planner", layout="wide")
 @st.cache_data(show_spinner="Simulating every plan…", max_entries=24)
 def simulate(
     key: str, base_dir: str | None, lever_values: levers.Levers, engine: str, _base: Scenario
-):
+) -> RunResult:
     """Apply the levers to the base scenario and run every plan; cached on the lever values.
 
     The cache key is the base scenario's content key (`boundary.content_key`, computed once per
@@ -30,22 +32,27 @@ def simulate(
     app's budget (`boundary.run_in_app`): no pool is forked from the Streamlit server.
     """
     scenario = levers.apply_levers(_base, lever_values)
-    result = boundary.run_in_app(
+    return boundary.run_in_app(
         scenario, replications=scenario.replications, seed=scenario.seed, engine=engine
     )
-    return result, channels_table(result), hourly_table(result), tables.agents_table(result)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def run_tables(
+    key: str, base_dir: str | None, lever_values: levers.Levers, engine: str, _result: RunResult
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The channel, hourly and agent tables of the run `simulate` made with the same arguments.
+
+    Built on first use by a page that shows or downloads them (not for the Compare page).
+    """
+    return channels_table(_result), hourly_table(_result), tables.agents_table(_result)
 
 
 st.sidebar.title("Coverage planner")
 with boundary.page_boundary():  # every exception below becomes one line on the page
     base, key = sidebar.choose_scenario()
-    result, channels, hourly, agents = simulate(
-        key,
-        base.base_dir,
-        sidebar.read_levers(base, key),
-        sidebar.choose_engine(),
-        base,
-    )
+    run_key = (key, base.base_dir, sidebar.read_levers(base, key), sidebar.choose_engine())
+    result = simulate(*run_key, base)
     sc = result.scenario  # the levered scenario the figures are for
 
 with boundary.page_boundary():  # pages inherit it: their errors are one line too
@@ -65,11 +72,13 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
                 default=True,
             ),
             st.Page(
-                lambda: hours.show(result, hourly, agents), title="Hour of week", url_path="hours"
+                lambda: hours.show(result, *run_tables(*run_key, result)[1:]),
+                title="Hour of week",
+                url_path="hours",
             ),
             st.Page(lambda: cost.show(result), title="Cost", url_path="cost"),
             st.Page(
-                lambda: downloads.show(result, channels, hourly),
+                lambda: downloads.show(result, *run_tables(*run_key, result)[:2]),
                 title="Downloads",
                 url_path="downloads",
             ),

@@ -195,7 +195,8 @@ def run_project(engine: str, n_arrivals: int, seed: int) -> dict[str, Any]:
 
 def run_full(n_arrivals: int, seed: int) -> dict[str, Any]:
     """One replication through `simulate_replication` (fast engine): draw, automation, engine,
-    contact log, metrics, costs, hourly counts — what a run does per replication and plan."""
+    the measuring pass (metrics, hourly counts, backlog) and costs — what a run does per
+    replication and plan."""
     from coverage.simulation.dispatch import ABANDONED, ANSWERED
     from coverage.simulation.pipeline import prepare_run, simulate_replication
 
@@ -316,9 +317,10 @@ def bench_speed(sizes: list[int], rounds: int) -> None:
         f"{time.perf_counter() - start:.2f} s, reported apart from the runs below\n"
     )
     print(
-        "project-full = draw + automation + engine + contact log + metrics + costs + hourly "
-        "counts of one replication. CPU = time.process_time; the ratio to idiomatic SimPy is of "
-        f"CPU times within the same round; {rounds} interleaved rounds, the best of each.\n"
+        "project-full = draw + automation + engine + one measuring pass (metrics, hourly counts, "
+        "backlog) + costs of one replication. CPU = time.process_time; the ratio to idiomatic "
+        f"SimPy is of CPU times within the same round; {rounds} interleaved rounds, the best of "
+        "each.\n"
     )
     header = (
         f"| {'model':<16} | {'arrivals':>9} | {'engine CPU s':>12} | {'wall s':>7} | "

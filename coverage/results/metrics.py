@@ -220,9 +220,12 @@ def channel_figures(
         waits_answered = tallies.answered_waits_s(c)
         waits_queued = tallies.queued_waits_s(c)
         service_level = within / base if base else None
+        # the mean first: the percentiles reorder the tallies' array in place (no copy)
+        asa_s = float(waits_answered.mean()) if len(waits_answered) else None
         frt: list[float | None] = [None, None, None]
         if len(waits_answered):  # one call: the same order statistics and interpolation
-            frt = [float(x) for x in np.percentile(waits_answered, (50, 90, 100))]
+            q = np.percentile(waits_answered, (50, 90, 100), overwrite_input=True)
+            frt = [float(x) for x in q]
         serving = roster.agent_channels[:, c] if roster.n_agents else np.zeros(0, bool)
         avail_c = float(avail_s[serving].sum())
         busy_c = tallies.channel_busy_s(c)
@@ -238,7 +241,7 @@ def channel_figures(
             abandon_rate=(abandoned - short) / base if base else None,
             p_wait=waited / reached if reached else None,
             p_miss_target=None if service_level is None else float(service_level < ch.target.share),
-            asa_s=float(waits_answered.mean()) if len(waits_answered) else None,
+            asa_s=asa_s,
             mean_wait_all_s=float(waits_queued.mean()) if len(waits_queued) else None,
             frt_p50_s=frt[0],
             frt_p90_s=frt[1],

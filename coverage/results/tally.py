@@ -80,6 +80,31 @@ def _outcomes(n, contact, outcome_q, started_q, ended_q, left_q, joined_at_s, en
 
 
 @njit
+def _wait(oc, started, left, joined, end_s):
+    """A queued contact's wait [s]: to its start of service, to abandoning, or to the end of the
+    drain; NaN for any other outcome."""
+    if oc == ANSWERED:
+        return started - joined
+    if oc == ABANDONED:
+        return left - joined
+    if oc == UNFINISHED:
+        return end_s - joined
+    return np.nan
+
+
+@njit
+def _busy(started, ended, warmup_s, horizon_s, end_s):
+    """An answered contact's handling time inside [warmup_s, horizon_s) (an end still NaN is the
+    end of the drain) [s]."""
+    if np.isnan(ended):
+        ended = end_s
+    b = min(ended, horizon_s) - max(started, warmup_s)
+    if b < 0.0:
+        b = 0.0
+    return b
+
+
+@njit
 def _tally(
     arrived_at_s,
     joined_at_s,
@@ -115,38 +140,40 @@ def _tally(
     """
     n = len(arrived_at_s)
     n_channels = len(short_s)
-    outcome = np.zeros(n, dtype=np.int8)
-    wait_s = np.full(n, np.nan)
+    n_queued = len(contact_q)
+    given = len(wait_q) > 0
     busy = np.zeros(n)  # busy time inside the window, 1/concurrency per contact (answered only)
-    for j in range(len(contact_q)):
-        i = contact_q[j]
-        oc = outcome_q[j]
-        outcome[i] = oc
-        if len(wait_q):
-            wait_s[i] = wait_q[j]
-        elif oc == ANSWERED:
-            wait_s[i] = started_q[j] - joined_at_s[i]
-        elif oc == ABANDONED:
-            wait_s[i] = left_q[j] - joined_at_s[i]
-        elif oc == UNFINISHED:
-            wait_s[i] = end_s - joined_at_s[i]
-        if oc == ANSWERED:
-            e = ended_q[j]
-            if np.isnan(e):
-                e = end_s
-            b = min(e, horizon_s) - max(started_q[j], warmup_s)
-            if b < 0.0:
-                b = 0.0
-            busy[i] = b / concurrency[channel[i]]
+    # In queue order contacts usually are in contact order too (no bot delays them); then the
+    # walk below reads the queued arrays alongside. Otherwise scatter them to contact order.
+    in_order = True
+    for j in range(1, n_queued):
+        if contact_q[j] <= contact_q[j - 1]:
+            in_order = False
+            break
+    outcome = np.zeros(0 if in_order else n, dtype=np.int8)
+    wait_s = np.full(0 if in_order else n, np.nan)
+    if not in_order:
+        for j in range(n_queued):
+            i = contact_q[j]
+            oc = outcome_q[j]
+            outcome[i] = oc
+            wait_s[i] = (
+                wait_q[j] if given else _wait(oc, started_q[j], left_q[j], joined_at_s[i], end_s)
+            )
+            if oc == ANSWERED:
+                busy[i] = (
+                    _busy(started_q[j], ended_q[j], warmup_s, horizon_s, end_s)
+                    / concurrency[channel[i]]
+                )
     first = np.zeros(n_channels + 1, dtype=np.int64)  # each channel's block in the arrays below
     for i in range(n):
         first[channel[i] + 1] += 1
     for c in range(n_channels):
         first[c + 1] += first[c]
     # with one channel, its busy times in contact order are `busy` itself
-    busy_by_channel = busy if n_channels == 1 else np.zeros(n)
-    answered_wait = np.zeros(n)
-    queued_wait = np.zeros(n)
+    busy_by_channel = busy if n_channels == 1 else np.empty(n)  # every slot is written
+    answered_wait = np.empty(n)  # only each block's written prefix is read
+    queued_wait = np.empty(n)
     next_busy = first[:-1].copy()
     next_answered = first[:-1].copy()
     next_queued = first[:-1].copy()
@@ -156,10 +183,23 @@ def _tally(
     sums = np.zeros((n_channels * n_regions * HOURS_PER_WEEK, n_cols))
     base_to_breakdown = (0, 1, 2, 3, 4, 5, 7, 6)  # BASE_FIELDS index → BREAKDOWN_FIELDS index
     values = np.zeros(8)
+    j = 0  # the next queued contact (in order)
     for i in range(n):
         c = channel[i]
-        oc = outcome[i]
-        w = wait_s[i]
+        if not in_order:
+            oc = outcome[i]
+            w = wait_s[i]
+        elif j < n_queued and contact_q[j] == i:
+            oc = outcome_q[j]
+            w = wait_q[j] if given else _wait(oc, started_q[j], left_q[j], joined_at_s[i], end_s)
+            if oc == ANSWERED:
+                busy[i] = (
+                    _busy(started_q[j], ended_q[j], warmup_s, horizon_s, end_s) / concurrency[c]
+                )
+            j += 1
+        else:  # deflected by the bot
+            oc = 0
+            w = np.nan
         if n_channels > 1:
             busy_by_channel[next_busy[c]] = busy[i]
             next_busy[c] += 1
@@ -346,7 +386,9 @@ class Tallies:
         return self.busy_by_channel_s[self.first[c] : self.first[c + 1]]
 
     def answered_waits_s(self, c: int) -> np.ndarray:
-        """Waits of channel `c`'s measured answered contacts, in contact order [s]."""
+        """Waits of channel `c`'s measured answered contacts, in contact order [s] (a view:
+        `coverage.results.metrics.channel_figures` takes their mean, then partitions them in
+        place for the percentiles)."""
         lo = self.first[c]
         return self.answered_wait_s[lo : lo + self.counts[c, 2]]
 

@@ -14,6 +14,7 @@ import math
 import re
 import typing
 from functools import cache
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -185,6 +186,20 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
+def _tzdata_zone_names() -> frozenset[str]:
+    """The zones the ``tzdata`` package lists in one file (empty without the package).
+
+    `available_timezones` starts from this list, then walks every folder of the time-zone path
+    (0.02 s of CPU, 0.06 s of wall time per process), so a name found here is in it too.
+    """
+    try:
+        text = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip()) - {"posixrules"}
+
+
 # tzdata entries that are not a place: `localtime` is whatever the host is set to (a result would
 # depend on the machine), `Factory` and `posixrules` are placeholders
 NOT_A_PLACE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
@@ -208,7 +223,9 @@ def check_time_zone(value: Any) -> str:
             f"{value!r} depends on the machine or is a placeholder; name the zone "
             "(e.g. Europe/Berlin)"
         )
-    if not isinstance(value, str) or value not in _zone_names():
+    if not isinstance(value, str) or (
+        value not in _tzdata_zone_names() and value not in _zone_names()  # the list first
+    ):
         raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
     try:
         ZoneInfo(value)

@@ -30,16 +30,22 @@ not by approximating it:
   the rest are unfinished. Overtime still open at the end closes at ``end_s``.
 
 Data structures: contacts join in sorted order, so each class's FIFO queue is a slice of one
-array of contact numbers with a head and a tail pointer; completions live in a binary heap keyed
-by (time, contact); window events are pre-sorted into SimPy's order. Agents with identical
-rows of ``can_serve`` form a skill group (computed before the kernel, `_skill_groups`); the
-available agents of a group sit in indexed binary heaps ordered by the agent rule's tie-break —
-one of idle agents keyed (idle since, agent), and per channel with concurrency one of partly
-loaded agents keyed (contacts in hand, idle since, agent) — so choosing an agent for class k
-looks at the heap tops of the groups serving k, and an agent's state change costs O(log agents)
-plus the classes of its group; ``avail_count[k]`` counts the available agents that may serve
-class k. All state is preallocated: memory is linear in contacts and agents, and nothing is
-allocated inside the loop.
+array of contact numbers with a head and a tail pointer; window events are pre-sorted into
+SimPy's order. Pending completions sit in a bucket queue keyed by (time, contact): a ring of
+time buckets (about two completions each), each a sorted list, with a 4-ary heap for those
+beyond the ring, so a completion costs O(1) on average instead of a heap's O(log agents).
+Agents with identical rows of ``can_serve`` form a skill group (computed before the kernel,
+`_skill_groups`). A group's idle agents wait in a FIFO ordered by (idle since, agent): an agent
+becomes idle at the current instant, which never decreases, so it joins at the back (ahead of
+higher agent numbers of the same instant). Per channel with concurrency, the group's partly
+loaded agents sit in an indexed binary heap keyed (contacts in hand, idle since, agent).
+Choosing an agent for class k looks at the front of each group serving k (an idle agent has
+fewer contacts in hand than any other), else at the heap tops for k's channel; an agent's state
+change costs O(1) (idle) or O(log agents) (partly loaded) plus the classes of its group, whose
+``avail_count[k]`` counts the available agents that may serve class k. The earlier dense scan
+of every available agent per assignment made the engine's time grow with contacts × agents.
+All state is preallocated: memory is linear in contacts and agents, and nothing is allocated
+inside the loop.
 
 The kernel is compiled by numba (imported only through `coverage.simulation._jit`, which explains
 why) with

@@ -432,3 +432,4 @@ def simulate_replication(
     for i, plan in enumerate(setup.rosters):
         result = simulate_plan(setup, plan, contacts, replication=replication, engine=simulate)
         yield replace(result, draw_s=draw_s) if i == 0 else result
+        del result  # before the next plan: hold one plan's per-contact arrays at a time

@@ -129,6 +129,7 @@ def _replication(
         timing["draw_s"] += rep.draw_s
         timing["simulate_s"] += rep.simulate_s
         timing["metrics_s"] += rep.metrics_s
+        del rep  # before the next plan is simulated: one plan's per-contact arrays at a time
     return out, timing
 
 
