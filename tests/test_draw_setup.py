@@ -10,6 +10,7 @@ before, and every bundled scenario is compared with them for a few seeds and rep
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,73 @@ def test_prepare_draws_marks_log_entries() -> None:
     draws = prepare_draws(scenario, build_timeline(scenario))
     kinds = [e.kind for e in scenario.demand]
     assert [d is None for d in draws.entries] == [k != "rates" for k in kinds]
+
+
+def _reference_queue(contacts: Contacts, bot_joined: np.ndarray, deflected: np.ndarray):  # type: ignore[no-untyped-def]
+    """build_engine_input's queued contacts as they were: gathers, then a lexsort."""
+    queued = np.flatnonzero(~deflected)
+    joined = bot_joined[queued]
+    if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):
+        order = np.lexsort((queued, joined))
+        queued, joined = queued[order], joined[order]
+    return queued, joined, joined + contacts.patience_s[queued], contacts.handle_s[queued]
+
+
+@pytest.mark.parametrize("n_lang", [1, 3, 30000])  # 30000: too many codes, the numpy way
+def test_engine_input_and_bot_match_the_former_code_on_random_contacts(tiny_raw, n_lang) -> None:  # type: ignore[no-untyped-def]
+    """Random codes, segment priorities, bots that deflect and delay (ties included: arrivals
+    and bot times on a coarse grid), against the former numpy code."""
+    from coverage.scenario.model import Automation, parse_scenario
+
+    raw = dict(tiny_raw)
+    raw["segments"] = {"vip": {"priority": 0}, "basic": {}}
+    scenario = parse_scenario(raw)
+    setup = prepare_run(scenario)
+    roster = next(iter(setup.rosters.values()))
+    speaks = np.random.default_rng(1).random((roster.n_agents, n_lang)) < 0.5
+    roster = dataclasses.replace(roster, agent_languages=speaks)  # languages 0 .. n_lang - 1
+    rng = np.random.default_rng(n_lang)
+    n = 3000
+    contacts = Contacts(
+        arrived_at_s=np.sort(np.round(rng.random(n) * 5000)),
+        channel=rng.integers(0, 2, n).astype(np.int16),
+        region=np.zeros(n, np.int16),
+        segment=rng.integers(-1, 2, n).astype(np.int16),
+        language=rng.integers(-1, n_lang, n).astype(np.int16),
+        entry=np.zeros(n, np.int16),
+        handle_s=rng.exponential(300, n),
+        patience_s=np.where(rng.random(n) < 0.5, np.inf, rng.exponential(100, n)),
+        bot_u=rng.random(n),
+    )
+    for automation in (
+        {},
+        {"phone": Automation(deflection=0.3, bot_time_s=60, cost_per_contact=0.5)},
+        {"phone": Automation(bot_time_s=7), "email": Automation(deflection=0.9, bot_time_s=3)},
+    ):
+        bot = apply_automation(contacts, scenario, automation)
+        ref = _reference_bot(contacts, scenario, automation)
+        for field, ref_field in zip(
+            ("bot", "deflected", "joined_at_s", "bot_cost"), ref, strict=True
+        ):
+            np.testing.assert_array_equal(getattr(bot, field), ref_field, err_msg=field)
+        inp = build_engine_input(scenario, contacts, bot, roster, setup.timeline.end_s)
+        queued, joined, deadline, handle = _reference_queue(contacts, ref[2], ref[1])
+        for got, want in (
+            (inp.contact, queued),
+            (inp.joined_at_s, joined),
+            (inp.deadline_s, deadline),
+            (inp.handle_s, handle),
+        ):
+            np.testing.assert_array_equal(got, want)
+        klass, uniq = _reference_classes(scenario, contacts, queued)
+        np.testing.assert_array_equal(inp.klass, klass)
+        np.testing.assert_array_equal(inp.class_priority, uniq[:, 0])
+        np.testing.assert_array_equal(inp.class_channel, uniq[:, 1])
+        can_serve = roster.agent_channels[:, uniq[:, 1]] & np.where(
+            uniq[:, 2] >= 0, speaks[:, np.maximum(uniq[:, 2], 0)], True
+        )
+        np.testing.assert_array_equal(inp.can_serve, can_serve)
+        can_serve = roster.agent_channels[:, uniq[:, 1]] & np.where(
+            uniq[:, 2] >= 0, speaks[:, np.maximum(uniq[:, 2], 0)], True
+        )
+        np.testing.assert_array_equal(inp.can_serve, can_serve)

@@ -77,11 +77,14 @@ def apply_automation(
             joined_at_s=contacts.arrived_at_s + 0.0,
             bot_cost=np.zeros(n),
         )
-    ch = contacts.channel
-    bot = has_bot[ch]
-    # a channel without a bot has deflection, bot time and cost 0, so no contact of it is
-    # deflected (bot_u >= 0), it joins on arrival and costs nothing: no masking by `bot` needed
-    deflected = contacts.bot_u < deflection[ch]
-    joined = contacts.arrived_at_s + bot_time_s[ch]
-    joined[deflected] = np.nan
-    return BotOutcome(bot=bot, deflected=deflected, joined_at_s=joined, bot_cost=cost[ch])
+    from coverage.simulation.input_kernels import bot_pass  # one compiled pass
+
+    # deflected: bot_u < deflection (0 without a bot, so never); joined: arrival + bot time
+    # (0 without a bot), nan when deflected; cost: the channel's (0 without a bot)
+    bot, deflected, joined, bot_cost = bot_pass(
+        contacts.arrived_at_s,
+        contacts.channel,
+        contacts.bot_u,
+        (has_bot, deflection, bot_time_s, cost),
+    )
+    return BotOutcome(bot=bot, deflected=deflected, joined_at_s=joined, bot_cost=bot_cost)

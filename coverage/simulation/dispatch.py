@@ -102,16 +102,54 @@ def build_engine_input(
         The queued (not deflected) contacts in order of joining, with their routing class,
         effective priority, handle time [s] and abandonment deadline [s], and the agents' windows.
     """
-    queued = np.flatnonzero(~bot.deflected)
-    everyone = len(queued) == len(contacts)  # nobody deflected: copies instead of gathers
-    joined = bot.joined_at_s.copy() if everyone else bot.joined_at_s[queued]
-    if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):  # a bot delayed some
-        order = np.lexsort((queued, joined))
-        queued, joined = queued[order], joined[order]
-        everyone = False  # queued is no longer 0, 1, ..., n - 1
-        del order
+    n_seg, n_lang, n_combos = _code_strides(contacts)
+    # a bot deflected some: one compiled pass finds the routing codes, one fills the queue (when
+    # nobody is deflected, copies of whole columns are faster than a pass picking contacts)
+    if n_combos <= max(len(contacts), 1 << 16) and bool(bot.deflected.any()):
+        from coverage.simulation.input_kernels import queue_fill, queue_scan
+
+        codes = tuple(
+            np.ascontiguousarray(c, np.int16)
+            for c in (contacts.channel, contacts.segment, contacts.language)
+        )
+        deflected = np.ascontiguousarray(bot.deflected, np.bool_)
+        joined_all = np.ascontiguousarray(bot.joined_at_s, np.float64)
+        present, n_queued, in_order = queue_scan(
+            deflected, joined_all, codes, (n_seg, n_lang, n_combos)
+        )
+        combos = np.flatnonzero(present)
+        uniq, class_of_present = _classes_of_combos(scenario, combos, n_seg, n_lang)
+        class_of_combo = np.zeros(n_combos, np.int32)
+        class_of_combo[combos] = class_of_present
+        queued, joined, deadline, handle, klass = queue_fill(
+            deflected,
+            joined_all,
+            np.ascontiguousarray(contacts.patience_s, np.float64),
+            np.ascontiguousarray(contacts.handle_s, np.float64),
+            codes,
+            (n_seg, n_lang),
+            class_of_combo,
+            n_queued,
+        )
+        if not in_order:  # a bot delayed some: order of joining, ties by arrival order
+            order = np.lexsort((queued, joined))
+            queued, joined, deadline, handle, klass = (
+                a[order] for a in (queued, joined, deadline, handle, klass)
+            )
+            del order
+    else:  # nobody deflected, or too many code combinations for a table: the numpy way
+        queued = np.flatnonzero(~bot.deflected)
+        everyone = len(queued) == len(contacts)  # nobody deflected: copies instead of gathers
+        joined = bot.joined_at_s.copy() if everyone else bot.joined_at_s[queued]
+        if len(joined) > 1 and not bool(np.all(joined[1:] >= joined[:-1])):  # bot delays
+            order = np.lexsort((queued, joined))
+            queued, joined = queued[order], joined[order]
+            everyone = False  # queued is no longer 0, 1, ..., n - 1
+            del order
+        klass, uniq = _routing_classes(scenario, contacts, None if everyone else queued)
+        deadline = joined + (contacts.patience_s if everyone else contacts.patience_s[queued])
+        handle = contacts.handle_s.copy() if everyone else contacts.handle_s[queued]
     channels = list(scenario.channels.values())
-    klass, uniq = _routing_classes(scenario, contacts, None if everyone else queued)
     n_classes = len(uniq)
     can_serve = roster.agent_channels[:, uniq[:, 1]]
     speaks = uniq[:, 2] >= 0
@@ -119,12 +157,11 @@ def build_engine_input(
         lang = np.where(speaks, uniq[:, 2], 0)
         can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
     can_serve = np.ascontiguousarray(can_serve, dtype=bool).reshape(roster.n_agents, n_classes)
-    patience = contacts.patience_s if everyone else contacts.patience_s[queued]
     return EngineInput(
         contact=queued.astype(np.int64, copy=False),
         joined_at_s=joined.astype(np.float64, copy=False),
-        deadline_s=joined + patience,
-        handle_s=contacts.handle_s.copy() if everyone else contacts.handle_s[queued],
+        deadline_s=deadline,
+        handle_s=handle,
         klass=klass,
         class_priority=uniq[:, 0].astype(np.int64),
         class_channel=uniq[:, 1].astype(np.int32),
@@ -164,17 +201,8 @@ def _routing_classes(
         int32 class of each queued contact; int64 (n_classes, 3) rows (priority, channel,
         language), language -1 for none.
     """
-    chan_prio = np.array([c.priority for c in scenario.channels.values()], dtype=np.int64)
-    seg_prio = [s.priority for s in scenario.segments.values()]
     n = len(contacts) if queued is None else len(queued)
-    # strides from the codes of all contacts (a bound for the queued ones; codes are >= -1)
-    if n:
-        n_ch = int(contacts.channel.max()) + 1
-        n_seg = int(contacts.segment.max()) + 2  # segment + 1: 0 for none
-        n_lang = int(contacts.language.max()) + 2  # language + 1: 0 for none
-    else:
-        n_ch = n_seg = n_lang = 1
-    n_combos = n_ch * n_seg * n_lang
+    n_seg, n_lang, n_combos = _code_strides(contacts)
     # combo = (channel × n_seg + segment + 1) × n_lang + language + 1, built in place
     combo = (contacts.channel if queued is None else contacts.channel[queued]).astype(
         np.int32 if n_combos < 2**31 else np.int64
@@ -191,13 +219,42 @@ def _routing_classes(
         present = np.flatnonzero(np.bincount(combo, minlength=n_combos))
     else:  # too many possible combinations to count: sort the contacts' ones
         present = np.unique(combo).astype(np.int64)
+    uniq, class_of_present = _classes_of_combos(scenario, present, n_seg, n_lang)
+    if n_combos == 1:
+        return np.zeros(n, np.int32), uniq
+    if counted:
+        class_of_combo = np.zeros(n_combos, np.int32)
+        class_of_combo[present] = class_of_present
+        return class_of_combo[combo], uniq
+    return class_of_present[np.searchsorted(present, combo)], uniq
+
+
+def _code_strides(contacts: Contacts) -> tuple[int, int, int]:
+    """Strides of the routing code ``(channel × n_seg + segment + 1) × n_lang + language + 1``
+    from the codes of all contacts (codes are >= -1): n_seg, n_lang and how many codes."""
+    if not len(contacts):
+        return 1, 1, 1
+    n_ch = int(contacts.channel.max()) + 1
+    n_seg = int(contacts.segment.max()) + 2  # segment + 1: 0 for none
+    n_lang = int(contacts.language.max()) + 2  # language + 1: 0 for none
+    return n_seg, n_lang, n_ch * n_seg * n_lang
+
+
+def _classes_of_combos(
+    scenario: Scenario, present: np.ndarray, n_seg: int, n_lang: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The routing classes of the code combinations `present` (sorted): int64 (n_classes, 3)
+    rows (priority, channel, language) in sorted order, and the int32 class of each combination.
+    """
+    chan_prio = np.array([c.priority for c in scenario.channels.values()], dtype=np.int64)
+    present = np.asarray(present, np.int64)
     c_lang = present % n_lang - 1
     c_seg = present // n_lang % n_seg - 1
     c_ch = present // (n_lang * n_seg)
     prio = chan_prio[c_ch]
-    for s_idx, p in enumerate(seg_prio):
-        if p is not None:
-            prio = np.where(c_seg == s_idx, p, prio)
+    for s_idx, seg in enumerate(scenario.segments.values()):
+        if seg.priority is not None:
+            prio = np.where(c_seg == s_idx, seg.priority, prio)
     # classes = distinct (priority, channel, language) rows in sorted order; one packed int64
     # key per combination gives the same rows and order as np.unique(axis=0)
     # (priority is within ±1000, channel and language indices are int16)
@@ -207,11 +264,4 @@ def _routing_classes(
         [(uniq_packed >> 32) - 1000, (uniq_packed >> 16) & 0xFFFF, (uniq_packed & 0xFFFF) - 1],
         axis=1,
     ).astype(np.int64)
-    class_of_present = np.asarray(class_of_present, np.int32).reshape(-1)
-    if n_combos == 1:
-        return np.zeros(n, np.int32), uniq
-    if counted:
-        class_of_combo = np.zeros(n_combos, np.int32)
-        class_of_combo[present] = class_of_present
-        return class_of_combo[combo], uniq
-    return class_of_present[np.searchsorted(present, combo)], uniq
+    return uniq, np.asarray(class_of_present, np.int32).reshape(-1)

@@ -32,6 +32,7 @@ from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput, build_engine_input
+from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 from coverage.simulation.replications import engine_function
 from coverage.simulation.roster import Roster, build_roster
 from coverage.simulation.workers import worker_pool
@@ -145,6 +146,7 @@ def prepare_plan(
     ]
     engine_function(engine)  # fail early on an unknown engine; load it before the loop
     draws = prepare_draws(scenario, timeline)  # what no replication changes, computed once
+    warm_up_inputs()  # the engine-input kernels, loaded before an evaluation pool forks
     prepared = []
     for r in range(replications):
         contacts = draw_contacts(scenario, timeline, seed=seed, replication=r, draws=draws)

@@ -49,6 +49,7 @@ from coverage.results.tally import TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 from coverage.simulation.roster import Roster, build_roster
 
 Engine = Callable[[EngineInput], EngineOutput]
@@ -212,6 +213,7 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     timeline = build_timeline(scenario)
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
+    warm_up_inputs()  # the engine-input kernels, loaded before any worker forks
     return RunSetup(
         scenario=scenario,
         timeline=timeline,
