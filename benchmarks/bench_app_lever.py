@@ -2,9 +2,8 @@
 
 Starts ``streamlit run app.py`` on a free local port (as tests/e2e/test_browser.py does), opens it
 in Debian's headless chromium with Playwright, waits for the first figures of the default scenario
-(global-saas, the app's default replications), pauses ``--pause-s`` (5 s, a user reading the
-page; the app's worker processes start after its first run), then moves one lever by keyboard,
-one step at a time:
+(global-saas, the app's default replications), then moves one lever by keyboard, one step at a
+time:
 
 * ``--changes`` steps up to values not seen before (cache misses: the server simulates), then
 * the same number of steps back down (values already simulated: cache hits, no simulation).
@@ -12,9 +11,8 @@ one step at a time:
 For each change it prints the wall time from the key press until the Compare page's figures (the
 metric cards and the plotly data) differ from before ("figures s") and until the script run is
 over ("idle s", no status widget or spinner left; it includes a fixed 0.3 s settle wait, which is
-subtracted), the CPU time (user + system) the server process and, separately, its worker
-processes spent meanwhile, the server's resident size afterwards, and the 1-minute load
-average. Medians and maxima per kind of change close the table.
+subtracted), the CPU time (user + system) the server process spent meanwhile, its resident size
+afterwards, and the 1-minute load average. Medians and maxima per kind of change close the table.
 ``--option runner.postScriptGC=true`` passes a Streamlit setting to the server (for A/B runs).
 Printed, never asserted.
 
@@ -24,7 +22,6 @@ Printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import socket
 import statistics
@@ -61,26 +58,6 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _children_cpu_s(pid: int) -> float:
-    """User + system CPU time of the live descendants of `pid` (the app's workers) [s]."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    total, todo = 0.0, [pid]
-    while todo:
-        parent = todo.pop()
-        for child, ppid in parents.items():
-            if ppid == parent:
-                todo.append(child)
-                with contextlib.suppress(OSError):  # it ended meanwhile
-                    total += _cpu_s(child)
-    return total
-
-
 def _rss_mb(pid: int) -> float:
     """Resident set size of process `pid` [MB], from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -112,7 +89,7 @@ def _change(page, thumb, key: str, pid: int) -> dict[str, float]:
     """Press `key` on the slider thumb; time until the figures change and the run is over."""
     before = page.evaluate(FIGURES_JS)
     load = os.getloadavg()[0]
-    cpu0, workers0 = _cpu_s(pid), _children_cpu_s(pid)
+    cpu0 = _cpu_s(pid)
     start = time.perf_counter()
     thumb.press(key)
     page.wait_for_function(f"before => ({FIGURES_JS})() !== before", arg=before, timeout=TIMEOUT_MS)
@@ -124,7 +101,6 @@ def _change(page, thumb, key: str, pid: int) -> dict[str, float]:
         "figures_s": figures_s,
         "idle_s": max(idle_s, figures_s),
         "server_cpu_s": _cpu_s(pid) - cpu0,
-        "workers_cpu_s": _children_cpu_s(pid) - workers0,
         "rss_mb": _rss_mb(pid),
         "load": load,
     }
@@ -135,12 +111,6 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=6, help="new values (then as many back)")
     parser.add_argument(
         "--lever", default="chat: bot deflection", help="label text of the slider to move"
-    )
-    parser.add_argument(
-        "--pause-s",
-        type=float,
-        default=5.0,
-        help="wait after the first figures, as a user reads them (the app's workers start then)",
     )
     parser.add_argument(
         "--option",
@@ -194,7 +164,6 @@ def main() -> None:
                     f"figures {first_s:.2f} s after opening the page (server CPU "
                     f"{first_cpu:.2f} s, load {os.getloadavg()[0]:.2f})"
                 )
-                page.wait_for_timeout(args.pause_s * 1000)
                 slider = page.get_by_test_id("stSlider").filter(has_text=args.lever)
                 thumb = slider.get_by_role("slider")
                 thumb.focus()
@@ -215,21 +184,19 @@ def main() -> None:
         f"lever: {args.lever!r}; wall from key press (perf_counter), server CPU and RSS from /proc"
     )
     print(
-        "| change | kind | lever value | figures s | idle s | server CPU s | workers CPU s "
-        "| server RSS MB | load |"
+        "| change | kind | lever value | figures s | idle s | server CPU s | server RSS MB | load |"
     )
-    print("|--:|---|--:|--:|--:|--:|--:|--:|--:|")
+    print("|--:|---|--:|--:|--:|--:|--:|--:|")
     for i, (kind, r) in enumerate(rows, 1):
         print(
             f"| {i} | {kind} | {r['value']:g} | {r['figures_s']:.2f} | {r['idle_s']:.2f} "
-            f"| {r['server_cpu_s']:.2f} | {r['workers_cpu_s']:.2f} | {r['rss_mb']:.0f} "
-            f"| {r['load']:.2f} |"
+            f"| {r['server_cpu_s']:.2f} | {r['rss_mb']:.0f} | {r['load']:.2f} |"
         )
     for kind in ("new value", "cache hit"):
         sel = [r for k, r in rows if k == kind]
         if not sel:
             continue
-        for field in ("figures_s", "idle_s", "server_cpu_s", "workers_cpu_s"):
+        for field in ("figures_s", "idle_s", "server_cpu_s"):
             vals = [r[field] for r in sel]
             print(
                 f"{kind}: {field} median {statistics.median(vals):.2f}, max {max(vals):.2f} "

@@ -8,13 +8,12 @@ Two rules hold for every page, including pages added later (docs/app.md, "Adding
   traceback goes to the server's log. Streamlit's own control flow (`st.stop`, `st.rerun`)
   derives from `BaseException` and passes through. `.streamlit/config.toml` sets
   `client.showErrorDetails = "none"` as the second line of defence.
-* **Bounded work, never a fork.** `run_in_app()` estimates a run (contacts × plans ×
+* **Bounded work, in this process.** `run_in_app()` estimates a run (contacts × plans ×
   replications and rostered agent-days, `coverage.simulation.budget`) before it starts and
-  refuses one above the app's budget with the estimate in the message; it simulates on the
-  server's long-lived spawned workers (`coverage.app.workers`) once they are ready, else in the
-  server's own process: no process pool is forked from the multithreaded Streamlit server. A
-  page that runs something else than `run_scenario` calls `check_app_work` with its own count
-  of runs first.
+  refuses one above the app's budget with the estimate in the message; it simulates in the
+  server's own process (``workers=1``): no process pool is forked from the multithreaded
+  Streamlit server. A page that runs something else than `run_scenario` calls `check_app_work`
+  with its own count of runs first.
 """
 
 from __future__ import annotations
@@ -23,12 +22,9 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 import streamlit as st
 
-from coverage.app.workers import AppWorkers
 from coverage.calendar import build_timeline
 from coverage.errors import ScenarioError
 from coverage.scenario.model import Scenario
@@ -109,12 +105,6 @@ def check_app_work(
     return est
 
 
-@st.cache_resource(show_spinner=False)
-def app_workers() -> AppWorkers:
-    """The server's long-lived worker processes (one set per server, shared by sessions)."""
-    return AppWorkers()
-
-
 def run_in_app(
     scenario: Scenario,
     *,
@@ -123,33 +113,14 @@ def run_in_app(
     engine: str,
     plans: Sequence[str] | None = None,
 ) -> RunResult:
-    """`run_scenario` for a page: budget checked first, then simulated.
-
-    The replications run on the server's long-lived workers (`coverage.app.workers`) once they
-    are ready, else in this process; the workers are started after the first run, so it does
-    not share the cores with their start-up. Never a fork, and the result is the same.
-    """
+    """`run_scenario` for a page: budget checked first, then simulated in this process."""
     check_app_work(scenario, runs=replications, plans=plans, engine=engine)
-    workers = app_workers()
-    pool = workers.ready() if replications > 1 and workers.processes > 1 else None
-
-    def run(executor: ProcessPoolExecutor | None) -> RunResult:
-        return run_scenario(
-            scenario,
-            replications=replications,
-            seed=seed,
-            plans=plans,
-            engine=engine,
-            workers=1 if executor is None else workers.processes,
-            max_contacts=APP_MAX_CONTACTS,
-            pool=executor,
-        )
-
-    try:
-        result = run(pool)
-    except BrokenProcessPool:  # a worker died (killed from outside): once more in this process
-        LOG.warning("an app worker process died; simulating in the server process")
-        workers.discard()
-        result = run(None)
-    workers.start()  # no-op once running
-    return result
+    return run_scenario(
+        scenario,
+        replications=replications,
+        seed=seed,
+        plans=plans,
+        engine=engine,
+        workers=1,
+        max_contacts=APP_MAX_CONTACTS,
+    )

@@ -30,19 +30,12 @@ def exit_with_parent(parent_pid: int) -> str:
                 if os.getppid() != parent_pid:  # the parent died before prctl took effect
                     os._exit(1)
                 return "prctl"
-    thread = threading.Thread(
-        target=watch_parent, args=(parent_pid,), daemon=True, name="parent-watch"
-    )
+    thread = threading.Thread(target=_watch, args=(parent_pid,), daemon=True, name="parent-watch")
     thread.start()
     return "thread"
 
 
-def watch_parent(parent_pid: int) -> None:
-    """Check once a second that `parent_pid` is still this process's parent; exit when not.
-
-    Runs forever (in a daemon thread). The polling fallback of `exit_with_parent`, and the way
-    for a process started by a short-lived thread (whose death signal would fire with it).
-    """
+def _watch(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(POLL_S)
     os._exit(1)  # the parent is gone: nobody will read our result

@@ -10,12 +10,10 @@ identical to a serial run because each replication depends only on (seed, r).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +165,6 @@ def run_scenario(
     max_contacts: int = MAX_CONTACTS_PER_REPLICATION,
     max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Callable[[int, int], None] | None = None,
-    pool: Executor | None = None,
 ) -> RunResult:
     """Simulate `plans` (default: all) over `replications` seeded replications.
 
@@ -192,9 +189,6 @@ def run_scenario(
         Refuse a plan rostering more distinct agents [agents].
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication (serial runs) or chunk.
-    pool : concurrent.futures.Executor, optional
-        Long-lived worker processes, owned by the caller, that run the `workers` chunks of
-        replications instead of a pool started and stopped for this run (the app's).
 
     Returns
     -------
@@ -232,14 +226,9 @@ def run_scenario(
         warm_up_tally()
         chunks = [reps[i::workers] for i in range(workers) if reps[i::workers]]
         by_rep: dict[int, Any] = {}
-        running: contextlib.AbstractContextManager[Executor] = (
-            worker_pool(len(chunks), engine=engine)
-            if pool is None
-            else contextlib.nullcontext(pool)  # the caller's long-lived workers
-        )
-        with running as executor:
+        with worker_pool(len(chunks), engine=engine) as pool:
             pending = [
-                executor.submit(_replication_chunk, (setup, seed, c, engine)) for c in chunks
+                pool.submit(_replication_chunk, (setup, seed, c, engine)) for c in chunks
             ]
             for chunk, job in zip(chunks, pending, strict=True):
                 for r, res in zip(chunk, job.result(), strict=True):
