@@ -27,6 +27,7 @@ from coverage.results.metrics import (
     breakdown_labels,
 )
 from coverage.scenario.model import Scenario
+from coverage.simulation._jit import deferred_interrupts, njit
 
 HOURS_PER_WEEK = 168
 KEYS = ("channel", "region", "hour_of_week")
@@ -161,6 +162,44 @@ def _table(
     return pd.DataFrame(columns)
 
 
+@njit
+def _add_sums(sums, compensation, present, rows, values, is_sum_s):
+    """Add one replication's group sums: whole-number columns exactly, summed-seconds columns
+    with pandas' Kahan compensation (``compensation`` has one column per such column), element
+    by element — the same arithmetic, in the same order, as the former array expressions."""
+    n_cols = sums.shape[1]
+    for k in range(len(rows)):
+        r = rows[k]
+        present[r] = True
+        f = 0  # the compensation column of the next summed-seconds column
+        for col in range(n_cols):
+            if is_sum_s[col]:
+                total = sums[r, col]
+                y = values[k, col] - compensation[r, f]
+                t = total + y
+                comp = t - total - y
+                compensation[r, f] = 0.0 if np.isnan(comp) else comp
+                sums[r, col] = t
+                f += 1
+            else:
+                sums[r, col] += values[k, col]
+
+
+def _load() -> None:
+    """Load (or compile) `_add_sums` with interrupts held, once per process."""
+    if _add_sums.signatures:
+        return
+    with deferred_interrupts():
+        _add_sums(
+            np.zeros((1, 2)),
+            np.zeros((1, 1)),
+            np.zeros(1, dtype=bool),
+            np.zeros(1, dtype=np.int64),
+            np.zeros((1, 2)),
+            np.array([False, True]),
+        )
+
+
 class HourlySum:
     """The sum of replications' hourly counts, added one at a time in replication order.
 
@@ -200,18 +239,15 @@ class HourlySum:
             self._compensation = np.zeros((self._n_rows, int(self._is_sum_s.sum())))
         elif counts.names != self._names:
             raise ValueError("hourly counts of one run must have the same columns")
-        rows = counts.rows
-        self._present[rows] = True
-        exact = ~self._is_sum_s
-        self._sums[np.ix_(rows, exact)] += counts.sums[:, exact]  # whole numbers: exact
-        # pandas' group_sum for float64: Kahan compensation per group and column
-        value = counts.sums[:, self._is_sum_s]
-        total = self._sums[np.ix_(rows, self._is_sum_s)]
-        y = value - self._compensation[rows]
-        t = total + y
-        comp = t - total - y
-        self._compensation[rows] = np.where(np.isnan(comp), 0.0, comp)
-        self._sums[np.ix_(rows, self._is_sum_s)] = t
+        _load()
+        _add_sums(
+            self._sums,
+            self._compensation,
+            self._present,
+            np.require(counts.rows, np.int64, ["C", "W"]),
+            np.require(counts.sums, np.float64, ["C", "W"]),
+            self._is_sum_s,
+        )
 
     def table(self) -> pd.DataFrame:
         """The summed table: one row per group with contacts in some replication, by keys.
@@ -226,7 +262,9 @@ class HourlySum:
 
 
 def warm_up() -> None:
-    """Load (or compile) the counting kernels now (`coverage.results.tally.warm_up`)."""
+    """Load (or compile) the counting kernels now (`coverage.results.tally.warm_up`) and the
+    one adding replications."""
     from coverage.results.tally import warm_up as warm_up_tally
 
     warm_up_tally()
+    _load()
