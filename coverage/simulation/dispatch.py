@@ -106,7 +106,7 @@ def build_engine_input(
     # a bot deflected some: one compiled pass finds the routing codes, one fills the queue (when
     # nobody is deflected, copies of whole columns are faster than a pass picking contacts)
     if n_combos <= max(len(contacts), 1 << 16) and bool(bot.deflected.any()):
-        from coverage.simulation.input_kernels import queue_fill, queue_scan
+        from coverage.simulation.input_kernels import queue_fill, queue_fill_ordered, queue_scan
 
         codes = tuple(
             np.ascontiguousarray(c, np.int16)
@@ -121,22 +121,24 @@ def build_engine_input(
         uniq, class_of_present = _classes_of_combos(scenario, combos, n_seg, n_lang)
         class_of_combo = np.zeros(n_combos, np.int32)
         class_of_combo[combos] = class_of_present
-        queued, joined, deadline, handle, klass = queue_fill(
-            deflected,
-            joined_all,
-            np.ascontiguousarray(contacts.patience_s, np.float64),
-            np.ascontiguousarray(contacts.handle_s, np.float64),
-            codes,
-            (n_seg, n_lang),
-            class_of_combo,
-            n_queued,
-        )
-        if not in_order:  # a bot delayed some: order of joining, ties by arrival order
-            order = np.lexsort((queued, joined))
-            queued, joined, deadline, handle, klass = (
-                a[order] for a in (queued, joined, deadline, handle, klass)
+        patience = np.ascontiguousarray(contacts.patience_s, np.float64)
+        handles = np.ascontiguousarray(contacts.handle_s, np.float64)
+        if in_order:
+            queued, joined, deadline, handle, klass = queue_fill(
+                deflected,
+                joined_all,
+                patience,
+                handles,
+                codes,
+                (n_seg, n_lang),
+                class_of_combo,
+                n_queued,
             )
-            del order
+        else:  # a bot delayed some: by joining time, ties by arrival (deflected: nan, last)
+            queued = np.argsort(joined_all, kind="stable")[:n_queued].copy()
+            joined, deadline, handle, klass = queue_fill_ordered(
+                queued, joined_all, patience, handles, codes, (n_seg, n_lang), class_of_combo
+            )
     else:  # nobody deflected, or too many code combinations for a table: the numpy way
         queued = np.flatnonzero(~bot.deflected)
         everyone = len(queued) == len(contacts)  # nobody deflected: copies instead of gathers

@@ -82,9 +82,31 @@ def _queue_fill(
     return contact, joined_q, deadline, handle, klass
 
 
+@njit
+def _queue_fill_ordered(
+    order, joined, patience_s, handle_s, channel, segment, language, n_seg, n_lang,
+    class_of_combo,
+):  # fmt: skip
+    """As `_queue_fill`, for the contacts `order` (queued, in order of joining)."""
+    n_queued = len(order)
+    joined_q = np.empty(n_queued)
+    deadline = np.empty(n_queued)
+    handle = np.empty(n_queued)
+    klass = np.empty(n_queued, np.int32)
+    for q in range(n_queued):
+        i = order[q]
+        t = joined[i]
+        joined_q[q] = t
+        deadline[q] = t + patience_s[i]
+        handle[q] = handle_s[i]
+        klass[q] = class_of_combo[(channel[i] * n_seg + segment[i] + 1) * n_lang + language[i] + 1]
+    return joined_q, deadline, handle, klass
+
+
 def warm_up() -> None:
     """Load (or compile) the kernels now, with interrupts held, unless this process has them."""
-    if _bot_pass.signatures and _queue_scan.signatures and _queue_fill.signatures:
+    kernels = (_bot_pass, _queue_scan, _queue_fill, _queue_fill_ordered)
+    if all(k.signatures for k in kernels):
         return
     codes = np.zeros(1, np.int16)
     one, no = np.ones(1), np.zeros(1, np.bool_)
@@ -92,6 +114,9 @@ def warm_up() -> None:
         _bot_pass(one, codes, one, no, one, one, one)
         _queue_scan(no, one, codes, codes, codes, 1, 1, 1)
         _queue_fill(no, one, one, one, codes, codes, codes, 1, 1, np.zeros(1, np.int32), 1)
+        _queue_fill_ordered(
+            np.zeros(1, np.int64), one, one, one, codes, codes, codes, 1, 1, np.zeros(1, np.int32)
+        )
 
 
 def bot_pass(
@@ -161,4 +186,23 @@ def queue_fill(
     return _queue_fill(  # type: ignore[no-any-return]
         deflected, joined, patience_s, handle_s, channel, segment, language, *strides,
         class_of_combo, n_queued,
+    )  # fmt: skip
+
+
+def queue_fill_ordered(
+    order: np.ndarray,
+    joined: np.ndarray,
+    patience_s: np.ndarray,
+    handle_s: np.ndarray,
+    codes: tuple[np.ndarray, ...],
+    strides: tuple[int, int],
+    class_of_combo: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Joined [s], deadline [s], handle time [s] and class of the contacts `order` (the queued
+    ones in order of joining), in one pass (`_queue_fill_ordered`)."""
+    warm_up()
+    channel, segment, language = codes
+    return _queue_fill_ordered(  # type: ignore[no-any-return]
+        np.ascontiguousarray(order, np.int64), joined, patience_s, handle_s, channel, segment,
+        language, *strides, class_of_combo,
     )  # fmt: skip
