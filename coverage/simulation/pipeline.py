@@ -22,6 +22,7 @@ replication, demand entry, purpose), so a replication depends on nothing but tho
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ from coverage.results.metrics import (
     window_time_s,
 )
 from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
-from coverage.results.tally import TallyBasis, tally_basis, tally_contacts
+from coverage.results.tally import Scratch, TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
 from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
@@ -346,6 +347,17 @@ def simulate_plan(
     )
 
 
+_THREAD = threading.local()  # per thread: the measuring pass's reusable buffers
+
+
+def _scratch() -> Scratch:
+    """This thread's `Scratch` for the measuring pass (replications reuse its memory)."""
+    scratch = getattr(_THREAD, "scratch", None)
+    if scratch is None:
+        scratch = _THREAD.scratch = Scratch()
+    return scratch
+
+
 def measure_plan(
     setup: RunSetup,
     plan: str,
@@ -381,7 +393,8 @@ def measure_plan(
     roster = setup.rosters[plan]
     basis = setup.bases.get(plan) or plan_basis(scenario, plan, roster, timeline)
     measuring = setup.tally or tally_basis(scenario, timeline)
-    tallies = tally_contacts(measuring, contacts, bot, inp, out)
+    # the thread's buffers: the tallies are used up before this returns
+    tallies = tally_contacts(measuring, contacts, bot, inp, out, scratch=_scratch())
     avail = available_time_s(roster, out, timeline, window_s=basis.window_s)
     figures = channel_figures(scenario, tallies, roster, avail)
     automation = 0.0

@@ -37,6 +37,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; only its parent's reaper is missing
 
 
+def _computing_workers(proc: subprocess.Popen) -> set[int]:
+    """The pool workers of `proc` once two are seen, after a second of computing."""
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        assert proc.poll() is None, "the command ended before its workers were seen"
+        workers = _children(proc.pid)
+        time.sleep(0.1)
+    assert len(workers) >= 2, "no pool workers appeared"
+    time.sleep(1.0)  # let them start computing
+    return workers
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("command", ["run", "batch"])
 def test_pool_workers_exit_when_the_parent_is_killed(cli, tmp_path, command):
@@ -67,14 +80,7 @@ def test_pool_workers_exit_when_the_parent_is_killed(cli, tmp_path, command):
         [*cli, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while time.monotonic() < deadline and len(workers) < 2:
-            assert proc.poll() is None, "the command ended before its workers were seen"
-            workers = _children(proc.pid)
-            time.sleep(0.1)
-        assert len(workers) >= 2, "no pool workers appeared"
-        time.sleep(1.0)  # let them start computing
+        workers = _computing_workers(proc)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed_at = time.monotonic()
@@ -133,14 +139,7 @@ def test_a_killed_worker_ends_the_run_with_one_line_instead_of_a_hang(cli, tmp_p
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while time.monotonic() < deadline and len(workers) < 2:
-            assert proc.poll() is None, "the command ended before its workers were seen"
-            workers = _children(proc.pid)
-            time.sleep(0.1)
-        assert len(workers) >= 2, "no pool workers appeared"
-        time.sleep(1.0)  # let them start computing
+        workers = _computing_workers(proc)
         os.kill(min(workers), signal.SIGKILL)
         _out, err = proc.communicate(timeout=60)  # before the fix: no end (TimeoutExpired)
     finally:
