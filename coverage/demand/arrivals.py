@@ -257,15 +257,20 @@ def expected_per_minute(
         per_hour[local hour] × weekday_factor × holiday_factor × G × minute length / 3600 for
         each minute [contacts].
     """
+    setup = _one_entry_setup(entry, scenario, timeline)
+    return setup.expected(0, busyness)
+
+
+def _one_entry_setup(entry: Demand, scenario: Scenario, timeline: Timeline) -> DrawSetup:
+    """A `DrawSetup` holding only `entry` (for callers that ask about one rate entry)."""
     starts, lengths = horizon_minutes(timeline)
     name = entry.region or ""
-    setup = DrawSetup(
+    return DrawSetup(
         starts_s=starts,
         lengths_s=lengths,
         regions={name: _region_minutes(scenario, name, timeline, len(starts))},
         entries=(_rate_entry(entry, scenario, {}),),
     )
-    return setup.expected(0, busyness)
 
 
 def draw_rate_entry_times(
@@ -294,14 +299,7 @@ def draw_rate_entry_times(
     numpy.ndarray
         Arrival instants, sorted [s from the horizon start].
     """
-    starts, lengths = horizon_minutes(timeline)
-    name = entry.region or ""
-    setup = DrawSetup(
-        starts_s=starts,
-        lengths_s=lengths,
-        regions={name: _region_minutes(scenario, name, timeline, len(starts))},
-        entries=(_rate_entry(entry, scenario, {}),),
-    )
+    setup = _one_entry_setup(entry, scenario, timeline)
     return _rate_times(setup, 0, busy_rng=busy_rng, rng=rng)
 
 
