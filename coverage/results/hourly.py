@@ -27,7 +27,7 @@ from coverage.results.metrics import (
     breakdown_labels,
 )
 from coverage.scenario.model import Scenario
-from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 
 HOURS_PER_WEEK = 168
 KEYS = ("channel", "region", "hour_of_week")
@@ -244,8 +244,8 @@ class HourlySum:
             self._sums,
             self._compensation,
             self._present,
-            np.require(counts.rows, np.int64, ["C", "W"]),
-            np.require(counts.sums, np.float64, ["C", "W"]),
+            kernel_arg(counts.rows, np.int64),
+            kernel_arg(counts.sums, np.float64),
             self._is_sum_s,
         )
 

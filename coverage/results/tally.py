@@ -33,7 +33,7 @@ from coverage.demand.arrivals import Contacts
 from coverage.demand.automation import BotOutcome
 from coverage.results.hourly import HOURS_PER_WEEK, HourlyCounts, hourly_columns
 from coverage.scenario.model import Scenario
-from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import (
     ABANDONED,
     ANSWERED,
@@ -403,12 +403,6 @@ class Tallies:
         return self.queued_wait_s[lo : lo + self.counts[c, 0] - self.counts[c, 1]]
 
 
-def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
-    """A kernel argument: C-contiguous and writable, so one compiled signature fits every call
-    (numba compiles read-only arrays as a separate type)."""
-    return np.require(values, dtype=dtype, requirements=["C", "W"])
-
-
 class Scratch:
     """Per-contact buffers for the pass, kept between calls so that a run's replications reuse
     the same memory (fresh pages cost a page fault each: about a quarter of the pass).
@@ -449,7 +443,7 @@ def _run_tally(
     scratch: Scratch | None,
 ) -> Tallies:
     f8 = np.float64
-    channel, region, segment, language = (_arg(x, np.int16) for x in codes)
+    channel, region, segment, language = (kernel_arg(x, np.int16) for x in codes)
     contact_q, outcome_q, started_q, ended_q, left_q, wait_q = queued
     n, n_channels = len(arrived_at_s), len(basis.short_s)
     busy, by_channel, answered, waits = (scratch or Scratch()).take(n)
@@ -457,19 +451,19 @@ def _run_tally(
         by_channel = _NONE
     warm_up()  # loads the kernels with interrupts held; then calls need no guard
     first, counts, backlog, work_s, sums = _tally(
-        _arg(arrived_at_s, f8),
-        _arg(joined_at_s, f8),
+        kernel_arg(arrived_at_s, f8),
+        kernel_arg(joined_at_s, f8),
         channel,
         region,
         segment,
         language,
-        _arg(handle_s, f8),
-        _arg(contact_q, np.int64),
-        _arg(outcome_q, np.int8),
-        _arg(started_q, f8),
-        _arg(ended_q, f8),
-        _arg(left_q, f8),
-        _arg(wait_q, f8),
+        kernel_arg(handle_s, f8),
+        kernel_arg(contact_q, np.int64),
+        kernel_arg(outcome_q, np.int8),
+        kernel_arg(started_q, f8),
+        kernel_arg(ended_q, f8),
+        kernel_arg(left_q, f8),
+        kernel_arg(wait_q, f8),
         basis.warmup_s,
         basis.horizon_s,
         basis.end_s,
@@ -517,12 +511,12 @@ def contact_outcomes(
     warm_up()  # loads the kernels with interrupts held; then calls need no guard
     return _outcomes(  # type: ignore[no-any-return]
         len(contacts),
-        _arg(inp.contact, np.int64),
-        _arg(out.outcome, np.int8),
-        _arg(out.started_at_s, np.float64),
-        _arg(out.ended_at_s, np.float64),
-        _arg(out.left_at_s, np.float64),
-        _arg(bot.joined_at_s, np.float64),
+        kernel_arg(inp.contact, np.int64),
+        kernel_arg(out.outcome, np.int8),
+        kernel_arg(out.started_at_s, np.float64),
+        kernel_arg(out.ended_at_s, np.float64),
+        kernel_arg(out.left_at_s, np.float64),
+        kernel_arg(bot.joined_at_s, np.float64),
         float(inp.end_s),
     )
 

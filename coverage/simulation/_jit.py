@@ -95,6 +95,14 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     return numba.njit(*args, **kwargs)
 
 
+def kernel_arg(values: Any, dtype: Any) -> Any:
+    """An argument for a kernel: C-contiguous and writable, so one compiled signature fits every
+    call (numba compiles read-only and non-contiguous arrays as separate types)."""
+    import numpy as np
+
+    return np.require(values, dtype=dtype, requirements=["C", "W"])
+
+
 @contextlib.contextmanager
 def deferred_interrupts() -> Iterator[None]:
     """Hold SIGINT/SIGTERM while numba loads or compiles a kernel, then deliver them.

@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import ABANDONED, ANSWERED, UNFINISHED, EngineInput, EngineOutput
 
 _NONE, _ALL = -2, -1  # agent modes; a mode >= 0 means "more contacts of that channel"
@@ -663,12 +663,6 @@ def _window_events(inp: EngineInput) -> tuple[np.ndarray, np.ndarray, np.ndarray
     )
 
 
-def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
-    """An argument for the kernel: C-contiguous and writable, so one compiled signature fits all
-    (numba compiles read-only arrays as a separate type)."""
-    return np.require(values, dtype=dtype, requirements=["C", "W"])
-
-
 def _skill_groups(
     can_serve: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -716,15 +710,15 @@ def _skill_groups(
 
 def _kernel_args(inp: EngineInput) -> tuple[Any, ...]:
     wev_time, wev_agent, wev_is_end, wev_paid = _window_events(inp)
-    agent_group, cg_ptr, cg_idx, gc_ptr, gc_idx = _skill_groups(_arg(inp.can_serve, np.bool_))
+    agent_group, cg_ptr, cg_idx, gc_ptr, gc_idx = _skill_groups(kernel_arg(inp.can_serve, np.bool_))
     return (
-        _arg(inp.joined_at_s, np.float64),
-        _arg(inp.deadline_s, np.float64),
-        _arg(inp.handle_s, np.float64),
-        _arg(inp.klass, np.int32),
-        _arg(inp.class_priority, np.int64),
-        _arg(inp.class_channel, np.int64),
-        _arg(inp.channel_concurrency, np.int64),
+        kernel_arg(inp.joined_at_s, np.float64),
+        kernel_arg(inp.deadline_s, np.float64),
+        kernel_arg(inp.handle_s, np.float64),
+        kernel_arg(inp.klass, np.int32),
+        kernel_arg(inp.class_priority, np.int64),
+        kernel_arg(inp.class_channel, np.int64),
+        kernel_arg(inp.channel_concurrency, np.int64),
         agent_group,
         cg_ptr,
         cg_idx,
