@@ -1,11 +1,10 @@
 """The fast engine: the routing rule of `coverage.simulation.dispatch` as a compiled event loop
 over arrays.
 
-Same contract as the SimPy reference (`coverage.simulation.simpy_engine`): ``simulate(EngineInput)
-->
-EngineOutput``, a deterministic function of drawn inputs, and the *same per-contact outcomes,
-start times, agents and overtime rows, bit for bit*. It gets there by replaying SimPy's clock,
-not by approximating it:
+Same contract as the SimPy reference (`coverage.simulation.simpy_engine`):
+``simulate(EngineInput) -> EngineOutput``, a deterministic function of drawn inputs, and the
+*same per-contact outcomes, start times, agents and overtime rows, bit for bit*. It gets there
+by replaying SimPy's clock, not by approximating it:
 
 * **Instants.** SimPy orders events by (time, priority, creation number). Duty-window events are
   all created before the run, so at one instant they come first, in window order (a window's
@@ -26,8 +25,7 @@ not by approximating it:
   before ordinary events at that time); a window whose end is at or after ``end_s`` has no end.
 * **Abandonment** is lazy (a queue head whose deadline is ``<= now`` left at its deadline, see
   `coverage.simulation.dispatch`); at the end, unanswered contacts with deadline ``< end_s``
-  abandoned and
-  the rest are unfinished. Overtime still open at the end closes at ``end_s``.
+  abandoned and the rest are unfinished. Overtime still open at the end closes at ``end_s``.
 
 Data structures: contacts join in sorted order, so each class's FIFO queue is a slice of one
 array of contact numbers with a head and a tail pointer; window events are pre-sorted into
@@ -48,8 +46,7 @@ All state is preallocated: memory is linear in contacts and agents, and nothing 
 inside the loop.
 
 The kernel is compiled by numba (imported only through `coverage.simulation._jit`, which explains
-why) with
-an on-disk cache, so only the first process after a code change pays the compile time.
+why) with an on-disk cache, so only the first process after a code change pays the compile time.
 """
 
 from __future__ import annotations
