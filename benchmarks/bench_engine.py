@@ -308,19 +308,25 @@ def bench_speed(sizes: list[int], rounds: int) -> None:
     print(f"\n## Arrivals per second, M/M/14+M (one process; seed {SEED})\n")
     import coverage.simulation.fast_engine as fe
     from coverage.results.hourly import warm_up as warm_up_hourly
+    from coverage.results.tally import warm_up as warm_up_tally
+    from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 
     start = time.perf_counter()
     fe.simulate(run_tiny_input())  # compile, or load from the on-disk cache
     warm_up_hourly()
+    warm_up_tally()
+    warm_up_inputs()
     print(
-        f"fast engine and hourly kernel first call in this process (cache load or compile): "
+        f"fast engine, engine-input, measuring and hourly kernels first call in this process "
+        f"(cache load or compile): "
         f"{time.perf_counter() - start:.2f} s, reported apart from the runs below\n"
     )
     print(
         "project-full = draw + automation + engine + one measuring pass (metrics, hourly counts, "
         "backlog) + costs of one replication. CPU = time.process_time; the ratio to idiomatic "
         f"SimPy is of CPU times within the same round; {rounds} interleaved rounds, the best of "
-        "each.\n"
+        "each. The first project-full of a process also pays fresh pages for the measuring "
+        "pass's buffers, which later replications of a run reuse (round 1 against round 2).\n"
     )
     header = (
         f"| {'model':<16} | {'arrivals':>9} | {'engine CPU s':>12} | {'wall s':>7} | "
