@@ -92,6 +92,43 @@ def test_workers_two_gives_the_same_json_as_one_functional(
     assert result_json(pooled) == result_json(default_run)
 
 
+def test_threads_give_the_same_json_as_one_and_run_side_by_side_functional(
+    default_scenario: Scenario, default_run: RunResult, monkeypatch
+):
+    # Functional: replications in threads (the app's way: no fork in its server) give the same
+    # bytes; two replications really are in the engine at once (a barrier inside the engine call
+    # times out otherwise); and every compiled kernel releases the GIL (nogil), which is what
+    # lets those two use two cores.
+    import threading
+
+    from coverage.simulation import fast_engine
+
+    threaded = run_scenario(default_scenario, replications=2, seed=7, workers=1, threads=2)
+    assert result_json(threaded) == result_json(default_run)
+    barrier = threading.Barrier(2, timeout=30)
+    simulate = fast_engine.simulate
+
+    def meet_then_simulate(inp):
+        barrier.wait()  # both threads must be inside a replication at the same time
+        return simulate(inp)
+
+    monkeypatch.setattr(fast_engine, "simulate", meet_then_simulate)
+    met = run_scenario(default_scenario, replications=2, seed=7, workers=1, threads=2)
+    assert result_json(met) == result_json(default_run)
+    assert all(getattr(k, "targetoptions", {}).get("nogil") for k in _kernels())
+
+
+def _kernels():
+    from coverage.results import hourly, tally
+    from coverage.simulation import fast_engine, input_kernels
+
+    found = []
+    for module in (fast_engine, tally, hourly, input_kernels):
+        found += [v for v in vars(module).values() if hasattr(v, "targetoptions")]
+    assert len(found) >= 8
+    return found
+
+
 def test_plans_see_the_same_contacts_functional(default_run: RunResult):
     # Functional (common random numbers): replication r offers the same contacts to every plan.
     a, b = (plan.per_replication for plan in default_run.plans.values())

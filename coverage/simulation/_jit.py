@@ -84,7 +84,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:
-    """``numba.njit`` with the on-disk cache on by default (``cache=True``).
+    """``numba.njit`` with the on-disk cache on by default (``cache=True``), releasing the GIL
+    while a kernel runs (``nogil=True``: the kernels touch no Python object).
 
     The cache lives in ``coverage/__pycache__`` (numba's in-tree locator, or numba's user-wide
     cache directory when that is read-only), keyed by the source file, so only the first process
@@ -92,6 +93,7 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     under a second.
     """
     kwargs.setdefault("cache", True)
+    kwargs.setdefault("nogil", True)  # threads may run kernels side by side (run_scenario)
     return numba.njit(*args, **kwargs)
 
 

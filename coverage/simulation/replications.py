@@ -14,6 +14,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +163,7 @@ def run_scenario(
     plans: Sequence[str] | None = None,
     engine: str = DEFAULT_ENGINE,
     workers: int = 1,
+    threads: int = 1,
     max_contacts: int = MAX_CONTACTS_PER_REPLICATION,
     max_agents: int = MAX_AGENTS_PER_PLAN,
     progress: Callable[[int, int], None] | None = None,
@@ -183,6 +185,11 @@ def run_scenario(
     workers : int
         Processes for replications; 1 runs serially in this process. The result does not
         depend on it.
+    threads : int
+        With one worker process: threads running replications side by side in this process
+        (the compiled kernels release the GIL, so two threads use two cores for most of a
+        replication). For a process that must not fork, such as the app's server. The result
+        does not depend on it.
     max_contacts : int
         Refuse a scenario expecting more contacts per replication [contacts].
     max_agents : int
@@ -236,6 +243,18 @@ def run_scenario(
                 if progress:
                     progress(len(by_rep), n_reps)
         results = [_keep_small(by_rep.pop(r), hourly) for r in reps]
+    elif threads > 1 and n_reps > 1:
+        warm_up_tally()  # every kernel loaded before the threads start (prepare_run: inputs)
+        if engine == "fast":
+            from coverage.simulation.fast_engine import warm_up as warm_up_engine
+
+            warm_up_engine()
+        with ThreadPoolExecutor(min(threads, n_reps), thread_name_prefix="replication") as pool:
+            done = pool.map(lambda r: _replication(setup, seed, r, engine), reps)
+            for r, result in enumerate(done, start=1):  # in replication order: same sums
+                results.append(_keep_small(result, hourly))
+                if progress:
+                    progress(r, n_reps)
     else:
         for r in reps:
             results.append(_keep_small(_replication(setup, seed, r, engine), hourly))
