@@ -162,7 +162,7 @@ def _table(
     return pd.DataFrame(columns)
 
 
-@njit
+@njit(nogil=True)
 def _add_sums(sums, compensation, present, rows, values, is_sum_s):
     """Add one replication's group sums: whole-number columns exactly, summed-seconds columns
     with pandas' Kahan compensation (``compensation`` has one column per such column), element

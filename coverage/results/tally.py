@@ -57,7 +57,7 @@ COUNTS = (
 )
 
 
-@njit
+@njit(nogil=True)
 def _outcomes(n, contact, outcome_q, started_q, ended_q, left_q, joined_at_s, end_s):
     """Scatter the engine's output (queued order) to contact order; each contact's wait [s]."""
     outcome = np.zeros(n, dtype=np.int8)
@@ -79,7 +79,7 @@ def _outcomes(n, contact, outcome_q, started_q, ended_q, left_q, joined_at_s, en
     return outcome, wait, started, ended
 
 
-@njit
+@njit(nogil=True)
 def _wait(oc, started, left, joined, end_s):
     """A queued contact's wait [s]: to its start of service, to abandoning, or to the end of the
     drain; NaN for any other outcome."""
@@ -92,7 +92,7 @@ def _wait(oc, started, left, joined, end_s):
     return np.nan
 
 
-@njit
+@njit(nogil=True)
 def _busy(started, ended, warmup_s, horizon_s, end_s):
     """An answered contact's handling time inside [warmup_s, horizon_s) (an end still NaN is the
     end of the drain) [s]."""
@@ -104,7 +104,7 @@ def _busy(started, ended, warmup_s, horizon_s, end_s):
     return b
 
 
-@njit
+@njit(nogil=True)
 def _tally(
     arrived_at_s,
     joined_at_s,

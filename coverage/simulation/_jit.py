@@ -84,8 +84,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def njit(*args: Any, **kwargs: Any) -> Any:
-    """``numba.njit`` with the on-disk cache on by default (``cache=True``), releasing the GIL
-    while a kernel runs (``nogil=True``: the kernels touch no Python object).
+    """``numba.njit`` with the on-disk cache on by default (``cache=True``).
+
+    Options are written at each kernel (``@njit(nogil=True)``: the kernels touch no Python
+    object, so threads run them side by side), never defaulted here: numba's cache index is keyed
+    by the kernel's source file and signature, not by its options, so an option changed here
+    would leave every cached kernel compiled the old way until its own file changes.
 
     The cache lives in ``coverage/__pycache__`` (numba's in-tree locator, or numba's user-wide
     cache directory when that is read-only), keyed by the source file, so only the first process
@@ -93,7 +97,6 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     under a second.
     """
     kwargs.setdefault("cache", True)
-    kwargs.setdefault("nogil", True)  # threads may run kernels side by side (run_scenario)
     return numba.njit(*args, **kwargs)
 
 

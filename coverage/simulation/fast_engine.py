@@ -62,7 +62,7 @@ _NONE, _ALL = -2, -1  # agent modes; a mode >= 0 means "more contacts of that ch
 _RING_BUCKETS = 0  # buckets in the completion ring; 0: sized from the input (tests set 2 or 4)
 
 
-@njit
+@njit(nogil=True)
 def _run(
     joined,
     deadline,

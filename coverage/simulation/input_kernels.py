@@ -19,7 +19,7 @@ import numpy as np
 from coverage.simulation._jit import deferred_interrupts, njit
 
 
-@njit
+@njit(nogil=True)
 def _bot_pass(arrived_s, channel, bot_u, has_bot, deflection, bot_time_s, cost):
     """bot, deflected, joined (nan when deflected) and bot cost of every contact."""
     n = len(arrived_s)
@@ -37,7 +37,7 @@ def _bot_pass(arrived_s, channel, bot_u, has_bot, deflection, bot_time_s, cost):
     return bot, deflected, joined, bot_cost
 
 
-@njit
+@njit(nogil=True)
 def _queue_scan(deflected, joined, channel, segment, language, n_seg, n_lang, n_combos):
     """Which routing-code combinations the queued contacts use, how many are queued, and
     whether their joining times are already in order."""
@@ -57,7 +57,7 @@ def _queue_scan(deflected, joined, channel, segment, language, n_seg, n_lang, n_
     return present, n_queued, in_order
 
 
-@njit
+@njit(nogil=True)
 def _queue_fill(
     deflected, joined, patience_s, handle_s, channel, segment, language, n_seg, n_lang,
     class_of_combo, n_queued,
@@ -82,7 +82,7 @@ def _queue_fill(
     return contact, joined_q, deadline, handle, klass
 
 
-@njit
+@njit(nogil=True)
 def _queue_fill_ordered(
     order, joined, patience_s, handle_s, channel, segment, language, n_seg, n_lang,
     class_of_combo,
