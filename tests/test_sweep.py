@@ -405,3 +405,22 @@ def test_local_dask_workers_keep_glibc_memory_trimming_default():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert done.stdout.strip().splitlines()[-1] == "[(None, '1')]"
+
+
+def test_costs_in_two_currencies_rank_and_win_within_their_own_currency():
+    # Regression: with variants in EUR and JPY the report still ranked raw numbers across both
+    # and named one "cheapest" (JPY 98 over EUR 150). Now each currency ranks and wins apart.
+    summary = _summary(
+        [
+            ("a", "p", "phone", 0.85, 150.0),  # meets, EUR
+            ("b", "p", "phone", 0.85, 98.0),  # meets, JPY
+            ("c", "p", "phone", 0.85, 200.0),  # meets, EUR, dearer
+        ]
+    )
+    summary["currency"] = summary["variant"].map({"a": "EUR", "b": "JPY", "c": "EUR"})
+    best = best_variants(summary, ["agents"])
+    assert best["variant"].tolist() == ["a", "c", "b"]  # EUR by cost, then JPY
+    text = report_text(summary, ["agents"])
+    assert "cheapest meeting every target in EUR: plan p, variant a" in text
+    assert "cheapest meeting every target in JPY: plan p, variant b" in text
+    assert "cheapest meeting every target:" not in text

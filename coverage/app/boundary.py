@@ -123,7 +123,8 @@ def run_in_app(
     figures. A run whose memory estimate would not fit twice runs in one thread.
     """
     est = check_app_work(scenario, runs=replications, plans=plans, engine=engine)
-    threads = app_threads() if est.memory_bytes * APP_MAX_THREADS <= APP_MAX_MEMORY_BYTES else 1
+    fits_twice = est.memory_bytes * APP_MAX_THREADS <= APP_MAX_MEMORY_BYTES
+    threads = app_threads() if engine == "fast" and fits_twice else 1  # SimPy holds the GIL
     return run_scenario(
         scenario,
         replications=replications,

@@ -43,6 +43,9 @@ from coverage.simulation.dispatch import (
 )
 
 _NONE = np.zeros(0)  # an empty float argument (no waits given, no abandonment instants)
+# The kernels below freeze ANSWERED/ABANDONED/UNFINISHED (dispatch.py) and HOURS_PER_WEEK
+# (hourly.py) into their machine code, and numba's cache follows this file only: after changing
+# one of those constants, touch this file (or clear coverage/__pycache__) so the kernels rebuild.
 
 # columns of `Tallies.counts`, per channel, of the contacts that arrived in the measured window
 COUNTS = (

@@ -148,7 +148,11 @@ def best_variants(summary: pd.DataFrame, override_columns: Sequence[str] = ()) -
     table["_margin"] = np.where(table["meets_targets"], 0.0, -table["worst_margin"].fillna(-1.0))
     plan_order = {p: i for i, p in enumerate(dict.fromkeys(summary["plan"]))}
     table["_plan"] = table["plan"].map(plan_order)
-    table = table.sort_values(["_plan", "_meets", "_cost", "_margin", "_order"], kind="stable")
+    # costs rank within one currency (never converted): a plan's variants priced in several
+    # currencies are ranked currency by currency
+    table = table.sort_values(
+        ["_plan", "_meets", "currency", "_cost", "_margin", "_order"], kind="stable"
+    )
     present = [c for c in override_columns if c in table.columns]
     if present:  # one row per distinct configuration of each plan
         keys = [
@@ -273,14 +277,14 @@ def report_text(
             lines.append(line + "  " + str(row["name"]))
     winners = best[best["meets_targets"]]
     if len(winners):
-        top_row = winners.sort_values("cost_per_month", kind="stable").iloc[0]
-        lines += [
-            "",
-            f"cheapest meeting every target: plan {top_row['plan']}, variant "
-            f"{top_row['variant']} at "
-            f"{format_money(top_row['cost_per_month'], str(top_row['currency']))} a month "
-            f"({top_row['name']})",
-        ]
+        lines.append("")
+    for money, group in winners.groupby("currency", sort=False):  # never one money across two
+        top_row = group.sort_values("cost_per_month", kind="stable").iloc[0]
+        lines.append(
+            f"cheapest meeting every target{f' in {money}' if mixed else ''}: plan "
+            f"{top_row['plan']}, variant {top_row['variant']} at "
+            f"{format_money(top_row['cost_per_month'], str(money))} a month ({top_row['name']})"
+        )
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from coverage.errors import ScenarioError
+from coverage.errors import ScenarioError, WorkerDiedError
 from coverage.outputs import (
     atomic_write_bytes,
     atomic_write_text,
@@ -124,13 +125,20 @@ def _run_pool(tasks: list[VariantTask], workers: int) -> Iterator[VariantOutput]
         futures = [pool.submit(run_variant, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
+    except BrokenProcessPool:  # a worker was killed: finished variants are kept for --resume
+        _stop_pool(pool)
+        raise WorkerDiedError() from None
     except BaseException:
         # Interrupted or failed: stop the workers now rather than after their current variant.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_pool(pool)
         raise
     pool.shutdown()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def check_dask_address(address: str) -> str:
