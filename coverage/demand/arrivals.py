@@ -257,50 +257,15 @@ def expected_per_minute(
         per_hour[local hour] × weekday_factor × holiday_factor × G × minute length / 3600 for
         each minute [contacts].
     """
-    setup = _one_entry_setup(entry, scenario, timeline)
-    return setup.expected(0, busyness)
-
-
-def _one_entry_setup(entry: Demand, scenario: Scenario, timeline: Timeline) -> DrawSetup:
-    """A `DrawSetup` holding only `entry` (for callers that ask about one rate entry)."""
     starts, lengths = horizon_minutes(timeline)
     name = entry.region or ""
-    return DrawSetup(
+    setup = DrawSetup(
         starts_s=starts,
         lengths_s=lengths,
         regions={name: _region_minutes(scenario, name, timeline, len(starts))},
         entries=(_rate_entry(entry, scenario, {}),),
     )
-
-
-def draw_rate_entry_times(
-    entry: Demand,
-    scenario: Scenario,
-    timeline: Timeline,
-    *,
-    busy_rng: np.random.Generator,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Arrival instants of one rate entry over [0, horizon): an exact NHPP per UTC minute.
-
-    Parameters
-    ----------
-    entry : Demand
-        A rate entry.
-    scenario : Scenario
-        For the entry's region.
-    timeline : Timeline
-        Horizon and UTC start.
-    busy_rng, rng : numpy.random.Generator
-        The entry's busyness and arrivals streams (`coverage.demand.streams.entry_rng`).
-
-    Returns
-    -------
-    numpy.ndarray
-        Arrival instants, sorted [s from the horizon start].
-    """
-    setup = _one_entry_setup(entry, scenario, timeline)
-    return _rate_times(setup, 0, busy_rng=busy_rng, rng=rng)
+    return setup.expected(0, busyness)
 
 
 def _rate_times(
