@@ -152,13 +152,7 @@ def build_engine_input(
         deadline = joined + (contacts.patience_s if everyone else contacts.patience_s[queued])
         handle = contacts.handle_s.copy() if everyone else contacts.handle_s[queued]
     channels = list(scenario.channels.values())
-    n_classes = len(uniq)
-    can_serve = roster.agent_channels[:, uniq[:, 1]]
-    speaks = uniq[:, 2] >= 0
-    if speaks.any():
-        lang = np.where(speaks, uniq[:, 2], 0)
-        can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
-    can_serve = np.ascontiguousarray(can_serve, dtype=bool).reshape(roster.n_agents, n_classes)
+    can_serve = class_can_serve(roster, uniq[:, 1], uniq[:, 2])
     return EngineInput(
         contact=queued.astype(np.int64, copy=False),
         joined_at_s=joined.astype(np.float64, copy=False),
@@ -175,6 +169,32 @@ def build_engine_input(
         window_paid_end=roster.window_paid_end,
         end_s=float(end_s),
     )
+
+
+def class_can_serve(
+    roster: Roster, class_channel: np.ndarray, class_language: np.ndarray
+) -> np.ndarray:
+    """Which agent may serve which routing class: its shift serves the class's channel and, for a
+    class with a language (code >= 0), the agent speaks it.
+
+    Parameters
+    ----------
+    roster : Roster
+        The agents' channels and languages.
+    class_channel, class_language : numpy.ndarray
+        Per class, the channel code and the language code (-1: none).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, C-contiguous, shape (agents, classes).
+    """
+    can_serve = roster.agent_channels[:, class_channel]
+    speaks = class_language >= 0
+    if speaks.any() and roster.n_agents:
+        lang = np.where(speaks, class_language, 0)
+        can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
+    return np.ascontiguousarray(can_serve, dtype=bool).reshape(roster.n_agents, len(class_channel))
 
 
 def _routing_classes(

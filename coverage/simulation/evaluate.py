@@ -31,7 +31,13 @@ from coverage.demand.arrivals import Contacts, draw_contacts, prepare_draws, sce
 from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
-from coverage.simulation.dispatch import ABANDONED, ANSWERED, EngineInput, build_engine_input
+from coverage.simulation.dispatch import (
+    ABANDONED,
+    ANSWERED,
+    EngineInput,
+    build_engine_input,
+    class_can_serve,
+)
 from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 from coverage.simulation.replications import engine_function
 from coverage.simulation.roster import Roster, build_roster
@@ -190,14 +196,9 @@ def prepare_plan(
 def engine_input_for(prep: PreparedReplication, roster: Roster) -> EngineInput:
     """The replication's engine input with `roster`'s agents (as `build_engine_input` gives)."""
     base = prep.base
-    can_serve = roster.agent_channels[:, base.class_channel]
-    speaks = prep.class_language >= 0
-    if speaks.any() and roster.n_agents:
-        lang = np.where(speaks, prep.class_language, 0)
-        can_serve = can_serve & (~speaks | roster.agent_languages[:, lang])
     return dataclasses.replace(
         base,
-        can_serve=np.ascontiguousarray(can_serve, dtype=bool),
+        can_serve=class_can_serve(roster, base.class_channel, prep.class_language),
         window_agent=roster.window_agent,
         window_start_s=roster.window_start_s,
         window_end_s=roster.window_end_s,
