@@ -125,7 +125,7 @@ def _run_pool(tasks: list[VariantTask], workers: int) -> Iterator[VariantOutput]
         futures = [pool.submit(run_variant, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
-    except BrokenProcessPool:  # a worker was killed: finished variants are kept for --resume
+    except BrokenProcessPool:  # a worker was killed: finished variants stay in --out and are reused
         _stop_pool(pool)
         raise WorkerDiedError() from None
     except BaseException:

@@ -129,7 +129,7 @@ def test_a_killed_worker_ends_the_run_with_one_line_instead_of_a_hang(cli, tmp_p
     # Regression: a worker killed from outside (as the out-of-memory killer does) left
     # multiprocessing.Pool waiting forever for its lost task (`run`), and `batch`'s pool ended
     # in a BrokenProcessPool traceback. Now both stop at once with one line and exit 2; `run`
-    # writes no output (a batch keeps its finished variants for --resume).
+    # writes no output (a batch keeps its finished variants in --out; a rerun reuses them).
     out = tmp_path / "out"
     if command == "run":
         args = ["run", "scenarios/global-saas.yaml", "--replications", "40", "--out", str(out)]
