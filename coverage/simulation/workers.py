@@ -1,11 +1,12 @@
 """Forked worker pools: one lifecycle for every pool the package starts.
 
-Replications (`replications.run_scenario`), candidate rosters (`evaluate.evaluation_pool`) and
-capacity's demand levels all run in a pool from :func:`worker_pool`. Where the platform has fork,
-workers inherit the loaded modules, the drawn contacts and the compiled kernel (loaded once in
-the parent first, with ``engine="fast"``). Workers leave interrupts to the parent, which stops
-them at once on Ctrl-C, SIGTERM or an error (no worker tracebacks), and they end by themselves
-when the parent is killed outright (`parent_watch.exit_with_parent`).
+Replications (`replications.run_scenario`), candidate rosters (`evaluate.evaluation_pool`),
+capacity's demand levels and a batch's variants (`sweeps.runner`) all run in a pool from
+:func:`worker_pool`. Where the platform has fork, workers inherit the loaded modules, the drawn
+contacts and the compiled kernel (loaded once in the parent first, with ``engine="fast"``).
+Workers leave interrupts to the parent, which stops them at once on Ctrl-C, SIGTERM or an error
+(no worker tracebacks), and they end by themselves when the parent is killed outright
+(`parent_watch.exit_with_parent`).
 
 A worker that dies without reporting — most often killed by the system's out-of-memory killer —
 breaks the pool: every task still pending fails at once with :class:`WorkerDiedError` instead of

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from coverage.errors import ScenarioError, WorkerDiedError
+from coverage.errors import ScenarioError
 from coverage.outputs import (
     atomic_write_bytes,
     atomic_write_text,
@@ -36,8 +33,8 @@ from coverage.outputs import (
     remove_stale_temps,
 )
 from coverage.scenario.model import parse_scenario, scenario_to_dict
-from coverage.simulation.parent_watch import exit_with_parent
 from coverage.simulation.replications import DEFAULT_ENGINE, default_workers, engine_function
+from coverage.simulation.workers import worker_pool
 from coverage.sweeps.report import summary_frame, summary_rows
 from coverage.sweeps.spec import (
     BatchInput,
@@ -101,14 +98,6 @@ def run_variant(task: VariantTask) -> VariantOutput:
     )
 
 
-def _worker_init(parent_pid: int) -> None:
-    # The pool's processes are stopped by the client; Ctrl-C reaches the whole process group,
-    # and only the client should react to it. A client killed outright takes them with it.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    exit_with_parent(parent_pid)
-
-
 # --- executors ---------------------------------------------------------------------------
 
 
@@ -118,27 +107,13 @@ def _run_serial(tasks: list[VariantTask]) -> Iterator[VariantOutput]:
 
 
 def _run_pool(tasks: list[VariantTask], workers: int) -> Iterator[VariantOutput]:
-    pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
-    )
-    try:
+    # `worker_pool`: workers ignore Ctrl-C (the client reacts), die with the client, are killed
+    # at once on an interrupt or error, and a killed worker ends the batch with WorkerDiedError;
+    # finished variants stay in --out and a rerun reuses them.
+    with worker_pool(workers) as pool:
         futures = [pool.submit(run_variant, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
-    except BrokenProcessPool:  # a worker was killed: finished variants stay in --out and are reused
-        _stop_pool(pool)
-        raise WorkerDiedError() from None
-    except BaseException:
-        # Interrupted or failed: stop the workers now rather than after their current variant.
-        _stop_pool(pool)
-        raise
-    pool.shutdown()
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def check_dask_address(address: str) -> str:
