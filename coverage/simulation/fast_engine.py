@@ -168,7 +168,7 @@ def _run(
         head[k] = start
         start += size
     tail = head.copy()
-    class_members = np.empty(n, dtype=np.int64)
+    class_members = np.empty(n, dtype=np.int32)  # int32: half the memory (n < 2**31)
     for c in range(n):
         class_members[tail[klass[c]]] = c
         tail[klass[c]] += 1
@@ -625,10 +625,16 @@ def _run(
     for i in range(n_ot):
         if np.isnan(ot_end[i]):
             ot_end[i] = end_s  # still busy when the drain ends
+    left = np.empty(n)
+    for c in range(n):
+        if outcome[c] == UNFINISHED and deadline[c] < end_s:
+            outcome[c] = ABANDONED  # left before reaching the head of its queue
+        left[c] = deadline[c] if outcome[c] == ABANDONED else np.nan
     return (
         outcome,
         started,
         ended,
+        left,
         served_by,
         ot_agent[:n_ot].copy(),
         ot_start[:n_ot].copy(),
@@ -748,16 +754,14 @@ def simulate(inp: EngineInput) -> EngineOutput:
         same output bit for bit.
     """
     warm_up()
-    args = _kernel_args(inp)
-    deadline = args[1]
-    outcome, started, ended, agent, ot_agent, ot_start, ot_end, ot_paid = _run(*args)
-    gone = (outcome == UNFINISHED) & (deadline < inp.end_s)  # left before reaching the head
-    outcome[gone] = ABANDONED
+    outcome, started, ended, left, agent, ot_agent, ot_start, ot_end, ot_paid = _run(
+        *_kernel_args(inp)
+    )
     return EngineOutput(
         outcome=outcome,
         started_at_s=started,
         ended_at_s=ended,
-        left_at_s=np.where(outcome == ABANDONED, deadline, np.nan),
+        left_at_s=left,
         agent=agent,
         overtime_agent=ot_agent,
         overtime_start_s=ot_start,
