@@ -340,6 +340,7 @@ def _run(
                 n_dirty += 1
 
         # 3. arrivals (joining the agent queue)
+        ap_before = ap
         while ap < n and next_arr == t:
             tail[klass[ap]] += 1
             waiting += 1
@@ -350,6 +351,8 @@ def _run(
                     next_arr = arr_clock + (joined[ap] - arr_clock)
                 else:
                     next_arr = arr_clock
+        # the one waiting contact joined just now: the first pass need look at its class only
+        solo = klass[ap - 1] if ap > ap_before and waiting == 1 else -1
 
         # 4. the assignment step, refreshing the modes of agents whose state changed first
         while True:
@@ -504,7 +507,11 @@ def _run(
                 break
             best_k = -1
             best_c = -1
-            for k in range(n_classes):
+            k_first, k_stop = 0, n_classes
+            if solo >= 0:  # every other class's queue is empty
+                k_first, k_stop = solo, solo + 1
+                solo = -1
+            for k in range(k_first, k_stop):
                 if avail_count[k] == 0:
                     continue
                 while head[k] < tail[k] and deadline[class_members[head[k]]] <= t:
