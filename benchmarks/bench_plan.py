@@ -62,7 +62,7 @@ def child(tree: Path, replications: int, repeats: int) -> dict[str, Any]:
         if hasattr(pipeline, name):
             setattr(pipeline, name, timed("input", getattr(pipeline, name)))
     simulate = timed("engine", fast_engine.simulate)
-    pipeline.measure_plan = lambda *args, **kwargs: (None, None, None, None)  # type: ignore[attr-defined]
+    pipeline.measure_plan = lambda *args, **kwargs: (None, None, None, None)  # type: ignore[assignment]
     shares = "queued" in inspect.signature(pipeline.simulate_plan).parameters
     scenario = load_scenario(tree / SCENARIO)
     setup = pipeline.prepare_run(scenario)
