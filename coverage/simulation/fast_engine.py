@@ -157,6 +157,9 @@ def _run(
     key_idle = np.zeros(n_agents)
     n_avail = 0  # agents in a set
     avail_count = np.zeros(n_classes, dtype=np.int64)  # available agents that may serve k
+    gc_channel = np.empty(gc_idx.shape[0], dtype=np.int64)  # channel of each group's class
+    for j in range(gc_idx.shape[0]):
+        gc_channel[j] = class_channel[gc_idx[j]]
     # each class's FIFO queue is a slice of `class_members` (its contacts in joining order, by a
     # counting sort), consumed from `head`; contacts up to `tail` have joined
     head = np.zeros(n_classes, dtype=np.int64)
@@ -375,12 +378,11 @@ def _run(
                 if new != old:
                     g = agent_group[a]
                     for j in range(gc_ptr[g], gc_ptr[g + 1]):
-                        k = gc_idx[j]
-                        ch = class_channel[k]
+                        ch = gc_channel[j]
                         if old == _ALL or old == ch:  # noqa: SIM109  (plain compares compile simplest)
-                            avail_count[k] -= 1
+                            avail_count[gc_idx[j]] -= 1
                         if new == _ALL or new == ch:  # noqa: SIM109
-                            avail_count[k] += 1
+                            avail_count[gc_idx[j]] += 1
                     mode[a] = new
                 h = agent_set[a]
                 if h >= 0:  # take `a` out
