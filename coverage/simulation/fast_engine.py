@@ -385,6 +385,59 @@ def _run(
                             avail_count[gc_idx[j]] += 1
                     mode[a] = new
                 h = agent_set[a]
+                if h >= n_groups and new == old:  # re-keyed in its heap: sift it in place
+                    key_hand[a] = in_hand[a]
+                    key_idle[a] = idle_since[a]
+                    off = heap_off[h]
+                    size = heap_size[h]
+                    i = agent_pos[a]
+                    moved = False
+                    while i > 0:  # sift up
+                        p = (i - 1) >> 1
+                        y = heap[off + p]
+                        if key_hand[a] < key_hand[y] or (
+                            key_hand[a] == key_hand[y]
+                            and (
+                                key_idle[a] < key_idle[y] or (key_idle[a] == key_idle[y] and a < y)
+                            )
+                        ):
+                            heap[off + i] = y
+                            agent_pos[y] = i
+                            i = p
+                            moved = True
+                        else:
+                            break
+                    while not moved:  # sift down
+                        m = 2 * i + 1
+                        if m >= size:
+                            break
+                        y = heap[off + m]
+                        if m + 1 < size:
+                            z = heap[off + m + 1]
+                            if key_hand[z] < key_hand[y] or (
+                                key_hand[z] == key_hand[y]
+                                and (
+                                    key_idle[z] < key_idle[y]
+                                    or (key_idle[z] == key_idle[y] and z < y)
+                                )
+                            ):
+                                m += 1
+                                y = z
+                        if key_hand[y] < key_hand[a] or (
+                            key_hand[y] == key_hand[a]
+                            and (
+                                key_idle[y] < key_idle[a]
+                                or (key_idle[y] == key_idle[a] and y < a)
+                            )
+                        ):
+                            heap[off + i] = y
+                            agent_pos[y] = i
+                            i = m
+                        else:
+                            break
+                    heap[off + i] = a
+                    agent_pos[a] = i
+                    continue
                 if h >= 0:  # take `a` out
                     agent_set[a] = -1
                     n_avail -= 1
