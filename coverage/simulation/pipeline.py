@@ -397,11 +397,7 @@ def measure_plan(
     tallies = tally_contacts(measuring, contacts, bot, inp, out, scratch=_scratch())
     avail = available_time_s(roster, out, timeline, window_s=basis.window_s)
     figures = channel_figures(scenario, tallies, roster, avail)
-    automation = 0.0
-    if bot.bot.any():
-        arrived = contacts.arrived_at_s
-        in_window = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
-        automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    automation = tallies.bot_cost  # the bot conversations of the window's contacts
     offered = int(tallies.counts[:, 0].sum())
     cost = replication_costs(basis.cost, roster, out, automation, offered)
     return figures, cost, tallies.hourly, plan_backlog(tallies, basis.groups)
