@@ -28,6 +28,7 @@ from coverage.calendar import Timeline, holidays_for, local_minute_grid
 from coverage.demand.automation import BotOutcome
 from coverage.results.figures import PlanCost, SiteCost
 from coverage.scenario.model import Plan, Site
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import EngineOutput
 from coverage.simulation.roster import Roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -104,6 +105,56 @@ def _integral(
     return np.interp(at_s, grid_s, cumulative)
 
 
+@njit(nogil=True)
+def _interp(x, xp, fp):
+    """``np.interp(x, xp, fp)`` for one value, bit for bit (numpy's branches and arithmetic;
+    `xp` strictly increasing, at least two values)."""
+    n = len(xp)
+    if np.isnan(x):
+        return x
+    if x < xp[0]:
+        return fp[0]
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    lo, hi = 0, n - 1  # xp[lo] <= x < xp[hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if xp[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    if xp[lo] == x:
+        return fp[lo]
+    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
+    res = slope * (x - xp[lo]) + fp[lo]
+    if np.isnan(res):  # numpy: "if we get nan in one direction, try the other"
+        res = slope * (x - xp[lo + 1]) + fp[lo + 1]
+        if np.isnan(res) and fp[lo] == fp[lo + 1]:
+            res = fp[lo]
+    return res
+
+
+@njit(nogil=True)
+def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, grid_s, tables):
+    """Per site s, its paid overtime rows starting at or after `lo_s`, in row order:
+    ``parts[s, 0]`` end − start, ``parts[s, 1 + t]`` the integral of table t between them
+    (``np.interp`` of ``tables[s, t]`` at the end minus at the start) [s]; and the rows per site."""
+    n_sites, n_tables = tables.shape[0], tables.shape[1]
+    parts = np.zeros((n_sites, 1 + n_tables, len(start_s)))
+    rows = np.zeros(n_sites, dtype=np.int64)
+    for i in range(len(start_s)):
+        if not paid[i] or not start_s[i] >= lo_s:
+            continue
+        s = agent_site[agent[i]]
+        k = rows[s]
+        parts[s, 0, k] = end_s[i] - start_s[i]
+        for t in range(n_tables):
+            cum = tables[s, t]
+            parts[s, 1 + t, k] = _interp(end_s[i], grid_s, cum) - _interp(start_s[i], grid_s, cum)
+        rows[s] = k + 1
+    return parts, rows
+
+
 def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
     """Largest number of rostered agents on duty at once over the given intervals.
 
@@ -153,12 +204,19 @@ class CostBasis:
         Length of the measured window [h].
     warmup_s, horizon_s : float
         The measured window [s].
+    tables : numpy.ndarray
+        (sites, 1 + len(PREMIUM_TYPES), minutes + 1): each site's ``cumulative`` and its
+        ``cumulative_by_type`` tables (which are views of it) [s].
+    grid_s : numpy.ndarray
+        The minute boundaries of the tables, float [s].
     """
 
     sites: dict[str, _SiteBasis]
     window_hours: float
     warmup_s: float
     horizon_s: float
+    tables: np.ndarray
+    grid_s: np.ndarray
 
 
 def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
@@ -180,20 +238,25 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
     """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     sites = {}
+    tables = np.empty((len(plan.sites), 1 + len(PREMIUM_TYPES), timeline.n_minutes + 1))
     for s_idx, (name, site) in enumerate(plan.sites.items()):
         shares = premium_shares_by_minute(site, timeline)
         share = np.zeros(timeline.n_minutes)
         for part in shares.values():
             share += part
-        cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
+        cumulative = tables[s_idx, 0]
+        cumulative[0] = 0.0
+        np.cumsum(share * SECONDS_PER_MINUTE, out=cumulative[1:])
         mine = roster.paid_site == s_idx
         start = np.clip(roster.paid_start_s[mine], lo, hi)
         end = np.clip(roster.paid_end_s[mine], lo, hi)
         crew = roster.paid_agents[mine]
         by_type = {}
         typed = {}
-        for kind, part in shares.items():  # the same integral, one rule at a time
-            cum = np.concatenate([[0.0], np.cumsum(part * SECONDS_PER_MINUTE)])
+        for t, (kind, part) in enumerate(shares.items()):  # the same integral, rule by rule
+            cum = tables[s_idx, 1 + t]
+            cum[0] = 0.0
+            np.cumsum(part * SECONDS_PER_MINUTE, out=cum[1:])
             by_type[kind] = cum
             typed[kind] = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
         sites[name] = _SiteBasis(
@@ -213,6 +276,8 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
         window_hours=timeline.window_s / SECONDS_PER_HOUR,
         warmup_s=float(lo),
         horizon_s=float(hi),
+        tables=tables,
+        grid_s=_minute_grid_s(tables[0, 0]).astype(float),
     )
 
 
@@ -276,27 +341,29 @@ def replication_costs(
     PlanCost
         As `plan_costs`.
     """
-    lo = basis.warmup_s
     window_hours = basis.window_hours
     by_site: dict[str, SiteCost] = {}
+    _load()
+    parts, rows = _overtime_parts(
+        kernel_arg(out.overtime_start_s, np.float64),
+        kernel_arg(out.overtime_end_s, np.float64),
+        kernel_arg(out.overtime_paid, np.bool_),
+        kernel_arg(out.overtime_agent, np.int32),
+        kernel_arg(roster.agent_site, np.int32),
+        basis.warmup_s,
+        basis.grid_s,
+        basis.tables,
+    )
     for s_idx, (name, sb) in enumerate(basis.sites.items()):
         site = sb.site
-        premium_s = sb.premium_s
-        ot = out.overtime_paid & (roster.agent_site[out.overtime_agent] == s_idx)
-        ot &= out.overtime_start_s >= lo
-        ot_start, ot_end = out.overtime_start_s[ot], out.overtime_end_s[ot]
-        overtime_s = float(np.sum(ot_end - ot_start))
-        premium_s += overtime_s * site.overtime_premium
-        grid = sb.grid_s
-        premium_s += float(
-            np.sum(
-                _integral(sb.cumulative, ot_end, grid) - _integral(sb.cumulative, ot_start, grid)
-            )
-        )
+        # per row of `parts`, np.sum of the site's values in row order (each row contiguous)
+        sums = np.add.reduce(parts[s_idx, :, : rows[s_idx]], axis=1)
+        overtime_s = float(sums[0])
+        premium_s = sb.premium_s + overtime_s * site.overtime_premium
+        premium_s += float(sums[1])
         by_type = {}
-        for kind, cum in sb.cumulative_by_type.items():
-            typed_s = sb.premium_by_type_s[kind]
-            typed_s += np.sum(_integral(cum, ot_end, grid) - _integral(cum, ot_start, grid))
+        for t, kind in enumerate(sb.cumulative_by_type):
+            typed_s = sb.premium_by_type_s[kind] + sums[2 + t]
             by_type[kind] = float(typed_s) / SECONDS_PER_HOUR * site.hourly_cost
         by_type["overtime"] = (
             overtime_s * site.overtime_premium / SECONDS_PER_HOUR * site.hourly_cost
@@ -406,3 +473,27 @@ def staff_cost_by_hour_of_week(plan: Plan, roster: Roster, timeline: Timeline) -
         rate = site.hourly_cost * (1.0 + premium_share_by_minute(site, timeline)) / 60.0
         out += np.bincount(how[in_window], weights=(crew * rate)[in_window], minlength=168)
     return out
+
+
+def _load() -> None:
+    """Load (or compile) `_overtime_parts` with interrupts held, once per process."""
+    if _overtime_parts.overloads:
+        return
+    with deferred_interrupts():
+        one = np.zeros(1)
+        _overtime_parts(
+            one,
+            one,
+            np.ones(1, dtype=np.bool_),
+            np.zeros(1, dtype=np.int32),
+            np.zeros(1, dtype=np.int32),
+            0.0,
+            np.arange(2.0),
+            np.zeros((1, 1 + len(PREMIUM_TYPES), 2)),
+        )
+
+
+def warm_up() -> None:
+    """Load (or compile) the cost kernel now (before a process pool forks, so workers inherit
+    it)."""
+    _load()

@@ -187,7 +187,7 @@ def _add_sums(sums, compensation, present, rows, values, is_sum_s):
 
 def _load() -> None:
     """Load (or compile) `_add_sums` with interrupts held, once per process."""
-    if _add_sums.signatures:
+    if _add_sums.overloads:
         return
     with deferred_interrupts():
         _add_sums(

@@ -37,6 +37,7 @@ from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
 from coverage.results.costs import CostBasis, cost_basis, replication_costs
+from coverage.results.costs import warm_up as warm_up_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
 from coverage.results.hourly import HourlyCounts
 from coverage.results.metrics import (
@@ -215,6 +216,7 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
     warm_up_inputs()  # the engine-input kernels, loaded before any worker forks
+    warm_up_costs()  # and the cost kernel
     return RunSetup(
         scenario=scenario,
         timeline=timeline,
