@@ -106,31 +106,41 @@ def _integral(
 
 
 @njit(nogil=True)
-def _interp(x, xp, fp):
-    """``np.interp(x, xp, fp)`` for one value, bit for bit (numpy's branches and arithmetic;
-    `xp` strictly increasing, at least two values)."""
+def _interval(x, xp):
+    """Where ``np.interp`` finds `x` on the minute grid `xp` (``xp[k] = 60 k``, at least two
+    values): -1 below it, ``len(xp) - 1`` at or past its end, else the j with
+    ``xp[j] <= x < xp[j + 1]``; NaN gives -2."""
     n = len(xp)
     if np.isnan(x):
-        return x
+        return -2
     if x < xp[0]:
-        return fp[0]
+        return -1
     if x >= xp[n - 1]:
-        return fp[n - 1]
-    lo, hi = 0, n - 1  # xp[lo] <= x < xp[hi]
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if xp[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    if xp[lo] == x:
-        return fp[lo]
-    slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo])
-    res = slope * (x - xp[lo]) + fp[lo]
+        return n - 1
+    j = min(max(np.int64(x / SECONDS_PER_MINUTE), 0), n - 2)  # a guess, then made exact
+    while xp[j] > x:
+        j -= 1
+    while xp[j + 1] <= x:
+        j += 1
+    return j
+
+
+@njit(nogil=True)
+def _interp(x, j, xp, fp):
+    """``np.interp(x, xp, fp)`` for one value at its `_interval` j, bit for bit (numpy's
+    branches and arithmetic)."""
+    if j == -2:
+        return x
+    if j == -1:
+        return fp[0]
+    if j == len(xp) - 1 or xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    res = slope * (x - xp[j]) + fp[j]
     if np.isnan(res):  # numpy: "if we get nan in one direction, try the other"
-        res = slope * (x - xp[lo + 1]) + fp[lo + 1]
-        if np.isnan(res) and fp[lo] == fp[lo + 1]:
-            res = fp[lo]
+        res = slope * (x - xp[j + 1]) + fp[j + 1]
+        if np.isnan(res) and fp[j] == fp[j + 1]:
+            res = fp[j]
     return res
 
 
@@ -147,10 +157,14 @@ def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, grid_s, table
             continue
         s = agent_site[agent[i]]
         k = rows[s]
-        parts[s, 0, k] = end_s[i] - start_s[i]
+        start, end = start_s[i], end_s[i]
+        parts[s, 0, k] = end - start
+        j_start, j_end = _interval(start, grid_s), _interval(end, grid_s)
         for t in range(n_tables):
             cum = tables[s, t]
-            parts[s, 1 + t, k] = _interp(end_s[i], grid_s, cum) - _interp(start_s[i], grid_s, cum)
+            parts[s, 1 + t, k] = _interp(end, j_end, grid_s, cum) - _interp(
+                start, j_start, grid_s, cum
+            )
         rows[s] = k + 1
     return parts, rows
 

@@ -42,6 +42,7 @@ from coverage.results.figures import (
 )
 from coverage.results.t_quantiles import t975
 from coverage.scenario.model import Scenario
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import EngineInput, EngineOutput
 from coverage.simulation.roster import Roster
 
@@ -127,11 +128,42 @@ def available_time_s(
         Per agent, available seconds in the window [s].
     """
     per_agent = window_time_s(roster, timeline) if window_s is None else window_s.copy()
-    lo, hi = timeline.warmup_s, timeline.horizon_s
-    np.add.at(
-        per_agent, out.overtime_agent, _overlap(out.overtime_start_s, out.overtime_end_s, lo, hi)
+    if not _add_overlaps.overloads:
+        warm_up()
+    _add_overlaps(
+        per_agent,
+        kernel_arg(out.overtime_agent, np.int32),
+        kernel_arg(out.overtime_start_s, np.float64),
+        kernel_arg(out.overtime_end_s, np.float64),
+        float(timeline.warmup_s),
+        float(timeline.horizon_s),
     )
     return per_agent
+
+
+@njit(nogil=True)
+def _add_overlaps(per_agent, agent, start_s, end_s, lo_s, hi_s):
+    """``np.add.at(per_agent, agent, _overlap(start_s, end_s, lo_s, hi_s))``, one row at a time
+    in row order as ``np.add.at`` adds (NaN propagates as in ``np.minimum``/``np.clip``)."""
+    for i in range(len(agent)):
+        end, start = end_s[i], start_s[i]
+        if not (np.isnan(end) or end <= hi_s):
+            end = hi_s
+        if not (np.isnan(start) or start >= lo_s):
+            start = lo_s
+        overlap = end - start
+        if overlap <= 0.0:  # np.clip: 0.0 unless above (a NaN stays)
+            overlap = 0.0
+        per_agent[agent[i]] += overlap
+
+
+def warm_up() -> None:
+    """Load (or compile) `available_time_s`'s kernel now, with interrupts held (before threads
+    start or a process pool forks)."""
+    if _add_overlaps.overloads:
+        return
+    with deferred_interrupts():
+        _add_overlaps(np.zeros(1), np.zeros(1, np.int32), np.zeros(1), np.ones(1), 0.0, 1.0)
 
 
 def window_time_s(roster: Roster, timeline: Timeline) -> np.ndarray:

@@ -46,6 +46,7 @@ from coverage.results.metrics import (
     contact_log,
     window_time_s,
 )
+from coverage.results.metrics import warm_up as warm_up_metrics
 from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
 from coverage.results.tally import Scratch, TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
@@ -216,7 +217,8 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
     warm_up_inputs()  # the engine-input kernels, loaded before any worker forks
-    warm_up_costs()  # and the cost kernel
+    warm_up_costs()  # and the measuring kernels outside the pass (the pass: tally.warm_up)
+    warm_up_metrics()
     return RunSetup(
         scenario=scenario,
         timeline=timeline,
