@@ -2,23 +2,32 @@
 
 A replication used to be measured through a per-contact DataFrame (`contact_log`, 13 columns),
 then masks per channel for the figures, a second pass for the hourly counts and a third for the
-backlog. `tally_contacts` instead scatters the engine's output back to contact order and walks
-the contacts once, in order, collecting:
+backlog. `tally_contacts` instead walks the contacts once, in contact order (finding each one's
+row in the engine's queued arrays through a reused index), collecting:
 
-* per channel, the counts of the metric contract (offered, deflected, answered, …);
+* per channel, the counts of the metric contract (offered, deflected, answered, …), as counts
+  per contact class (`_CLASS_COUNTS`);
 * per channel, the waits of the measured answered contacts and of the measured queued contacts,
-  and every contact's busy time, each channel's values contiguous and in contact order;
-* the hourly and breakdown sums (`coverage.results.hourly`);
+  and every contact's busy time, each channel's values contiguous and in contact order, and the
+  bot costs of the window's contacts;
+* the hourly and breakdown counts (`coverage.results.hourly`): per (channel, region, UTC hour of
+  week) and block (all contacts, each language, each segment), contacts per class and the summed
+  wait of the answered;
 * per channel, the backlog at the start and the end of the window and the workload
   (`coverage.results.sustainability`).
 
-**Bit for bit.** The float figures are numpy reductions (``mean``, ``sum``, ``percentile``) of
-these arrays, which hold the same values in the same order as the masked arrays the DataFrame
-path reduced (zeros included: a pairwise sum depends on where they sit), so the reductions are
-the same; the hourly sums and the workload are added one contact at a time in contact order, as
-``np.bincount`` adds. The DataFrame is still there for callers that want one
-(`coverage.results.metrics.contact_log`, built from the same scatter); `tally_log` measures it
-with the same kernel.
+It then reduces those values itself: the sums, means and percentiles the figures need.
+
+**Bit for bit.** The former figures were numpy reductions (``sum``, ``mean``, ``percentile``) of
+masked arrays holding these values in this order (zeros included: a pairwise sum depends on where
+they sit). The kernel reproduces numpy's arithmetic exactly — `_sum` is numpy's pairwise
+summation, `_order_statistics` its "linear" percentile — on the same values in the same order,
+so the figures are the same bits (tests/test_tally.py checks the helpers against numpy and every
+figure against the former DataFrame implementation). Counts are integers, exact in any order;
+the hourly wait sums and the workload are added one contact at a time in contact order, as
+``np.bincount`` added (skipping the ``+ 0.0`` of a contact that was not answered changes no sum).
+The DataFrame is still there for callers that want one (`coverage.results.metrics.contact_log`,
+built from the same scatter); `tally_log` measures it with the same kernel.
 """
 
 from __future__ import annotations
@@ -336,8 +345,10 @@ def _tally(
     queued_at,
     quantiles,
 ):
-    """Scatter the queued contacts' outcomes to contact order, then walk the contacts once in
-    order (see the module docstring); returns the tallies.
+    """Walk the contacts once in contact order (see the module docstring), then reduce what
+    the figures need; returns counts, backlog, workload, the hourly rows and sums, and the
+    figures (total and per-channel busy time, mean waits, wait percentiles at ``quantiles``,
+    bot cost).
 
     ``contact_q`` maps the outcome arrays (``*_q``) to contacts; a contact not in it was
     deflected. Each wait is ``wait_q[j]`` when given (non-empty), else computed as
@@ -351,6 +362,7 @@ def _tally(
     ``class_counts`` maps a class to the counts it adds to — and the waits of answered contacts
     are added per group in contact order, as the former float sums did (a skipped ``+ 0.0``
     changes no sum: a sum starting at +0.0 never becomes -0.0).
+    ``answered_wait`` ends reordered (each channel's block partitioned for the percentiles).
     """
     n = len(arrived_at_s)
     n_channels = len(short_s)
@@ -390,8 +402,9 @@ def _tally(
     n_languages = len(language_col)
     n_blocks = 1 + n_languages + len(segment_col)
     n_groups = n_channels * n_regions * HOURS_PER_WEEK
-    classes = np.zeros((n_groups, n_blocks, N_CLASSES), dtype=np.int32)
-    waits = np.zeros((n_groups, n_blocks))
+    classes = np.zeros((n_groups * n_blocks, N_CLASSES), dtype=np.int32)  # row g × n_blocks + b
+    waits = np.zeros(n_groups * n_blocks)
+    hour, hour_from_s, hour_until_s = 0, np.inf, np.inf  # the last window contact's hour
     j_next = 0  # in order: the next queued contact
     for i in range(n):
         c = channel[i]
@@ -449,27 +462,34 @@ def _tally(
             bot_costs[n_bot] = bot_cost[i]
             n_bot += 1
         by_class[c, k] += 1
-        hour = (np.int64(np.floor(a / 3600.0)) + offset_h) % HOURS_PER_WEEK
+        if not (a >= hour_from_s and a < hour_until_s):  # floor(a / 3600.0) changed, maybe
+            q = np.floor(a / 3600.0)
+            hour = (np.int64(q) + offset_h) % HOURS_PER_WEEK
+            # floor(x / 3600.0) is q for x in [a, (q + 1) * 3600 * (1 - 2**-50)): the quotient
+            # only grows with x and stays more than an ulp below q + 1 there
+            hour_from_s = a
+            hour_until_s = (q + 1.0) * 3600.0 * (1.0 - 2.0**-50) if q >= 0.0 else a
         g = (c * n_regions + region[i]) * HOURS_PER_WEEK + hour
-        classes[g, 0, k] += 1
+        cell = g * n_blocks  # the group's block 0 (all its contacts)
+        classes[cell, k] += 1
         if answered:
-            waits[g, 0] += w
+            waits[cell] += w
         if n_languages:
-            b = 1 + language[i] + 1
-            classes[g, b, k] += 1
+            b = cell + 1 + language[i] + 1
+            classes[b, k] += 1
             if answered:
-                waits[g, b] += w
+                waits[b] += w
         if n_blocks > 1 + n_languages:
-            b = 1 + n_languages + segment[i] + 1
-            classes[g, b, k] += 1
+            b = cell + 1 + n_languages + segment[i] + 1
+            classes[b, k] += 1
             if answered:
-                waits[g, b] += w
+                waits[b] += w
     counts = _class_sums(by_class, class_counts)
     # the hourly table: the groups with measured contacts, each block's counts and summed wait
     present = np.zeros(n_groups, dtype=np.bool_)
     for g in range(n_groups):
         for k in range(N_CLASSES):
-            if classes[g, 0, k]:
+            if classes[g * n_blocks, k]:
                 present[g] = True
                 break
     rows = np.flatnonzero(present)
@@ -485,12 +505,12 @@ def _tally(
                 start = segment_col[b - 1 - n_languages]
                 columns, wait_col = breakdown_column, _BREAKDOWN_WAIT
             for k in range(N_CLASSES):
-                m = classes[g, b, k]
+                m = classes[g * n_blocks + b, k]
                 if m:
                     for f in range(len(columns)):
                         if class_counts[k, f]:
                             sums[p, start + columns[f]] += m
-            sums[p, start + wait_col] = waits[g, b]
+            sums[p, start + wait_col] = waits[g * n_blocks + b]
     # the figures reduced from the per-contact values, as numpy reduces the same arrays
     busy_total_s = _sum(busy, 0, n)
     busy_channel_s = np.empty(n_channels)
