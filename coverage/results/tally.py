@@ -203,8 +203,14 @@ def _sum(a, lo, n):
 @njit(nogil=True)
 def _select(a, lo, hi, k):
     """Reorder ``a[lo:hi]`` (no NaN) so that ``a[k]`` holds what sorting would put there, with
-    nothing larger before it and nothing smaller after it (quickselect)."""
+    nothing larger before it and nothing smaller after it (quickselect, three-way partitions
+    written without data-dependent branches)."""
+    levels = 0
     while hi - lo > 16:
+        levels += 1
+        if levels > 64:  # pivots keep missing (adversarial order): sort what is left
+            a[lo:hi].sort()
+            return
         mid = (lo + hi - 1) // 2
         x, y, z = a[lo], a[mid], a[hi - 1]
         if x > y:
@@ -214,23 +220,24 @@ def _select(a, lo, hi, k):
             if x > y:
                 y = x
         pivot = y  # the median of three
-        i, j = lo, hi - 1
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        # a[lo:j + 1] <= pivot, a[i:hi] >= pivot, anything between equals pivot
-        if k <= j:
-            hi = j + 1
-        elif k >= i:
-            lo = i
-        else:
+        p = lo  # a[lo:p] < pivot <= a[p:i]
+        for i in range(lo, hi):
+            v = a[i]
+            a[i] = a[p]
+            a[p] = v
+            p += v < pivot
+        if k < p:
+            hi = p
+            continue
+        q = p  # a[p:q] == pivot < a[q:i]
+        for i in range(p, hi):
+            v = a[i]
+            a[i] = a[q]
+            a[q] = v
+            q += v <= pivot
+        if k < q:
             return
+        lo = q
     for i in range(lo + 1, hi):  # insertion sort of the last few
         v = a[i]
         m = i - 1
@@ -251,7 +258,8 @@ def _order_statistics(a, lo, n, quantiles, out):
             for q in range(len(quantiles)):
                 out[q] = a[i]
             return
-    done = lo  # a[lo:done] is in its sorted place and holds the smallest values
+    # a[lo:done] and a[top:hi] hold the smallest and the largest values, each in sorted place
+    done, top = lo, hi
     for q in range(len(quantiles)):
         virtual = (n - 1) * quantiles[q]
         if virtual >= n - 1:  # numpy takes the last value, with the index -1 in gamma
@@ -261,16 +269,26 @@ def _order_statistics(a, lo, n, quantiles, out):
             previous = np.int64(below)
             after = previous + 1
         gamma = virtual - below
-        k = lo + previous
-        if k >= done:
-            _select(a, done, hi, k)
-            done = k + 1
-        first = a[k]
-        k = lo + after
-        if k >= done:
-            _select(a, done, hi, k)
-            done = k + 1
-        second = a[k]
+        for k in (lo + previous, lo + after):
+            if done <= k < top:
+                if k == done:  # the smallest of the rest: one scan
+                    m = done
+                    for i in range(done + 1, top):
+                        if a[i] < a[m]:
+                            m = i
+                    a[done], a[m] = a[m], a[done]
+                    done += 1
+                elif k == top - 1:  # the largest of the rest: one scan
+                    m = top - 1
+                    for i in range(done, top - 1):
+                        if a[i] > a[m]:
+                            m = i
+                    a[top - 1], a[m] = a[m], a[top - 1]
+                    top -= 1
+                else:
+                    _select(a, done, top, k)
+                    done = k + 1
+        first, second = a[lo + previous], a[lo + after]
         diff = second - first
         if gamma >= 0.5:
             out[q] = second - diff * (1 - gamma)
