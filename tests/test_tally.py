@@ -309,3 +309,15 @@ def test_kernel_percentiles_equal_numpy_linear_method_bit_for_bit_unit():
     _order_statistics(values, 0, 3, _FRT_QUANTILES, out)
     assert np.isnan(out).all()
     assert np.isnan(np.percentile([3.0, np.nan, 1.0], 50))
+
+
+def test_kernel_counts_per_class_follow_the_class_table_unit():
+    # unit: the written-out class → counts map of the kernel is `_CLASS_COUNTS`, class by class
+    from coverage.results.tally import _CLASS_COUNTS, COUNTS, N_CLASSES, _count_fields
+
+    out = np.zeros(len(COUNTS), dtype=np.int64)
+    for k in range(N_CLASSES):
+        one = np.zeros(N_CLASSES, dtype=np.int32)
+        one[k] = 3
+        _count_fields(one, out)
+        assert out.tolist() == (3 * _CLASS_COUNTS[k]).tolist()

@@ -150,7 +150,7 @@ def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, grid_s, table
     ``parts[s, 0]`` end − start, ``parts[s, 1 + t]`` the integral of table t between them
     (``np.interp`` of ``tables[s, t]`` at the end minus at the start) [s]; and the rows per site."""
     n_sites, n_tables = tables.shape[0], tables.shape[1]
-    parts = np.zeros((n_sites, 1 + n_tables, len(start_s)))
+    parts = np.empty((n_sites, 1 + n_tables, len(start_s)))  # site s: its first rows[s]
     rows = np.zeros(n_sites, dtype=np.int64)
     for i in range(len(start_s)):
         if not paid[i] or not start_s[i] >= lo_s:

@@ -68,6 +68,7 @@ COUNTS = (
     "unfinished",
     "waited",  # queued, and waited (wait > 0) or did not end answered
 )
+N_COUNTS = len(COUNTS)
 
 
 @njit(nogil=True)
@@ -352,7 +353,6 @@ def _tally(
     language_col,
     segment_col,
     n_cols,
-    class_counts,
     base_column,
     breakdown_column,
     busy,
@@ -377,7 +377,7 @@ def _tally(
     any content.
 
     The counts of the window's contacts are gathered as integers per (group, class) —
-    ``class_counts`` maps a class to the counts it adds to — and the waits of answered contacts
+    `_CLASS_COUNTS` maps a class to the counts it adds to — and the waits of answered contacts
     are added per group in contact order, as the former float sums did (a skipped ``+ 0.0``
     changes no sum: a sum starting at +0.0 never becomes -0.0).
     ``answered_wait`` ends reordered (each channel's block partitioned for the percentiles).
@@ -502,7 +502,7 @@ def _tally(
             classes[b, k] += 1
             if answered:
                 waits[b] += w
-    counts = _class_sums(by_class, class_counts)
+    counts = _class_sums(by_class)
     # the hourly table: the groups with measured contacts, each block's counts and summed wait
     present = np.zeros(n_groups, dtype=np.bool_)
     for g in range(n_groups):
@@ -512,6 +512,7 @@ def _tally(
                 break
     rows = np.flatnonzero(present)
     sums = np.zeros((len(rows), n_cols))
+    fields = np.zeros(N_COUNTS, dtype=np.int64)
     for p in range(len(rows)):
         g = rows[p]
         for b in range(n_blocks):
@@ -522,13 +523,11 @@ def _tally(
             else:
                 start = segment_col[b - 1 - n_languages]
                 columns, wait_col = breakdown_column, _BREAKDOWN_WAIT
-            for k in range(N_CLASSES):
-                m = classes[g * n_blocks + b, k]
-                if m:
-                    for f in range(len(columns)):
-                        if class_counts[k, f]:
-                            sums[p, start + columns[f]] += m
-            sums[p, start + wait_col] = waits[g * n_blocks + b]
+            cell = g * n_blocks + b
+            _count_fields(classes[cell], fields)
+            for f in range(len(columns)):
+                sums[p, start + columns[f]] = fields[f]
+            sums[p, start + wait_col] = waits[cell]
     # the figures reduced from the per-contact values, as numpy reduces the same arrays
     busy_total_s = _sum(busy, 0, n)
     busy_channel_s = np.empty(n_channels)
@@ -551,14 +550,27 @@ def _tally(
 
 
 @njit(nogil=True)
-def _class_sums(by_class, class_counts):
+def _count_fields(by_class, out):
+    """`COUNTS` of contacts counted per class (``by_class``, one row of N_CLASSES) into `out`:
+    `_CLASS_COUNTS` written out (tests/test_tally.py checks that they agree)."""
+    answered = by_class[1] + by_class[2] + by_class[3] + by_class[4]
+    abandoned = by_class[5] + by_class[6]
+    out[0] = by_class[0] + answered + abandoned + by_class[7]  # offered
+    out[1] = by_class[0]  # deflected
+    out[2] = answered
+    out[3] = by_class[2] + by_class[4]  # answered within target
+    out[4] = abandoned
+    out[5] = by_class[6]  # short abandoned
+    out[6] = by_class[7]  # unfinished
+    out[7] = by_class[3] + by_class[4] + abandoned + by_class[7]  # waited
+
+
+@njit(nogil=True)
+def _class_sums(by_class):
     """Per channel, the counts (`COUNTS`) of its contacts per class."""
-    n_channels, n_classes = by_class.shape
-    out = np.zeros((n_channels, class_counts.shape[1]), dtype=np.int64)
-    for c in range(n_channels):
-        for k in range(n_classes):
-            for f in range(class_counts.shape[1]):
-                out[c, f] += by_class[c, k] * class_counts[k, f]
+    out = np.zeros((by_class.shape[0], N_COUNTS), dtype=np.int64)
+    for c in range(by_class.shape[0]):
+        _count_fields(by_class[c], out[c])
     return out
 
 
@@ -772,7 +784,6 @@ def _run_tally(
         basis.language_col,
         basis.segment_col,
         len(basis.names),
-        _CLASS_COUNTS,
         _BASE_COLUMN,
         _BREAKDOWN_COLUMN,
         busy,
@@ -948,7 +959,6 @@ def warm_up() -> None:
             one_i[:0],
             one_i[:0],
             8,
-            _CLASS_COUNTS,
             _BASE_COLUMN,
             _BREAKDOWN_COLUMN,
             np.zeros(1),
