@@ -253,6 +253,7 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
     lo, hi = timeline.warmup_s, timeline.horizon_s
     sites = {}
     tables = np.empty((len(plan.sites), 1 + len(PREMIUM_TYPES), timeline.n_minutes + 1))
+    grid_s = _minute_grid_s(tables[0, 0]) if len(tables) else np.zeros(0)  # shared by all
     for s_idx, (name, site) in enumerate(plan.sites.items()):
         shares = premium_shares_by_minute(site, timeline)
         share = np.zeros(timeline.n_minutes)
@@ -272,18 +273,23 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
             cum[0] = 0.0
             np.cumsum(part * SECONDS_PER_MINUTE, out=cum[1:])
             by_type[kind] = cum
-            typed[kind] = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
+            typed[kind] = np.sum(
+                crew * (_integral(cum, end, grid_s) - _integral(cum, start, grid_s))
+            )
         sites[name] = _SiteBasis(
             site=site,
             cumulative=cumulative,
             cumulative_by_type=by_type,
             paid_s=float(np.sum(crew * (end - start))),
             premium_s=float(
-                np.sum(crew * (_integral(cumulative, end) - _integral(cumulative, start)))
+                np.sum(
+                    crew
+                    * (_integral(cumulative, end, grid_s) - _integral(cumulative, start, grid_s))
+                )
             ),
             premium_by_type_s=typed,
             peak=peak_on_duty(start[end > start], end[end > start], crew[end > start]),
-            grid_s=_minute_grid_s(cumulative),
+            grid_s=grid_s,
         )
     return CostBasis(
         sites=sites,
@@ -291,7 +297,7 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
         warmup_s=float(lo),
         horizon_s=float(hi),
         tables=tables,
-        grid_s=_minute_grid_s(tables[0, 0]).astype(float),
+        grid_s=grid_s,
     )
 
 
