@@ -368,7 +368,8 @@ def test_cost_kernel_interpolates_as_np_interp_bit_for_bit_unit():
             [rng.random(300) * 60 * (m + 2) - 60, grid[:5], grid[-2:], [np.nan, -1.0]]
         )
         expected = np.interp(at, grid, cumulative)
-        got = np.array([_interp(x, _interval(x, grid), grid, cumulative) for x in at])
+        table = cumulative.reshape(1, m, 1)
+        got = np.array([_interp(x, _interval(x, m), m, table, 0, 0) for x in at])
         assert np.array_equal(got, expected, equal_nan=True)
         assert np.array_equal(
             got.view(np.int64)[~np.isnan(got)], expected.view(np.int64)[~np.isnan(expected)]

@@ -106,50 +106,57 @@ def _integral(
 
 
 @njit(nogil=True)
-def _interval(x, xp):
-    """Where ``np.interp`` finds `x` on the minute grid `xp` (``xp[k] = 60 k``, at least two
-    values): -1 below it, ``len(xp) - 1`` at or past its end, else the j with
-    ``xp[j] <= x < xp[j + 1]``; NaN gives -2."""
-    n = len(xp)
+def _minute_s(j):
+    """The j-th minute boundary of the grid, as ``_minute_grid_s`` computes it [s]."""
+    return np.float64(j) * SECONDS_PER_MINUTE
+
+
+@njit(nogil=True)
+def _interval(x, n):
+    """Where ``np.interp`` finds `x` on the grid of `n` minute boundaries (``_minute_grid_s``,
+    n >= 2): -1 below it, ``n - 1`` at or past its end, else the j with
+    ``grid[j] <= x < grid[j + 1]``; NaN gives -2."""
     if np.isnan(x):
         return -2
-    if x < xp[0]:
+    if x < _minute_s(0):
         return -1
-    if x >= xp[n - 1]:
+    if x >= _minute_s(n - 1):
         return n - 1
     j = min(max(np.int64(x / SECONDS_PER_MINUTE), 0), n - 2)  # a guess, then made exact
-    while xp[j] > x:
+    while _minute_s(j) > x:
         j -= 1
-    while xp[j + 1] <= x:
+    while _minute_s(j + 1) <= x:
         j += 1
     return j
 
 
 @njit(nogil=True)
-def _interp(x, j, xp, fp):
-    """``np.interp(x, xp, fp)`` for one value at its `_interval` j, bit for bit (numpy's
-    branches and arithmetic)."""
+def _interp(x, j, n, tables, s, t):
+    """``np.interp(x, grid, tables[s, :, t])`` on the grid of `n` minute boundaries, for one
+    value at its `_interval` j, bit for bit (numpy's branches and arithmetic)."""
     if j == -2:
         return x
     if j == -1:
-        return fp[0]
-    if j == len(xp) - 1 or xp[j] == x:
-        return fp[j]
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    res = slope * (x - xp[j]) + fp[j]
+        return tables[s, 0, t]
+    if j == n - 1 or _minute_s(j) == x:
+        return tables[s, j, t]
+    below, above = tables[s, j, t], tables[s, j + 1, t]
+    slope = (above - below) / (_minute_s(j + 1) - _minute_s(j))
+    res = slope * (x - _minute_s(j)) + below
     if np.isnan(res):  # numpy: "if we get nan in one direction, try the other"
-        res = slope * (x - xp[j + 1]) + fp[j + 1]
-        if np.isnan(res) and fp[j] == fp[j + 1]:
-            res = fp[j]
+        res = slope * (x - _minute_s(j + 1)) + above
+        if np.isnan(res) and below == above:
+            res = below
     return res
 
 
 @njit(nogil=True)
-def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, grid_s, tables):
+def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, tables):
     """Per site s, its paid overtime rows starting at or after `lo_s`, in row order:
     ``parts[s, 0]`` end − start, ``parts[s, 1 + t]`` the integral of table t between them
-    (``np.interp`` of ``tables[s, t]`` at the end minus at the start) [s]; and the rows per site."""
-    n_sites, n_tables = tables.shape[0], tables.shape[1]
+    (``np.interp`` of ``tables[s, :, t]`` on the minute grid at the end minus at the start) [s];
+    and the rows per site."""
+    n_sites, n, n_tables = tables.shape
     parts = np.empty((n_sites, 1 + n_tables, len(start_s)))  # site s: its first rows[s]
     rows = np.zeros(n_sites, dtype=np.int64)
     for i in range(len(start_s)):
@@ -159,11 +166,10 @@ def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, grid_s, table
         k = rows[s]
         start, end = start_s[i], end_s[i]
         parts[s, 0, k] = end - start
-        j_start, j_end = _interval(start, grid_s), _interval(end, grid_s)
+        j_start, j_end = _interval(start, n), _interval(end, n)
         for t in range(n_tables):
-            cum = tables[s, t]
-            parts[s, 1 + t, k] = _interp(end, j_end, grid_s, cum) - _interp(
-                start, j_start, grid_s, cum
+            parts[s, 1 + t, k] = _interp(end, j_end, n, tables, s, t) - _interp(
+                start, j_start, n, tables, s, t
             )
         rows[s] = k + 1
     return parts, rows
@@ -219,8 +225,8 @@ class CostBasis:
     warmup_s, horizon_s : float
         The measured window [s].
     tables : numpy.ndarray
-        (sites, 1 + len(PREMIUM_TYPES), minutes + 1): each site's ``cumulative`` and its
-        ``cumulative_by_type`` tables (which are views of it) [s].
+        (sites, minutes + 1, 1 + len(PREMIUM_TYPES)): each site's ``cumulative`` and its
+        ``cumulative_by_type`` tables side by side (those are views of it) [s].
     grid_s : numpy.ndarray
         The minute boundaries of the tables, float [s].
     """
@@ -252,14 +258,15 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
     """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     sites = {}
-    tables = np.empty((len(plan.sites), 1 + len(PREMIUM_TYPES), timeline.n_minutes + 1))
-    grid_s = _minute_grid_s(tables[0, 0]) if len(tables) else np.zeros(0)  # shared by all
+    # per site and minute boundary, its tables side by side (the cost kernel reads them at once)
+    tables = np.empty((len(plan.sites), timeline.n_minutes + 1, 1 + len(PREMIUM_TYPES)))
+    grid_s = _minute_grid_s(tables[0, :, 0]) if len(tables) else np.zeros(0)  # shared by all
     for s_idx, (name, site) in enumerate(plan.sites.items()):
         shares = premium_shares_by_minute(site, timeline)
         share = np.zeros(timeline.n_minutes)
         for part in shares.values():
             share += part
-        cumulative = tables[s_idx, 0]
+        cumulative = tables[s_idx, :, 0]
         cumulative[0] = 0.0
         np.cumsum(share * SECONDS_PER_MINUTE, out=cumulative[1:])
         mine = roster.paid_site == s_idx
@@ -269,7 +276,7 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
         by_type = {}
         typed = {}
         for t, (kind, part) in enumerate(shares.items()):  # the same integral, rule by rule
-            cum = tables[s_idx, 1 + t]
+            cum = tables[s_idx, :, 1 + t]
             cum[0] = 0.0
             np.cumsum(part * SECONDS_PER_MINUTE, out=cum[1:])
             by_type[kind] = cum
@@ -371,7 +378,6 @@ def replication_costs(
         kernel_arg(out.overtime_agent, np.int32),
         kernel_arg(roster.agent_site, np.int32),
         basis.warmup_s,
-        basis.grid_s,
         basis.tables,
     )
     for s_idx, (name, sb) in enumerate(basis.sites.items()):
@@ -508,8 +514,7 @@ def _load() -> None:
             np.zeros(1, dtype=np.int32),
             np.zeros(1, dtype=np.int32),
             0.0,
-            np.arange(2.0),
-            np.zeros((1, 1 + len(PREMIUM_TYPES), 2)),
+            np.zeros((1, 2, 1 + len(PREMIUM_TYPES))),
         )
 
 
