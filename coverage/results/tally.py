@@ -738,6 +738,19 @@ class Scratch:
         return b[0, :n], b[1, :n], b[2, :n], b[3, :n], b[4, :n], self._places[:n]
 
 
+def _arg(values: np.ndarray, dtype: type) -> np.ndarray:
+    """`kernel_arg`, with the common case (already the right array) checked first: a fifth of
+    its time, and the pass takes 15 arguments."""
+    if (
+        type(values) is np.ndarray
+        and values.dtype == dtype
+        and values.flags.c_contiguous
+        and values.flags.writeable
+    ):
+        return values
+    return kernel_arg(values, dtype)  # type: ignore[no-any-return]
+
+
 def _run_tally(
     basis: TallyBasis,
     arrived_at_s: np.ndarray,
@@ -749,7 +762,7 @@ def _run_tally(
     scratch: Scratch | None,
 ) -> Tallies:
     f8 = np.float64
-    channel, region, segment, language = (kernel_arg(x, np.int16) for x in codes)
+    channel, region, segment, language = (_arg(x, np.int16) for x in codes)
     contact_q, outcome_q, started_q, ended_q, left_q, wait_q = queued
     n, n_channels = len(arrived_at_s), len(basis.short_s)
     busy, by_channel, answered, waits, bot_costs, queued_at = (scratch or Scratch()).take(n)
@@ -758,21 +771,21 @@ def _run_tally(
     if not _tally.overloads:
         warm_up()  # loads the kernels with interrupts held; then calls need no guard
     counts, backlog, work_s, rows, sums, figures = _tally(
-        kernel_arg(arrived_at_s, f8),
-        kernel_arg(joined_at_s, f8),
+        _arg(arrived_at_s, f8),
+        _arg(joined_at_s, f8),
         channel,
         region,
         segment,
         language,
-        kernel_arg(handle_s, f8),
-        kernel_arg(contact_q, np.int64),
-        kernel_arg(outcome_q, np.int8),
-        kernel_arg(started_q, f8),
-        kernel_arg(ended_q, f8),
-        kernel_arg(left_q, f8),
-        kernel_arg(wait_q, f8),
-        kernel_arg(bot[0], np.bool_),
-        kernel_arg(bot[1], f8),
+        _arg(handle_s, f8),
+        _arg(contact_q, np.int64),
+        _arg(outcome_q, np.int8),
+        _arg(started_q, f8),
+        _arg(ended_q, f8),
+        _arg(left_q, f8),
+        _arg(wait_q, f8),
+        _arg(bot[0], np.bool_),
+        _arg(bot[1], f8),
         basis.warmup_s,
         basis.horizon_s,
         basis.end_s,
