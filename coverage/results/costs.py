@@ -105,6 +105,10 @@ def _integral(
     return np.interp(at_s, grid_s, cumulative)
 
 
+# The kernels below freeze SECONDS_PER_MINUTE (coverage.units) into their machine code, and
+# numba's cache follows this file only: after changing it, touch this file so they rebuild.
+
+
 @njit(nogil=True)
 def _minute_s(j):
     """The j-th minute boundary of the grid, as ``_minute_grid_s`` computes it [s]."""
