@@ -129,21 +129,21 @@ def language_gaps_table(result: RunResult) -> pd.DataFrame:
     rows = []
     for pname, plan in result.plans.items():
         roster = result.rosters[pname]
-        columns = {
+        offered_columns = {
             label: col
             for li, label in labels.items()
             if (col := breakdown_column("language", label, "offered")) in plan.hourly.columns
         }
-        if not columns:
+        if not offered_columns:
             continue
         # one groupby for every language (a column's sum does not depend on the others)
         offered_by_hour = plan.hourly.groupby(["channel", "hour_of_week"])[
-            list(columns.values())
+            list(offered_columns.values())
         ].sum()
         for li, label in labels.items():
-            if label not in columns:
+            if label not in offered_columns:
                 continue
-            offered = offered_by_hour[columns[label]]
+            offered = offered_by_hour[offered_columns[label]]
             for c, cname in enumerate(sc.channels):
                 speakers = roster.agent_channels[:, c] & roster.agent_languages[:, li]
                 none = _speakers_on_duty(roster, speakers, minutes) == 0
