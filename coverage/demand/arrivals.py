@@ -21,7 +21,6 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -31,6 +30,7 @@ from coverage.calendar import Timeline, is_holiday, local_minute_grid
 from coverage.demand import draw_kernels
 from coverage.demand.codes import scenario_languages
 from coverage.demand.streams import (
+    N_PURPOSES,
     STREAM_ARRIVALS,
     STREAM_BOT,
     STREAM_BUSYNESS,
@@ -358,24 +358,21 @@ def expected_per_minute(
 
 
 def _rate_arrival_draws(
-    setup: DrawSetup,
-    k: int,
-    *,
-    busy_rng: Callable[[], np.random.Generator],
-    rng: np.random.Generator,
+    setup: DrawSetup, k: int, streams: draw_kernels.ReplicationStreams
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The random draws of rate entry `k`'s arrivals: Poisson counts per minute and one uniform
-    per arrival (`coverage.demand.streams.poisson_arrival_times`, which `place_minutes` turns
-    into sorted instants); `busy_rng` gives the busyness stream, called only when the entry has a
-    day multiplier."""
+    """The random draws of rate entry `k`'s arrivals: the day multipliers (when it has them),
+    Poisson counts per minute and one uniform per arrival, as
+    `coverage.demand.streams.poisson_arrival_times` draws them (`draw_kernels.place_minutes`
+    turns them into instants)."""
     entry = setup.entries[k]
     assert entry is not None
     if entry.busyness_cv > 0:
         n_days = setup.regions[entry.region].n_days
-        g_of_day = day_factors(entry.busyness_cv, n_days, rng=busy_rng())
+        g_of_day = day_factors(entry.busyness_cv, n_days, rng=streams.rng(k, STREAM_BUSYNESS))
         expected = setup.expected_busy(k, g_of_day)
     else:
         expected = setup.expected(k)
+    rng = streams.rng(k, STREAM_ARRIVALS)
     counts = rng.poisson(expected)
     return counts, rng.random(int(counts.sum()))
 
@@ -446,6 +443,7 @@ def draw_contacts(
     """
     setup = prepare_draws(scenario, timeline) if draws is None else draws
     draw_kernels.warm_up()
+    streams = draw_kernels.ReplicationStreams(seed, replication, len(scenario.demand), N_PURPOSES)
     parts: list[_Part] = []
     for k, entry in enumerate(scenario.demand):
         rate = setup.entries[k]
@@ -457,32 +455,31 @@ def draw_contacts(
             )
             parts.append(_log_part(scenario, k, times, dict(logged), seed, replication))
             continue
-        counts, u = _rate_arrival_draws(
-            setup,
-            k,
-            busy_rng=lambda k=k: entry_rng(seed, replication, k, STREAM_BUSYNESS),  # type: ignore[misc]
-            rng=entry_rng(seed, replication, k, STREAM_ARRIVALS),
-        )
+        counts, u = _rate_arrival_draws(setup, k, streams)
         n = len(u)
-        handle, patience = _durations(scenario, rate.codes["channel"], n, k, seed, replication)
+        handle, patience = _durations(scenario, rate.codes["channel"], n, k, streams)
         codes = np.array([*(rate.codes[key] for key in _CODE_KEYS), k], np.int16)
-        bot_u = entry_rng(seed, replication, k, STREAM_BOT).random(n)
+        bot_u = streams.rng(k, STREAM_BOT).random(n)
         parts.append(_Part(n, None, counts, u, handle, patience, bot_u, codes, None))
     return _merge_by_arrival(parts, setup)
 
 
 def _durations(
-    scenario: Scenario, channel_code: int, n: int, k: int, seed: int, replication: int
+    scenario: Scenario,
+    channel_code: int,
+    n: int,
+    k: int,
+    streams: draw_kernels.ReplicationStreams,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Handle times and patience [s] of `n` contacts of one channel (None: no patience)."""
     channel = scenario.channels[list(scenario.channels)[channel_code]]
     if not n:
         return np.empty(0), None
-    h_rng = entry_rng(seed, replication, k, STREAM_HANDLE)
+    h_rng = streams.rng(k, STREAM_HANDLE)
     handle = np.asarray(sample_durations(channel.handle_time, n, rng=h_rng), np.float64)
     if channel.patience is None:
         return handle, None
-    p_rng = entry_rng(seed, replication, k, STREAM_PATIENCE)
+    p_rng = streams.rng(k, STREAM_PATIENCE)
     return handle, np.asarray(sample_durations(channel.patience, n, rng=p_rng), np.float64)
 
 
@@ -535,8 +532,8 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
 
     The order is that of a stable sort of the entries' sorted instants, one entry after the
     other, and each entry's handle times, patience and bot draws follow its sorted instants.
-    Up to 16 arrivals per minute on average: sorted minute by minute in one pass
-    (`draw_kernels.merge_by_minute`); busier, or a log entry out of order: a stable argsort.
+    Sorted by buckets of time in one compiled pass (`draw_kernels.merge_by_bucket`); a log entry
+    out of order (never seen) or a NaN instant: a stable argsort, as before.
     """
     if len(parts) == 1:
         part = parts[0]
@@ -548,13 +545,11 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
     np.cumsum(sizes, out=offsets[1:])
     n = int(offsets[-1])
     spans = list(pairwise(offsets.tolist()))
-    by_minute = n <= 16 * len(setup.starts_s) and all(
-        p.times is None or bool(np.all(p.times[1:] >= p.times[:-1])) for p in parts
-    )
+    by_bucket = all(p.times is None or bool(np.all(p.times[1:] >= p.times[:-1])) for p in parts)
     times = np.empty(n)
     columns = (np.empty(n), np.empty(n), np.empty(n))
     for part, (a, b) in zip(parts, spans, strict=True):
-        part.arrival_times(setup, times[a:b], in_order=not by_minute)
+        part.arrival_times(setup, times[a:b], in_order=not by_bucket)
         columns[0][a:b] = part.handle_s
         columns[1][a:b] = np.inf if part.patience_s is None else part.patience_s
         columns[2][a:b] = part.bot_u
@@ -563,7 +558,7 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
     codes = np.stack([p.codes for p in parts])
     logged = [p.code_rows is not None for p in parts]
     merged = None
-    if by_minute:
+    if by_bucket:
         row_start = np.full(len(parts), -1, np.int64)
         rows = np.empty((4, int(sizes[logged].sum())), np.int16)
         r = 0
@@ -572,8 +567,9 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
                 rows[:, r : r + part.n] = part.code_rows
                 row_start[e] = r
                 r += part.n
-        merged = draw_kernels.merge_by_minute(
-            times, offsets, setup.starts_s, columns, (codes, rows, row_start)
+        span_s = float(setup.starts_s[-1] + setup.lengths_s[-1]) if n else 0.0
+        merged = draw_kernels.merge_by_bucket(
+            times, offsets, span_s, columns, (codes, rows, row_start)
         )
         if merged is None:  # a NaN instant: sort instead, each rate entry's instants first
             for part, (a, b) in zip(parts, spans, strict=True):

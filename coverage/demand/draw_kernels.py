@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from coverage.demand.streams import entry_rng
 from coverage.simulation._jit import deferred_interrupts, njit
-from coverage.units import SECONDS_PER_MINUTE
 
 # a minute with more arrivals than this is sorted with numba's quicksort, not by insertion
 _INSERTION_MAX = 24
+# contacts per bucket of the merge, on average
+_PER_BUCKET = 2.0
 
 
 @njit(nogil=True)
@@ -95,57 +97,46 @@ def _place_minutes(counts, u, starts_s, lengths_s, out, in_order):
 
 
 @njit(nogil=True)
-def _merge_by_minute(
-    times, offsets, starts_s, per_s, handle_s, patience_s, bot_u, codes, rows, row_start,
+def _merge_by_bucket(
+    times, offsets, n_buckets, per_s, handle_s, patience_s, bot_u, codes, rows, row_start,
     out_t, out_handle, out_patience, out_bot, out_channel, out_region, out_segment, out_language,
     out_entry,
 ):  # fmt: skip
     """Entries' contacts in the order of a stable sort of `times` (ties: entry order).
 
-    Entry e's instants are times[offsets[e]:offsets[e + 1]]. Each contact goes to the minute
-    its instant falls in (starts_s[m] <= t < starts_s[m + 1]; the first and last minutes take
-    everything below and above), entry after entry, and each minute is then sorted stably by
-    instant: minutes partition the instants in order, so this is the stable sort. Entry e's
-    contacts come out in order of instant, and the r-th takes entry e's r-th handle time,
-    patience, bot draw and — when ``row_start[e] >= 0`` — codes from ``rows[:, row_start[e] +
-    r]`` (else ``codes[e]``): the columns of an entry must be in the order of its sorted
+    Entry e's instants are times[offsets[e]:offsets[e + 1]]. Each contact goes to bucket
+    ``int(t × per_s)`` (clipped to [0, n_buckets)), entry after entry, and each bucket is then
+    sorted stably by instant. The bucket is a non-decreasing function of the instant, so buckets
+    hold consecutive ranges of instants (equal instants share one) and this is the stable sort.
+    Entry e's contacts come out in order of instant, and the r-th takes entry e's r-th handle
+    time, patience, bot draw and — when ``row_start[e] >= 0`` — codes from
+    ``rows[:, row_start[e] + r]`` (else ``codes[e]``): an entry's columns must follow its sorted
     instants. Returns False (and stops) on a NaN instant.
     """
     n = len(times)
     n_entries = len(offsets) - 1
-    n_minutes = len(starts_s)
-    per_minute = 1.0 / per_s
-    fill = np.zeros(n_minutes + 1, np.int64)
+    top = n_buckets - 1
+    fill = np.zeros(n_buckets + 1, np.int64)
     for i in range(n):
-        t = times[i]
-        if t != t:
+        x = times[i] * per_s
+        if x != x:
             return False
-        x = t * per_minute
-        m = 0 if x < 0 else (n_minutes - 1 if x >= n_minutes else int(x))
-        while m + 1 < n_minutes and t >= starts_s[m + 1]:
-            m += 1
-        while m > 0 and t < starts_s[m]:
-            m -= 1
-        fill[m + 1] += 1
+        fill[(0 if x < 0 else (top if x >= top else int(x))) + 1] += 1
     largest = 0
-    for m in range(n_minutes):
-        largest = max(largest, fill[m + 1])
-        fill[m + 1] += fill[m]  # now fill[m] is where minute m starts
+    for b in range(n_buckets):
+        largest = max(largest, fill[b + 1])
+        fill[b + 1] += fill[b]  # now fill[b] is where bucket b starts
     for e in range(n_entries):
         for i in range(offsets[e], offsets[e + 1]):
             t = times[i]
-            x = t * per_minute
-            m = 0 if x < 0 else (n_minutes - 1 if x >= n_minutes else int(x))
-            while m + 1 < n_minutes and t >= starts_s[m + 1]:
-                m += 1
-            while m > 0 and t < starts_s[m]:
-                m -= 1
-            d = fill[m]
-            fill[m] = d + 1
+            x = t * per_s
+            b = 0 if x < 0 else (top if x >= top else int(x))
+            d = fill[b]
+            fill[b] = d + 1
             out_t[d] = t
             out_entry[d] = e  # the entry, until its codes are written below
     if largest <= _INSERTION_MAX:
-        for i in range(1, n):  # stable insertion, acting only inside a minute
+        for i in range(1, n):  # stable insertion, acting only inside a bucket
             x = out_t[i]
             if x < out_t[i - 1]:
                 xe = out_entry[i]
@@ -158,8 +149,8 @@ def _merge_by_minute(
                 out_entry[h + 1] = xe
     else:
         first = 0
-        for m in range(n_minutes):
-            last = fill[m]  # the end of minute m (its start plus its contacts)
+        for b in range(n_buckets):
+            last = fill[b]  # the end of bucket b
             if last - first > _INSERTION_MAX:
                 order = np.argsort(out_t[first:last], kind="mergesort")  # stable
                 block_t = out_t[first:last][order]
@@ -202,7 +193,138 @@ def _merge_by_minute(
     return True
 
 
-_KERNELS = (_place_minutes, _merge_by_minute)
+# numpy.random.SeedSequence's hash constants (numpy/random/bit_generator.pyx) and PCG64's multiplier
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
+_MASK32 = 0xFFFFFFFF
+_PCG64_MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
+_MASK128 = (1 << 128) - 1
+
+
+@njit(nogil=True)
+def _seed_words(entropy, out):
+    """Per row of `entropy` (32-bit words, as ``SeedSequence`` assembles them from the seed and
+    spawn key), the 8 words of ``SeedSequence(...).generate_state(4, np.uint64)``, in int64
+    arithmetic masked to 32 bits (the low bits of a product do not depend on the sign)."""
+    n_streams, n_words = entropy.shape
+    pool = np.empty(4, np.int64)
+    for s in range(n_streams):
+        h = _INIT_A
+        for i in range(4):  # mix_entropy: the pool from the first words
+            v = entropy[s, i] if i < n_words else 0
+            v ^= h
+            h = (h * _MULT_A) & _MASK32
+            v = (v * h) & _MASK32
+            pool[i] = v ^ (v >> 16)
+        for i_src in range(4):  # every pool word into every other
+            for i_dst in range(4):
+                if i_src != i_dst:
+                    v = pool[i_src] ^ h
+                    h = (h * _MULT_A) & _MASK32
+                    v = (v * h) & _MASK32
+                    v ^= v >> 16
+                    r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * v) & _MASK32
+                    pool[i_dst] = r ^ (r >> 16)
+        for i_src in range(4, n_words):  # the remaining words into every pool word
+            for i_dst in range(4):
+                v = entropy[s, i_src] ^ h
+                h = (h * _MULT_A) & _MASK32
+                v = (v * h) & _MASK32
+                v ^= v >> 16
+                r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * v) & _MASK32
+                pool[i_dst] = r ^ (r >> 16)
+        h = _INIT_B
+        for i in range(8):  # generate_state: cycle through the pool
+            v = pool[i % 4] ^ h
+            h = (h * _MULT_B) & _MASK32
+            v = (v * h) & _MASK32
+            out[s, i] = v ^ (v >> 16)
+
+
+def _uint32_words(value: int) -> list[int]:
+    """An int as ``SeedSequence`` reads it: 32-bit words, least significant first ([0] for 0)."""
+    words = [value & _MASK32]
+    value >>= 32
+    while value:
+        words.append(value & _MASK32)
+        value >>= 32
+    return words
+
+
+class ReplicationStreams:
+    """The random streams of one replication's demand entries, seeded all at once.
+
+    `rng` gives the generator `coverage.demand.streams.entry_rng` gives — the same state, so the
+    same draws — without building a ``SeedSequence`` and a ``Generator`` for every stream: one
+    compiled pass hashes the keys of every (entry, purpose) as ``SeedSequence`` does
+    (`_seed_words`), the state of a PCG64 seeded with them is computed as numpy's
+    ``pcg64_set_seed`` does, and one generator is set to it on demand.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed.
+    replication : int
+        Replication index.
+    n_entries : int
+        How many demand entries.
+    n_purposes : int
+        How many purposes per entry.
+    """
+
+    def __init__(self, seed: int, replication: int, n_entries: int, n_purposes: int) -> None:
+        self._key = (seed, replication)
+        self._n_purposes = n_purposes
+        self._words: np.ndarray | None = None
+        if seed < 0 or not 0 <= replication < 2**32 or n_entries > 2**32:
+            return  # as SeedSequence reads them no longer: entry_rng builds each (or refuses)
+        base = _uint32_words(seed)
+        base += [0] * (4 - len(base))  # SeedSequence pads the seed to its pool with a spawn key
+        entropy = np.empty((n_entries * n_purposes, len(base) + 3), np.int64)
+        entropy[:, : len(base)] = base
+        entropy[:, len(base)] = replication
+        entropy[:, len(base) + 1] = np.repeat(np.arange(n_entries), n_purposes)
+        entropy[:, len(base) + 2] = np.tile(np.arange(n_purposes), n_entries)
+        self._words = np.empty((len(entropy), 8), np.int64)
+        warm_up()
+        _seed_words(entropy, self._words)
+        self._bits = np.random.PCG64()
+        self._generator = np.random.Generator(self._bits)
+
+    def rng(self, entry: int, purpose: int) -> np.random.Generator:
+        """The generator of one stream, at its start.
+
+        Parameters
+        ----------
+        entry : int
+            Index of the demand entry.
+        purpose : int
+            One of the ``STREAM_*`` purposes of `coverage.demand.streams`.
+
+        Returns
+        -------
+        numpy.random.Generator
+            In the state of ``entry_rng(seed, replication, entry, purpose)``. The same object
+            for every stream: it is valid until the next call.
+        """
+        if self._words is None:
+            return entry_rng(*self._key, entry, purpose)
+        w = self._words[entry * self._n_purposes + purpose].tolist()
+        # generate_state(4, np.uint64): words 0-3 the 128-bit seed, 4-7 the increment
+        init_state = ((w[0] | w[1] << 32) << 64) | w[2] | w[3] << 32
+        increment = (((w[4] | w[5] << 32) << 64 | w[6] | w[7] << 32) << 1 | 1) & _MASK128
+        state = ((increment + init_state) * _PCG64_MULTIPLIER + increment) & _MASK128
+        self._bits.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": state, "inc": increment},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self._generator
+
+
+_KERNELS = (_place_minutes, _merge_by_bucket, _seed_words)
 
 
 def _outputs(n: int) -> tuple[np.ndarray, ...]:
@@ -217,8 +339,9 @@ def warm_up() -> None:
     one = np.ones(1)
     with deferred_interrupts():
         _place_minutes(np.ones(1, np.int64), one, one, one, np.empty(1), True)
-        _merge_by_minute(
-            one, np.array([0, 1], np.int64), one, 60.0, one, one, one,
+        _seed_words(np.zeros((1, 7), np.int64), np.empty((1, 8), np.int64))
+        _merge_by_bucket(
+            one, np.array([0, 1], np.int64), 1, 1.0, one, one, one,
             np.zeros((1, 5), np.int16), np.zeros((4, 0), np.int16), np.full(1, -1, np.int64),
             *_outputs(1),
         )  # fmt: skip
@@ -245,7 +368,7 @@ def place_minutes(
     out : numpy.ndarray, optional
         float64 array of ``counts.sum()`` values to write to (absent: a new one).
     in_order : bool
-        Sort them (else minute by minute, unsorted inside a minute, as `merge_by_minute`
+        Sort them (else minute by minute, unsorted inside a minute, as `merge_by_bucket`
         takes them).
 
     Returns
@@ -261,24 +384,26 @@ def place_minutes(
     return out
 
 
-def merge_by_minute(
+def merge_by_bucket(
     times: np.ndarray,
     offsets: np.ndarray,
-    starts_s: np.ndarray,
+    span_s: float,
     columns: tuple[np.ndarray, np.ndarray, np.ndarray],
     codes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    per_bucket: float = _PER_BUCKET,
 ) -> tuple[np.ndarray, ...] | None:
     """Entries' contacts in the order of a stable sort of their instants (ties: entry order).
 
     Parameters
     ----------
     times : numpy.ndarray
-        The entries' instants, one entry after the other, each entry's sorted at least minute
-        by minute [s].
+        The entries' instants, one entry after the other [s]. Each entry's must be in order
+        up to the order inside a bucket (a rate entry's minute by minute is).
     offsets : numpy.ndarray
         int64 start of each entry in `times` and `columns`, and the total at the end.
-    starts_s : numpy.ndarray
-        float64 start of each minute [s], 60 s apart.
+    span_s : float
+        Where the instants end (the horizon) [s]: buckets of equal length cover [0, span_s).
     columns : tuple of numpy.ndarray
         Handle times [s], patience [s] and bot draws, aligned with `times`, each entry's in the
         order of its sorted instants.
@@ -286,6 +411,8 @@ def merge_by_minute(
         int16 (entries, 5) channel, region, segment, language and entry code of each entry;
         int16 (4, m) per-contact channel, region, segment and language of the entries that have
         them; int64 where each entry's start in those (-1: the entry's codes).
+    per_bucket : float
+        Contacts per bucket on average.
 
     Returns
     -------
@@ -294,6 +421,9 @@ def merge_by_minute(
         entry code of every contact in arrival order; None for a NaN instant.
     """
     warm_up()
-    out = _outputs(len(times))
-    ok = _merge_by_minute(times, offsets, starts_s, SECONDS_PER_MINUTE, *columns, *codes, *out)
+    n = len(times)
+    n_buckets = max(1, int(n / per_bucket))
+    out = _outputs(n)
+    per_s = n_buckets / span_s if span_s > 0 else 0.0
+    ok = _merge_by_bucket(times, offsets, n_buckets, per_s, *columns, *codes, *out)
     return out if ok else None

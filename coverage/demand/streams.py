@@ -21,8 +21,9 @@ from coverage.calendar import Timeline
 from coverage.scenario.model import Distribution
 from coverage.units import SECONDS_PER_MINUTE
 
-# purposes of the random streams of one demand entry
+# purposes of the random streams of one demand entry, and how many there are
 STREAM_ARRIVALS, STREAM_HANDLE, STREAM_PATIENCE, STREAM_BOT, STREAM_BUSYNESS = range(5)
+N_PURPOSES = 5
 
 
 def entry_rng(seed: int, replication: int, entry: int, purpose: int) -> np.random.Generator:
