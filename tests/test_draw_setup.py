@@ -416,15 +416,27 @@ def test_merge_by_bucket_is_a_stable_sort_with_ties_across_entries(per_bucket: f
                 every[:4, a:b] = rows[:, r : r + b - a]
                 row_start[e] = r
                 r += b - a
-        got = merge_by_bucket(
-            times, offsets, 400.0, columns, (codes, rows, row_start), per_bucket=per_bucket
-        )
+        impatient = rng.random(len(sizes)) < 0.3  # no patience: None, inf for every contact
+        spans = list(pairwise(offsets.tolist()))
+        for e, (a, b) in enumerate(spans):
+            if impatient[e]:
+                columns[1][a:b] = np.inf
+        entries = [
+            (
+                times[a:b],
+                columns[0][a:b],
+                None if impatient[e] else columns[1][a:b],
+                columns[2][a:b],
+            )
+            for e, (a, b) in enumerate(spans)
+        ]
+        got = merge_by_bucket(entries, 400.0, (codes, rows, row_start), per_bucket=per_bucket)
         assert got is not None
         for x, y in zip(got, _reference_merge(times, offsets, columns, every), strict=True):
             assert x.dtype == y.dtype
             np.testing.assert_array_equal(x, y)
-    times[3] = np.nan
-    assert merge_by_bucket(times, offsets, 400.0, columns, (codes, rows, row_start)) is None
+    entries[0][0][3] = np.nan
+    assert merge_by_bucket(entries, 400.0, (codes, rows, row_start)) is None
 
 
 @pytest.mark.parametrize("per_minute", [0.05, 3.0, 9.0, 60.0])  # branch-free / minute loop

@@ -22,7 +22,6 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
@@ -532,64 +531,42 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
 
     The order is that of a stable sort of the entries' sorted instants, one entry after the
     other, and each entry's handle times, patience and bot draws follow its sorted instants.
-    Sorted by buckets of time in one compiled pass (`draw_kernels.merge_by_bucket`); a log entry
-    out of order (never seen) or a NaN instant: a stable argsort, as before.
+    Sorted by buckets of time in one compiled pass that reads every entry's columns where they
+    are (`draw_kernels.merge_by_bucket`); a log entry out of order (never seen) or a NaN
+    instant: a stable argsort of the concatenated columns, as before.
     """
     if len(parts) == 1:
         part = parts[0]
         times = part.arrival_times(setup)
         if part.times is None or bool(np.all(times[1:] >= times[:-1])):
             return _single(part, times)
-    sizes = np.array([p.n for p in parts], np.int64)
-    offsets = np.zeros(len(parts) + 1, np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    n = int(offsets[-1])
-    spans = list(pairwise(offsets.tolist()))
     by_bucket = all(p.times is None or bool(np.all(p.times[1:] >= p.times[:-1])) for p in parts)
-    times = np.empty(n)
-    columns = (np.empty(n), np.empty(n), np.empty(n))
-    for part, (a, b) in zip(parts, spans, strict=True):
-        part.arrival_times(setup, times[a:b], in_order=not by_bucket)
-        columns[0][a:b] = part.handle_s
-        columns[1][a:b] = np.inf if part.patience_s is None else part.patience_s
-        columns[2][a:b] = part.bot_u
-        part.handle_s = part.patience_s = part.bot_u = None  # type: ignore[assignment]
-        part.times = part.counts = part.u = None  # free as we go
+    placed = [  # a rate entry's instants are placed where its uniforms were
+        p.arrival_times(setup, p.u, in_order=not by_bucket) if p.times is None else p.times
+        for p in parts
+    ]
     codes = np.stack([p.codes for p in parts])
-    logged = [p.code_rows is not None for p in parts]
     merged = None
     if by_bucket:
         row_start = np.full(len(parts), -1, np.int64)
-        rows = np.empty((4, int(sizes[logged].sum())), np.int16)
+        rows = np.empty((4, sum(p.n for p in parts if p.code_rows is not None)), np.int16)
         r = 0
         for e, part in enumerate(parts):
             if part.code_rows is not None:
                 rows[:, r : r + part.n] = part.code_rows
                 row_start[e] = r
                 r += part.n
-        span_s = float(setup.starts_s[-1] + setup.lengths_s[-1]) if n else 0.0
-        merged = draw_kernels.merge_by_bucket(
-            times, offsets, span_s, columns, (codes, rows, row_start)
-        )
-        if merged is None:  # a NaN instant: sort instead, each rate entry's instants first
-            for part, (a, b) in zip(parts, spans, strict=True):
-                if part.code_rows is None:
-                    times[a:b].sort()
+        span_s = float(setup.starts_s[-1] + setup.lengths_s[-1])
+        columns = [
+            (t, p.handle_s, p.patience_s, p.bot_u) for t, p in zip(placed, parts, strict=True)
+        ]
+        merged = draw_kernels.merge_by_bucket(columns, span_s, (codes, rows, row_start))
+        if merged is None:  # sort instead, each rate entry's instants first
+            for t, part in zip(placed, parts, strict=True):
+                if part.times is None:
+                    t.sort()
     if merged is None:
-        order = np.argsort(times, kind="stable")
-        if not any(logged):
-            part_of = np.repeat(np.arange(len(parts), dtype=np.intp), sizes)[order]
-            code_columns = [codes[:, j][part_of] for j in range(5)]
-        else:
-            all_rows = np.empty((5, n), np.int16)
-            for part, (a, b) in zip(parts, spans, strict=True):
-                if part.code_rows is None:
-                    all_rows[:, a:b] = part.codes[:, None]
-                else:
-                    all_rows[:4, a:b] = part.code_rows
-                    all_rows[4, a:b] = part.codes[4]
-            code_columns = list(all_rows[:, order])
-        merged = (times[order], *(c[order] for c in columns), *code_columns)
+        merged = _sorted_by_arrival(parts, placed, codes)
     arrived, handle, patience, bot_u, channel, region, segment, language, entry = merged
     return Contacts(
         arrived_at_s=arrived,
@@ -602,6 +579,38 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
         patience_s=patience,
         bot_u=bot_u,
     )
+
+
+def _sorted_by_arrival(
+    parts: list[_Part], placed: list[np.ndarray], codes: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The merge as it was: the entries' columns concatenated, a stable argsort of the
+    instants, every column gathered in that order."""
+    sizes = np.array([p.n for p in parts], np.int64)
+    times = np.concatenate(placed)
+    order = np.argsort(times, kind="stable")
+    columns = (
+        np.concatenate([p.handle_s for p in parts]),
+        np.concatenate(
+            [np.full(p.n, np.inf) if p.patience_s is None else p.patience_s for p in parts]
+        ),
+        np.concatenate([p.bot_u for p in parts]),
+    )
+    if all(p.code_rows is None for p in parts):
+        part_of = np.repeat(np.arange(len(parts), dtype=np.intp), sizes)[order]
+        code_columns = [codes[:, j][part_of] for j in range(5)]
+    else:
+        rows = np.concatenate(
+            [
+                np.repeat(p.codes[:, None], p.n, axis=1)
+                if p.code_rows is None
+                else np.vstack([np.stack(p.code_rows), np.full(p.n, p.codes[4], np.int16)])
+                for p in parts
+            ],
+            axis=1,
+        )
+        code_columns = list(rows[:, order])
+    return (times[order], *(c[order] for c in columns), *code_columns)
 
 
 def _single(part: _Part, times: np.ndarray) -> Contacts:

@@ -27,10 +27,12 @@ it (so a run loads them before any worker forks or thread starts), and so does e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from coverage.demand.streams import entry_rng
-from coverage.simulation._jit import deferred_interrupts, njit
+from coverage.simulation._jit import deferred_interrupts, njit, numba
 
 # a minute with more arrivals than this is sorted with numba's quicksort, not by insertion
 _INSERTION_MAX = 24
@@ -96,38 +98,54 @@ def _place_minutes(counts, u, starts_s, lengths_s, out, in_order):
         i = end
 
 
+@numba.extending.intrinsic
+def _float64_at(typingctx, address):  # type: ignore[no-untyped-def]
+    """The float64 pointer at an address (an int64, from ``ndarray.ctypes.data``)."""
+    signature = numba.types.CPointer(numba.types.float64)(numba.types.int64)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        return builder.inttoptr(args[0], context.get_value_type(sig.return_type))
+
+    return signature, codegen
+
+
 @njit(nogil=True)
 def _merge_by_bucket(
-    times, offsets, n_buckets, per_s, handle_s, patience_s, bot_u, codes, rows, row_start,
+    sources, sizes, n_buckets, per_s, codes, rows, row_start,
     out_t, out_handle, out_patience, out_bot, out_channel, out_region, out_segment, out_language,
     out_entry,
 ):  # fmt: skip
-    """Entries' contacts in the order of a stable sort of `times` (ties: entry order).
+    """Entries' contacts in the order of a stable sort of their instants (ties: entry order).
 
-    Entry e's instants are times[offsets[e]:offsets[e + 1]]. Each contact goes to bucket
-    ``int(t × per_s)`` (clipped to [0, n_buckets)), entry after entry, and each bucket is then
-    sorted stably by instant. The bucket is a non-decreasing function of the instant, so buckets
-    hold consecutive ranges of instants (equal instants share one) and this is the stable sort.
-    Entry e's contacts come out in order of instant, and the r-th takes entry e's r-th handle
-    time, patience, bot draw and — when ``row_start[e] >= 0`` — codes from
-    ``rows[:, row_start[e] + r]`` (else ``codes[e]``): an entry's columns must follow its sorted
-    instants. Returns False (and stops) on a NaN instant.
+    Entry e has ``sizes[e]`` contacts; ``sources[e]`` holds the addresses of its float64
+    instants, handle times, patience (0: none, inf) and bot draws, read in place (the entries'
+    columns are never copied into one array). Each contact goes to bucket ``int(t × per_s)``
+    (clipped to [0, n_buckets)), entry after entry, and each bucket is then sorted stably by
+    instant. The bucket is a non-decreasing function of the instant, so buckets hold consecutive
+    ranges of instants (equal instants share one) and this is the stable sort of the entries'
+    instants one after the other. Entry e's contacts come out in order of instant, and the r-th
+    takes entry e's r-th handle time, patience, bot draw and — when ``row_start[e] >= 0`` —
+    codes from ``rows[:, row_start[e] + r]`` (else ``codes[e]``): an entry's columns follow its
+    sorted instants. Returns False (and stops) on a NaN instant.
     """
-    n = len(times)
-    n_entries = len(offsets) - 1
+    n = len(out_t)
+    n_entries = len(sizes)
     top = n_buckets - 1
-    fill = np.zeros(n_buckets + 1, np.int64)
-    for i in range(n):
-        x = times[i] * per_s
-        if x != x:
-            return False
-        fill[(0 if x < 0 else (top if x >= top else int(x))) + 1] += 1
+    fill = np.zeros(n_buckets + 1, np.int32)
+    for e in range(n_entries):
+        times = numba.carray(_float64_at(sources[e, 0]), (sizes[e],))
+        for i in range(sizes[e]):
+            x = times[i] * per_s
+            if x != x:
+                return False
+            fill[(0 if x < 0 else (top if x >= top else int(x))) + 1] += 1
     largest = 0
     for b in range(n_buckets):
         largest = max(largest, fill[b + 1])
         fill[b + 1] += fill[b]  # now fill[b] is where bucket b starts
     for e in range(n_entries):
-        for i in range(offsets[e], offsets[e + 1]):
+        times = numba.carray(_float64_at(sources[e, 0]), (sizes[e],))
+        for i in range(sizes[e]):
             t = times[i]
             x = t * per_s
             b = 0 if x < 0 else (top if x >= top else int(x))
@@ -169,14 +187,17 @@ def _merge_by_bucket(
                     out_t[h + 1] = x
                     out_entry[h + 1] = xe
             first = last
-    nxt = offsets[:-1].copy()  # each entry's next contact
+    nxt = np.zeros(n_entries, np.int64)  # each entry's next contact
     for d in range(n):
         e = out_entry[d]
         p = nxt[e]
         nxt[e] = p + 1
-        out_handle[d] = handle_s[p]
-        out_patience[d] = patience_s[p]
-        out_bot[d] = bot_u[p]
+        out_handle[d] = numba.carray(_float64_at(sources[e, 1]), (sizes[e],))[p]
+        if sources[e, 2] == 0:
+            out_patience[d] = np.inf
+        else:
+            out_patience[d] = numba.carray(_float64_at(sources[e, 2]), (sizes[e],))[p]
+        out_bot[d] = numba.carray(_float64_at(sources[e, 3]), (sizes[e],))[p]
         r = row_start[e]
         if r < 0:
             out_channel[d] = codes[e, 0]
@@ -184,11 +205,10 @@ def _merge_by_bucket(
             out_segment[d] = codes[e, 2]
             out_language[d] = codes[e, 3]
         else:
-            q = r + p - offsets[e]
-            out_channel[d] = rows[0, q]
-            out_region[d] = rows[1, q]
-            out_segment[d] = rows[2, q]
-            out_language[d] = rows[3, q]
+            out_channel[d] = rows[0, r + p]
+            out_region[d] = rows[1, r + p]
+            out_segment[d] = rows[2, r + p]
+            out_language[d] = rows[3, r + p]
         out_entry[d] = codes[e, 4]
     return True
 
@@ -341,9 +361,8 @@ def warm_up() -> None:
         _place_minutes(np.ones(1, np.int64), one, one, one, np.empty(1), True)
         _seed_words(np.zeros((1, 7), np.int64), np.empty((1, 8), np.int64))
         _merge_by_bucket(
-            one, np.array([0, 1], np.int64), 1, 1.0, one, one, one,
-            np.zeros((1, 5), np.int16), np.zeros((4, 0), np.int16), np.full(1, -1, np.int64),
-            *_outputs(1),
+            np.zeros((1, 4), np.int64), np.zeros(1, np.int64), 1, 1.0, np.zeros((1, 5), np.int16),
+            np.zeros((4, 0), np.int16), np.full(1, -1, np.int64), *_outputs(0),
         )  # fmt: skip
 
 
@@ -385,10 +404,8 @@ def place_minutes(
 
 
 def merge_by_bucket(
-    times: np.ndarray,
-    offsets: np.ndarray,
+    entries: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]],
     span_s: float,
-    columns: tuple[np.ndarray, np.ndarray, np.ndarray],
     codes: tuple[np.ndarray, np.ndarray, np.ndarray],
     *,
     per_bucket: float = _PER_BUCKET,
@@ -397,20 +414,17 @@ def merge_by_bucket(
 
     Parameters
     ----------
-    times : numpy.ndarray
-        The entries' instants, one entry after the other [s]. Each entry's must be in order
-        up to the order inside a bucket (a rate entry's minute by minute is).
-    offsets : numpy.ndarray
-        int64 start of each entry in `times` and `columns`, and the total at the end.
+    entries : sequence of tuples of numpy.ndarray
+        Per entry: its instants [s] (in any order), and its handle times [s], patience [s]
+        (None: inf for all) and bot draws in the order of its sorted instants (for equal
+        instants, in the order given). Read in place, never copied.
     span_s : float
         Where the instants end (the horizon) [s]: buckets of equal length cover [0, span_s).
-    columns : tuple of numpy.ndarray
-        Handle times [s], patience [s] and bot draws, aligned with `times`, each entry's in the
-        order of its sorted instants.
     codes : tuple of numpy.ndarray
         int16 (entries, 5) channel, region, segment, language and entry code of each entry;
         int16 (4, m) per-contact channel, region, segment and language of the entries that have
-        them; int64 where each entry's start in those (-1: the entry's codes).
+        them (in the order of their sorted instants); int64 where each entry's start in those
+        (-1: the entry's codes).
     per_bucket : float
         Contacts per bucket on average.
 
@@ -418,12 +432,26 @@ def merge_by_bucket(
     -------
     tuple of numpy.ndarray or None
         Instant [s], handle [s], patience [s], bot draw, channel, region, segment, language and
-        entry code of every contact in arrival order; None for a NaN instant.
+        entry code of every contact in arrival order; None for a NaN instant, or 2**31 contacts
+        or more (then sort instead).
     """
     warm_up()
-    n = len(times)
+    sizes = np.array([len(columns[0]) for columns in entries], np.int64)
+    n = int(sizes.sum())
+    if n >= 2**31:
+        return None
+    sources = np.zeros((len(entries), 4), np.int64)
+    kept = []  # the arrays whose addresses the kernel reads: alive until it returns
+    for e, columns in enumerate(entries):
+        for j, column in enumerate(columns):
+            if column is not None:
+                column = np.ascontiguousarray(column, np.float64)
+                assert len(column) == sizes[e]
+                kept.append(column)
+                sources[e, j] = column.ctypes.data
     n_buckets = max(1, int(n / per_bucket))
-    out = _outputs(n)
     per_s = n_buckets / span_s if span_s > 0 else 0.0
-    ok = _merge_by_bucket(times, offsets, n_buckets, per_s, *columns, *codes, *out)
+    out = _outputs(n)
+    ok = _merge_by_bucket(sources, sizes, n_buckets, per_s, *codes, *out)
+    del kept
     return out if ok else None
