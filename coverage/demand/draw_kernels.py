@@ -1,24 +1,26 @@
-"""Compiled passes of drawing: expected arrivals per minute, arrival instants, the merge of entries.
+"""Compiled passes of drawing: arrival instants, the streams' seeds, the merge of the entries.
 
-`coverage.demand.arrivals.draw_contacts` did this as a dozen numpy operations per demand entry
-(gathers of the rate by minute, ``np.repeat`` of the minute of every arrival, a sort of each
-entry's instants) and then concatenated every entry's columns, sorted them all with a stable
-argsort and gathered every column in that order. The kernels here do the same work in one pass
-each, with the same floating-point operations in the same order, so every array is bit for bit
-what the numpy code gave (tests/test_draw_setup.py keeps that code as the reference):
+`coverage.demand.arrivals.draw_contacts` did this as numpy operations per demand entry and per
+stream (``np.repeat`` of the minute of every arrival, a gather of the minute starts, a sort of
+each entry's instants, a ``SeedSequence`` and a ``Generator`` per stream), then concatenated
+every entry's columns, sorted them all with a stable argsort and gathered every column in that
+order. The passes here give the same arrays bit for bit (tests/test_draw_setup.py keeps the
+former code as the reference):
 
-- `expected_busy`: ``rate_per_hour[rate_key] × G[day] × length / 3600`` per minute;
-- `place_minutes`: a minute's Poisson count of arrivals placed at ``start + u × length`` and
-  sorted inside the minute. A value drawn in minute m is at most the start of minute m + 1 (the
-  rounded sum of the start and a product below the length), and a value of minute m + 1 is at
-  least that start, so sorting minute by minute gives the values of one global sort;
-- `merge_entries`: a k-way merge (binary heap keyed by (instant, entry)) of the entries'
-  sorted instants, which is the order of a stable sort of their concatenation (ties in entry
-  order, then in each entry's own order); it gives each contact's merged position, and
-  `place_entry` writes an entry's columns there.
+- `place_minutes`: a minute's Poisson count of arrivals placed at ``start + u × length`` with
+  the same floating-point operations, and sorted. A value drawn in minute m is at most the start
+  of minute m + 1 (the rounded sum of the start and a product below the length) and a value of
+  minute m + 1 at least that start, so sorting minute by minute gives the values of one sort;
+- `ReplicationStreams`: every (entry, purpose) stream of a replication hashed in one pass as
+  ``numpy.random.SeedSequence`` does, the PCG64 state computed as numpy seeds it, one generator
+  set to it on demand — the state, hence every draw, of `coverage.demand.streams.entry_rng`;
+- `merge_by_bucket`: the entries' contacts in the order of a stable sort of their instants, one
+  entry after the other (ties in entry order), by a counting sort into buckets of time and a
+  stable sort inside each bucket, writing every merged column directly from the entries' own
+  arrays (no concatenated copies).
 
-The random draws themselves (the Poisson counts, uniforms, durations) stay numpy calls on the
-entry's streams, the same calls in the same order with the same sizes.
+The random draws themselves (day multipliers, Poisson counts, uniforms, durations) stay the
+numpy calls they were, on the same streams, in the same order, with the same sizes.
 
 Kernels are loaded by :func:`warm_up`, with interrupts held
 (`coverage.simulation._jit.deferred_interrupts`); `coverage.demand.arrivals.prepare_draws` calls
@@ -34,10 +36,10 @@ import numpy as np
 from coverage.demand.streams import entry_rng
 from coverage.simulation._jit import deferred_interrupts, njit, numba
 
-# a minute with more arrivals than this is sorted with numba's quicksort, not by insertion
+# a minute or bucket with more contacts than this is sorted by numba's sort, not by insertion
 _INSERTION_MAX = 24
 # contacts per bucket of the merge, on average
-_PER_BUCKET = 2.0
+_PER_BUCKET = 1.0
 
 
 @njit(nogil=True)
