@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import calibrate, capacity, compare, cost, downloads, hours, sidebar, sizing
-from coverage.app import boundary, levers, tables, views
+from coverage.app import boundary, levers, views
 from coverage.results.report import channels_table, hourly_table
 from coverage.scenario.model import Scenario
 from coverage.simulation.replications import RunResult
@@ -40,12 +40,12 @@ def simulate(
 @st.cache_data(show_spinner=False, max_entries=24)
 def run_tables(
     key: str, base_dir: str | None, lever_values: levers.Levers, engine: str, _result: RunResult
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The channel, hourly and agent tables of the run `simulate` made with the same arguments.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The channel and hourly tables of the run `simulate` made with the same arguments.
 
     Built on first use by a page that shows or downloads them (not for the Compare page).
     """
-    return channels_table(_result), hourly_table(_result), tables.agents_table(_result)
+    return channels_table(_result), hourly_table(_result)
 
 
 st.sidebar.title("Coverage planner")
@@ -72,13 +72,13 @@ with boundary.page_boundary():  # pages inherit it: their errors are one line to
                 default=True,
             ),
             st.Page(
-                lambda: hours.show(result, *run_tables(*run_key, result)[1:]),
+                lambda: hours.show(result, run_tables(*run_key, result)[1]),
                 title="Hour of week",
                 url_path="hours",
             ),
             st.Page(lambda: cost.show(result), title="Cost", url_path="cost"),
             st.Page(
-                lambda: downloads.show(result, *run_tables(*run_key, result)[:2]),
+                lambda: downloads.show(result, *run_tables(*run_key, result)),
                 title="Downloads",
                 url_path="downloads",
             ),

@@ -12,7 +12,7 @@ from coverage.simulation.replications import RunResult
 SHOW = {"service_level": "service level", "asa_s": "mean wait"}
 
 
-def show(result: RunResult, hourly: pd.DataFrame, agents: pd.DataFrame) -> None:
+def show(result: RunResult, hourly: pd.DataFrame) -> None:
     sc = result.scenario
     a, b, c = st.columns(3)
     channel = a.selectbox("Channel", [*sc.channels, charts.ALL_CHANNELS], key="hours:channel")

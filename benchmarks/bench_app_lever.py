@@ -14,9 +14,13 @@ over ("idle s", no status widget or spinner left; it includes a fixed 0.3 s sett
 subtracted), the CPU time (user + system) the server process spent meanwhile, its resident size
 afterwards, and the 1-minute load average. Medians and maxima per kind of change close the table.
 ``--option runner.postScriptGC=true`` passes a Streamlit setting to the server (for A/B runs).
-Printed, never asserted.
+``--page hours`` waits instead on the Hour-of-week page with the chat heatmap shown, where
+tests/e2e/test_browser.py times its lever change. ``--tree`` (repeatable) runs the app of another
+checkout (with its own ``.venv`` when it has one); with ``--rounds`` the trees alternate, so an
+A/B comparison sees the same machine load. Printed, never asserted.
 
     .venv/bin/python benchmarks/bench_app_lever.py [--changes 6] [--lever "chat: bot deflection"]
+    .venv/bin/python benchmarks/bench_app_lever.py --page hours --tree . --tree /tmp/base --rounds 2
 """
 
 from __future__ import annotations
@@ -106,36 +110,39 @@ def _change(page, thumb, key: str, pid: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--changes", type=int, default=6, help="new values (then as many back)")
-    parser.add_argument(
-        "--lever", default="chat: bot deflection", help="label text of the slider to move"
-    )
-    parser.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a Streamlit setting for the server, e.g. runner.postScriptGC=true",
-    )
-    args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit("/usr/bin/chromium is missing (scripts/ensure-chromium)")
+def _open_page(page, url: str, which: str) -> None:
+    """Open the app and wait for the first figures of `which` page (as the browser test does)."""
+    page.goto(url)
+    page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    if which == "hours":  # tests/e2e/test_browser.py's lever change: the chat heatmap
+        page.get_by_role("link", name="Hour of week").click()
+        page.locator(".js-plotly-plot").nth(1).wait_for(timeout=TIMEOUT_MS)
+        _idle(page)
+        page.get_by_test_id("stSelectbox").filter(has_text="Channel").click()
+        page.get_by_role("option", name="chat", exact=True).click()
+        page.locator(".js-plotly-plot", has_text="— chat —").wait_for(timeout=TIMEOUT_MS)
+        _idle(page)
+
+
+def measure(tree: Path, args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
+    """Start the app of `tree` (its own .venv when it has one), open it, move the lever."""
     from playwright.sync_api import sync_playwright
 
+    python = tree / ".venv" / "bin" / "python"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
+    command = [str(python) if python.exists() else sys.executable, "-m", "streamlit", "run",
+               "app.py", "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     for option in args.option:
         key, _, value = option.partition("=")
         command += [f"--{key}", value]
     proc = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=tree,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -153,16 +160,14 @@ def main() -> None:
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 cpu0, t0 = _cpu_s(proc.pid), time.perf_counter()
-                page.goto(url)
-                page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)
-                page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
-                _idle(page)
+                _open_page(page, url, args.page)
                 first_s = time.perf_counter() - t0 - SETTLE_MS / 1000
                 first_cpu = _cpu_s(proc.pid) - cpu0
                 print(
-                    f"# bench_app_lever: server healthy after {healthy_s:.2f} s wall; first "
-                    f"figures {first_s:.2f} s after opening the page (server CPU "
-                    f"{first_cpu:.2f} s, load {os.getloadavg()[0]:.2f})"
+                    f"# {tree}: server healthy after {healthy_s:.2f} s wall; {args.page} page's "
+                    f"first figures {first_s:.2f} s after opening it (server CPU "
+                    f"{first_cpu:.2f} s, load {os.getloadavg()[0]:.2f})",
+                    flush=True,
                 )
                 slider = page.get_by_test_id("stSlider").filter(has_text=args.lever)
                 thumb = slider.get_by_role("slider")
@@ -180,28 +185,69 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=6, help="new values (then as many back)")
+    parser.add_argument(
+        "--lever", default="chat: bot deflection", help="label text of the slider to move"
+    )
+    parser.add_argument(
+        "--page",
+        choices=("compare", "hours"),
+        default="compare",
+        help="where to wait for new figures: the Compare page, or the Hour-of-week page's chat "
+        "heatmap as tests/e2e/test_browser.py times it",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        action="append",
+        help="a checkout whose app to run (default: this one); several alternate round by round",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds over the trees")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Streamlit setting for the server, e.g. runner.postScriptGC=true",
+    )
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit("/usr/bin/chromium is missing (scripts/ensure-chromium)")
+    trees = args.tree or [ROOT]
+    rows: list[tuple[str, str, dict[str, float]]] = []
+    for _ in range(args.rounds):
+        for tree in trees:
+            rows += [(str(tree), kind, r) for kind, r in measure(tree, args)]
     print(
-        f"lever: {args.lever!r}; wall from key press (perf_counter), server CPU and RSS from /proc"
+        f"lever: {args.lever!r}, {args.page} page; wall from key press (perf_counter), server CPU "
+        "and RSS from /proc"
     )
     print(
-        "| change | kind | lever value | figures s | idle s | server CPU s | server RSS MB | load |"
+        "| tree | change | kind | lever value | figures s | idle s | server CPU s | server RSS MB "
+        "| load |"
     )
-    print("|--:|---|--:|--:|--:|--:|--:|--:|")
-    for i, (kind, r) in enumerate(rows, 1):
+    print("|---|--:|---|--:|--:|--:|--:|--:|--:|")
+    for i, (tree, kind, r) in enumerate(rows, 1):
         print(
-            f"| {i} | {kind} | {r['value']:g} | {r['figures_s']:.2f} | {r['idle_s']:.2f} "
+            f"| {tree} | {i} | {kind} | {r['value']:g} | {r['figures_s']:.2f} | {r['idle_s']:.2f} "
             f"| {r['server_cpu_s']:.2f} | {r['rss_mb']:.0f} | {r['load']:.2f} |"
         )
-    for kind in ("new value", "cache hit"):
-        sel = [r for k, r in rows if k == kind]
-        if not sel:
-            continue
-        for field in ("figures_s", "idle_s", "server_cpu_s"):
-            vals = [r[field] for r in sel]
-            print(
-                f"{kind}: {field} median {statistics.median(vals):.2f}, max {max(vals):.2f} "
-                f"(n={len(vals)})"
-            )
+    for tree in trees:
+        for kind in ("new value", "cache hit"):
+            sel = [r for t, k, r in rows if k == kind and t == str(tree)]
+            if not sel:
+                continue
+            for field in ("figures_s", "idle_s", "server_cpu_s"):
+                vals = [r[field] for r in sel]
+                print(
+                    f"{tree}: {kind}: {field} median {statistics.median(vals):.2f}, "
+                    f"max {max(vals):.2f} (n={len(vals)})"
+                )
 
 
 if __name__ == "__main__":

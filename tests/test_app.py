@@ -106,7 +106,6 @@ def _page(name: str) -> None:
 
     from conftest import TINY
 
-    from coverage.app.tables import agents_table
     from coverage.results.report import channels_table, hourly_table
     from coverage.scenario.model import parse_scenario
     from coverage.simulation.replications import run_scenario
@@ -114,7 +113,7 @@ def _page(name: str) -> None:
     result = run_scenario(parse_scenario(TINY), replications=2, seed=3)
     page = importlib.import_module(f"app_pages.{name}")
     if name == "hours":
-        page.show(result, hourly_table(result), agents_table(result))
+        page.show(result, hourly_table(result))
     elif name == "downloads":
         page.show(result, channels_table(result), hourly_table(result))
     else:

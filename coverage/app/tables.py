@@ -116,16 +116,23 @@ def delta_table(result: RunResult, baseline: str | None = None) -> pd.DataFrame:
         ("FRT p50 [s]", "frt_p50_s", 1.0),
         ("FRT p90 [s]", "frt_p90_s", 1.0),
     )
-    base = result.plans[baseline].per_replication.set_index(["channel", "rep"])
+
+    def by_channel(plan: str) -> dict[str, pd.DataFrame]:
+        """The plan's per-replication rows of each channel, indexed by replication."""
+        table = result.plans[plan].per_replication
+        return {c: rows.set_index("rep") for c, rows in table.groupby("channel", sort=False)}
+
+    base = by_channel(baseline)
     rows = []
     for other in plans:
         if other == baseline:
             continue
-        them = result.plans[other].per_replication.set_index(["channel", "rep"])
+        them = by_channel(other)
         for cname in result.scenario.channels:
             row: dict[str, Any] = {"comparison": f"{other} − {baseline}", "channel": cname}
             for title, key, scale in figures:
-                diff = them.loc[cname, key].astype(float) - base.loc[cname, key].astype(float)
+                # aligned on the replication (paired: same random numbers)
+                diff = them[cname][key].astype(float) - base[cname][key].astype(float)
                 diff = diff.dropna()
                 row[title] = scale * float(diff.mean()) if len(diff) else None
                 row[f"{title} 95% CI"] = fmt_interval(ci_bounds(diff, scale), 1)

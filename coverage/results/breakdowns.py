@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.calendar import utc_hour_of_week
+from coverage.results.hourly import HOURS_PER_WEEK
 from coverage.results.metrics import (
     BREAKDOWN_FIELDS,
     breakdown_column,
@@ -65,12 +66,20 @@ def breakdown_table(result: RunResult, by: str) -> pd.DataFrame:
                 .assign(region=lambda f: [list(sc.regions)[i] for i in f["region"]])
             ]
         else:
-            parts = []
-            for label in breakdown_labels(sc).get(by, {}).values():
-                cols = {breakdown_column(by, label, f): f for f in fields}
-                if set(cols) <= set(h.columns):
-                    part = h.groupby("channel", as_index=False)[list(cols)].sum()
-                    parts.append(part.rename(columns=cols).assign(**{by: label}))
+            present = set(h.columns)
+            label_columns = [
+                (label, cols)
+                for label in breakdown_labels(sc).get(by, {}).values()
+                if set(cols := {breakdown_column(by, label, f): f for f in fields}) <= present
+            ]
+            # one groupby for every label's columns (a column's sum does not depend on the others)
+            summed = h.groupby("channel", as_index=False)[
+                [c for _, cols in label_columns for c in cols]
+            ].sum()
+            parts = [
+                summed[["channel", *cols]].rename(columns=cols).assign(**{by: label})
+                for label, cols in label_columns
+            ]
         if not parts:
             continue
         counts = pd.concat(parts, ignore_index=True)
@@ -116,19 +125,33 @@ def language_gaps_table(result: RunResult) -> pd.DataFrame:
     labels = {i: name for i, name in breakdown_labels(sc).get("language", {}).items() if i >= 0}
     minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
     how = utc_hour_of_week(minutes, tl.start_utc)
+    minutes_in_hour = np.bincount(how, minlength=HOURS_PER_WEEK)
     rows = []
     for pname, plan in result.plans.items():
         roster = result.rosters[pname]
+        offered_columns = {
+            label: col
+            for li, label in labels.items()
+            if (col := breakdown_column("language", label, "offered")) in plan.hourly.columns
+        }
+        if not offered_columns:
+            continue
+        # one groupby for every language (a column's sum does not depend on the others)
+        offered_by_hour = plan.hourly.groupby(["channel", "hour_of_week"])[
+            list(offered_columns.values())
+        ].sum()
         for li, label in labels.items():
-            col = breakdown_column("language", label, "offered")
-            if col not in plan.hourly.columns:
+            if label not in offered_columns:
                 continue
-            offered = plan.hourly.groupby(["channel", "hour_of_week"])[col].sum()
+            offered = offered_by_hour[offered_columns[label]]
             for c, cname in enumerate(sc.channels):
                 speakers = roster.agent_channels[:, c] & roster.agent_languages[:, li]
                 none = _speakers_on_duty(roster, speakers, minutes) == 0
-                share = pd.Series(none).groupby(how).mean()
-                for hour, gap in share[share > 0].items():
+                # share of each hour's minutes without a speaker (hours of the window only)
+                uncovered = np.bincount(how, weights=none, minlength=HOURS_PER_WEEK)
+                gap_hours = np.flatnonzero((minutes_in_hour > 0) & (uncovered > 0))
+                for hour in gap_hours:
+                    gap = uncovered[hour] / minutes_in_hour[hour]
                     demand = float(offered.get((c, hour), 0.0)) / result.replications
                     if demand > 0:
                         rows.append(

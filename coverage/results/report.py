@@ -31,6 +31,7 @@ from coverage.results.figures import (
     labelled_fields,
     to_dict,
 )
+from coverage.results.hourly import HOURS_PER_WEEK
 from coverage.results.metrics import (
     breakdown_labels,
 )
@@ -188,12 +189,22 @@ def agents_by_hour_of_week(result: RunResult, plan: str) -> pd.DataFrame:
     minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
     how = utc_hour_of_week(minutes, tl.start_utc)
     roster = result.rosters[plan]
+    minutes_in_hour = np.bincount(how, minlength=HOURS_PER_WEEK)
+    hours = np.flatnonzero(minutes_in_hour).astype(how.dtype)  # the window's, ascending
     frames = []
     for c, name in enumerate(result.scenario.channels):
         on = agents_on_duty(roster, minutes, channel=c)
-        frame = pd.DataFrame({"hour_of_week": how, "agents_on_duty": on})
-        frame = frame.groupby("hour_of_week", as_index=False)["agents_on_duty"].mean()
-        frames.append(frame.assign(channel=name))
+        # mean over the hour's minutes (whole counts: the float sums are exact)
+        agent_minutes = np.bincount(how, weights=on, minlength=HOURS_PER_WEEK)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "hour_of_week": hours,
+                    "agents_on_duty": agent_minutes[hours] / minutes_in_hour[hours],
+                    "channel": name,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -245,36 +256,53 @@ def hourly_table(result: RunResult) -> pd.DataFrame:
     minutes = np.arange(tl.warmup_s, tl.horizon_s, SECONDS_PER_MINUTE) + SECONDS_PER_MINUTE / 2
     in_window = np.bincount(utc_hour_of_week(minutes, tl.start_utc), minlength=168) / 60.0
     hours = np.flatnonzero(in_window > 0)
-    grid = pd.MultiIndex.from_product(
-        [range(len(channels)), range(len(regions)), hours],
-        names=["channel", "region", "hour_of_week"],
+    # every (channel, region, hour of the window), channel slowest: the rows of each plan
+    c_row, r_row, how_row = (
+        a.ravel()
+        for a in np.meshgrid(range(len(channels)), range(len(regions)), hours, indexing="ij")
     )
+    group_row = (c_row * len(regions) + r_row) * HOURS_PER_WEEK + how_row
+    counts = [*COUNT_FIELDS, "wait_answered_s"]
     frames = []
     for pname, plan in result.plans.items():
-        counts = [*COUNT_FIELDS, "wait_answered_s"]
-        h = (
-            plan.hourly.set_index(["channel", "region", "hour_of_week"])[counts]
-            .reindex(grid, fill_value=0)
-            .reset_index()
+        # the summed counts of each row, 0 where no contact came (hours without demand)
+        h = plan.hourly
+        group = (
+            h["channel"].to_numpy() * len(regions) + h["region"].to_numpy()
+        ) * HOURS_PER_WEEK + h["hour_of_week"].to_numpy()
+        dense = {
+            key: np.zeros(len(channels) * len(regions) * HOURS_PER_WEEK, h[key].dtype)
+            for key in counts
+        }
+        for key in counts:
+            dense[key][group] = h[key].to_numpy()
+        col = {key: dense[key][group_row] for key in counts}
+        base = col["offered"] - col["deflected"] - col["short_abandoned"]
+        service_level = np.where(
+            base > 0, col["answered_within_target"] / np.maximum(base, 1), np.nan
         )
-        h["channel"] = [channels[i] for i in h["channel"]]
-        h["region"] = [regions[i] for i in h["region"]]
-        base = h["offered"] - h["deflected"] - h["short_abandoned"]
-        h["service_level"] = np.where(
-            base > 0, h["answered_within_target"] / base.clip(lower=1), np.nan
+        asa_s = np.where(
+            col["answered"] > 0, col["wait_answered_s"] / np.maximum(col["answered"], 1), np.nan
         )
-        h["asa_s"] = np.where(
-            h["answered"] > 0, h["wait_answered_s"] / h["answered"].clip(lower=1), np.nan
-        )
-        for key in COUNT_FIELDS:  # sums over replications → means per replication
-            h[key] = h[key] / n
         agents = agents_by_hour_of_week(result, pname)
-        h = h.merge(agents, on=["channel", "hour_of_week"], how="left")
-        h["hours_in_window"] = in_window[h["hour_of_week"].to_numpy()]
+        on_duty = np.full((len(channels), HOURS_PER_WEEK), np.nan)
+        on_duty[
+            [channels.index(c) for c in agents["channel"]], agents["hour_of_week"].to_numpy()
+        ] = agents["agents_on_duty"].to_numpy()
         cost = staff_cost_by_hour_of_week(sc.plans[pname], result.rosters[pname], tl)
-        h["plan_staff_cost"] = cost[h["hour_of_week"].to_numpy()]
-        h.insert(0, "plan", pname)
-        frames.append(h[HOURLY_COLUMNS])
+        frame = {
+            "plan": pname,
+            "channel": [channels[i] for i in c_row],
+            "region": [regions[i] for i in r_row],
+            "hour_of_week": how_row,
+            **{key: col[key] / n for key in COUNT_FIELDS if key != "unfinished"},
+            "service_level": service_level,
+            "asa_s": asa_s,
+            "agents_on_duty": on_duty[c_row, how_row],
+            "hours_in_window": in_window[how_row],
+            "plan_staff_cost": cost[how_row],
+        }
+        frames.append(pd.DataFrame(frame, columns=HOURLY_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -390,6 +418,7 @@ def sustainability_lines(result: RunResult) -> list[str]:
 
 
 # --- breakdowns by language, segment and region ----------------------------------------------
+
 
 def breakdown_lines(result: RunResult, header: str, width: int, delta: bool) -> list[str]:
     """The comparison text's sections by language and by segment (all channels together).
