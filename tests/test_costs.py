@@ -351,3 +351,26 @@ def test_summarize_costs_per_contact_unit():
     assert out.per_month == pytest.approx(300.0, rel=REL)
     assert out.by_site["s"].labor == pytest.approx(150.0, rel=REL)
     assert summarize_costs([row(100.0, 1)], mean_offered=0.0).per_contact is None
+
+
+def test_cost_kernel_interpolates_as_np_interp_bit_for_bit_unit():
+    # unit: the overtime kernel's interpolation is np.interp on the minute grid, for instants
+    # inside, on, before, past and at the end of the grid, and NaN
+    from coverage.results.costs import _interp, _interval
+
+    rng = np.random.default_rng(13)
+    for _ in range(150):
+        m = int(rng.integers(2, 3000))
+        grid = np.arange(m) * 60.0
+        steps = rng.random(m - 1) * 60 * rng.choice([0.0, 0.25, 0.5, 1.3], m - 1)
+        cumulative = np.concatenate([[0.0], np.cumsum(steps)])
+        at = np.concatenate(
+            [rng.random(300) * 60 * (m + 2) - 60, grid[:5], grid[-2:], [np.nan, -1.0]]
+        )
+        expected = np.interp(at, grid, cumulative)
+        table = cumulative.reshape(1, m, 1)
+        got = np.array([_interp(x, _interval(x, m), m, table, 0, 0) for x in at])
+        assert np.array_equal(got, expected, equal_nan=True)
+        assert np.array_equal(
+            got.view(np.int64)[~np.isnan(got)], expected.view(np.int64)[~np.isnan(expected)]
+        )

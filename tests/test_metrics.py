@@ -409,3 +409,25 @@ def test_hourly_counts_by_utc_hour_of_week_unit():
     assert int(phone.loc[9, "offered"]) == 2  # 35000 (unfinished) and 35900 (answered)
     assert int(phone.short_abandoned.sum()) == 2
     assert float(phone.wait_answered_s.sum()) == pytest.approx(75.0, abs=1e-9)
+
+
+def test_overtime_overlaps_are_added_as_np_add_at_bit_for_bit_unit():
+    # unit: available_time_s's kernel adds each overtime row's overlap with the window in row
+    # order, as np.add.at(per_agent, agent, clip(min(end, hi) - max(start, lo), 0)) did
+    from coverage.results.metrics import _add_overlaps
+
+    rng = np.random.default_rng(14)
+    for _ in range(200):
+        n_agents, n = int(rng.integers(1, 40)), int(rng.integers(0, 500))
+        agent = rng.integers(0, n_agents, n).astype(np.int32)
+        start = rng.random(n) * 1000.0
+        end = start + rng.exponential(50.0, n) * rng.choice([-1.0, 1.0, 1.0], n)
+        end[rng.random(n) < 0.02] = np.nan
+        base = rng.random(n_agents) * 100.0
+        lo, hi = 200.0, 800.0
+        expected = base.copy()
+        overlap = np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+        np.add.at(expected, agent, overlap)
+        got = base.copy()
+        _add_overlaps(got, agent, start, end, lo, hi)
+        assert np.array_equal(got, expected, equal_nan=True)

@@ -253,3 +253,71 @@ def test_measuring_from_the_arrays_equals_the_dataframe_reference_bit_for_bit(na
         pd.testing.assert_frame_equal(
             rep.counts.table(), count_hourly(scenario, timeline, rep.log).table(), check_exact=True
         )
+
+
+# --- the kernels reproduce numpy's own float arithmetic -----------------------------------------
+
+
+def _random_values(rng, n, kind):
+    """Float arrays of the shapes the pass reduces: sparse, tied, signed, sorted, large."""
+    if kind == 0:
+        return rng.exponential(100.0, n) * (rng.random(n) < 0.5)  # busy times: many zeros
+    if kind == 1:
+        return rng.integers(0, 5, n).astype(float)  # many ties (waits of 0)
+    if kind == 2:
+        return rng.normal(0.0, 1e6, n)
+    if kind == 3:
+        return np.sort(rng.exponential(3.0, n))[::-1].copy()
+    return rng.random(n) * 1e-3 + 1e9  # cancellation-prone
+
+
+def test_kernel_sum_and_mean_equal_numpy_bit_for_bit_unit():
+    # unit: `_sum` is np.sum (pairwise, blocks of 128, 8 partial sums), any length and offset
+    from coverage.results.tally import _sum
+
+    rng = np.random.default_rng(11)
+    for t in range(600):
+        n = int(rng.integers(0, 40_000)) if t % 4 == 0 else int(rng.integers(0, 300))
+        values = _random_values(rng, n, t % 5)
+        lo = int(rng.integers(0, 4))
+        buffer = np.concatenate([rng.random(lo), values, rng.random(3)])
+        assert _sum(buffer, lo, n).hex() == float(np.sum(values)).hex()
+        if n:
+            assert (_sum(buffer, lo, n) / n).hex() == float(values.mean()).hex()
+
+
+def test_kernel_percentiles_equal_numpy_linear_method_bit_for_bit_unit():
+    # unit: `_order_statistics` is np.percentile(..., (50, 90, 100)), ties and NaN included,
+    # and only reorders its own slice
+    from coverage.results.tally import _FRT_QUANTILES, FRT_PERCENTILES, _order_statistics
+
+    rng = np.random.default_rng(12)
+    out = np.empty(len(FRT_PERCENTILES))
+    for t in range(600):
+        n = int(rng.integers(1, 20_000)) if t % 4 == 0 else int(rng.integers(1, 200))
+        values = _random_values(rng, n, t % 5)
+        lo = int(rng.integers(0, 4))
+        before, after = rng.random(lo), rng.random(3)
+        buffer = np.concatenate([before, values, after])
+        _order_statistics(buffer, lo, n, _FRT_QUANTILES, out)
+        expected = np.percentile(values, FRT_PERCENTILES)
+        assert [x.hex() for x in out] == [float(x).hex() for x in expected]
+        assert np.array_equal(np.sort(buffer[lo : lo + n]), np.sort(values))
+        assert np.array_equal(buffer[:lo], before)
+        assert np.array_equal(buffer[lo + n :], after)
+    values = np.array([3.0, np.nan, 1.0])
+    _order_statistics(values, 0, 3, _FRT_QUANTILES, out)
+    assert np.isnan(out).all()
+    assert np.isnan(np.percentile([3.0, np.nan, 1.0], 50))
+
+
+def test_kernel_counts_per_class_follow_the_class_table_unit():
+    # unit: the written-out class → counts map of the kernel is `_CLASS_COUNTS`, class by class
+    from coverage.results.tally import _CLASS_COUNTS, COUNTS, N_CLASSES, _count_fields
+
+    out = np.zeros(len(COUNTS), dtype=np.int64)
+    for k in range(N_CLASSES):
+        one = np.zeros(N_CLASSES, dtype=np.int32)
+        one[k] = 3
+        _count_fields(one, out)
+        assert out.tolist() == (3 * _CLASS_COUNTS[k]).tolist()

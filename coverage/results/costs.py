@@ -28,6 +28,7 @@ from coverage.calendar import Timeline, holidays_for, local_minute_grid
 from coverage.demand.automation import BotOutcome
 from coverage.results.figures import PlanCost, SiteCost
 from coverage.scenario.model import Plan, Site
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import EngineOutput
 from coverage.simulation.roster import Roster
 from coverage.units import HOURS_PER_MONTH, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
@@ -104,6 +105,80 @@ def _integral(
     return np.interp(at_s, grid_s, cumulative)
 
 
+# The kernels below freeze SECONDS_PER_MINUTE (coverage.units) into their machine code, and
+# numba's cache follows this file only: after changing it, touch this file so they rebuild.
+
+
+@njit(nogil=True)
+def _minute_s(j):
+    """The j-th minute boundary of the grid, as ``_minute_grid_s`` computes it [s]."""
+    return np.float64(j) * SECONDS_PER_MINUTE
+
+
+@njit(nogil=True)
+def _interval(x, n):
+    """Where ``np.interp`` finds `x` on the grid of `n` minute boundaries (``_minute_grid_s``,
+    n >= 2): -1 below it, ``n - 1`` at or past its end, else the j with
+    ``grid[j] <= x < grid[j + 1]``; NaN gives -2."""
+    if np.isnan(x):
+        return -2
+    if x < _minute_s(0):
+        return -1
+    if x >= _minute_s(n - 1):
+        return n - 1
+    j = min(max(np.int64(x / SECONDS_PER_MINUTE), 0), n - 2)  # a guess, then made exact
+    while _minute_s(j) > x:
+        j -= 1
+    while _minute_s(j + 1) <= x:
+        j += 1
+    return j
+
+
+@njit(nogil=True)
+def _interp(x, j, n, tables, s, t):
+    """``np.interp(x, grid, tables[s, :, t])`` on the grid of `n` minute boundaries, for one
+    value at its `_interval` j, bit for bit (numpy's branches and arithmetic)."""
+    if j == -2:
+        return x
+    if j == -1:
+        return tables[s, 0, t]
+    if j == n - 1 or _minute_s(j) == x:
+        return tables[s, j, t]
+    below, above = tables[s, j, t], tables[s, j + 1, t]
+    slope = (above - below) / (_minute_s(j + 1) - _minute_s(j))
+    res = slope * (x - _minute_s(j)) + below
+    if np.isnan(res):  # numpy: "if we get nan in one direction, try the other"
+        res = slope * (x - _minute_s(j + 1)) + above
+        if np.isnan(res) and below == above:
+            res = below
+    return res
+
+
+@njit(nogil=True)
+def _overtime_parts(start_s, end_s, paid, agent, agent_site, lo_s, tables):
+    """Per site s, its paid overtime rows starting at or after `lo_s`, in row order:
+    ``parts[s, 0]`` end − start, ``parts[s, 1 + t]`` the integral of table t between them
+    (``np.interp`` of ``tables[s, :, t]`` on the minute grid at the end minus at the start) [s];
+    and the rows per site."""
+    n_sites, n, n_tables = tables.shape
+    parts = np.empty((n_sites, 1 + n_tables, len(start_s)))  # site s: its first rows[s]
+    rows = np.zeros(n_sites, dtype=np.int64)
+    for i in range(len(start_s)):
+        if not paid[i] or not start_s[i] >= lo_s:
+            continue
+        s = agent_site[agent[i]]
+        k = rows[s]
+        start, end = start_s[i], end_s[i]
+        parts[s, 0, k] = end - start
+        j_start, j_end = _interval(start, n), _interval(end, n)
+        for t in range(n_tables):
+            parts[s, 1 + t, k] = _interp(end, j_end, n, tables, s, t) - _interp(
+                start, j_start, n, tables, s, t
+            )
+        rows[s] = k + 1
+    return parts, rows
+
+
 def peak_on_duty(start_s: np.ndarray, end_s: np.ndarray, crew: np.ndarray) -> int:
     """Largest number of rostered agents on duty at once over the given intervals.
 
@@ -153,12 +228,19 @@ class CostBasis:
         Length of the measured window [h].
     warmup_s, horizon_s : float
         The measured window [s].
+    tables : numpy.ndarray
+        (sites, minutes + 1, 1 + len(PREMIUM_TYPES)): each site's ``cumulative`` and its
+        ``cumulative_by_type`` tables side by side (those are views of it) [s].
+    grid_s : numpy.ndarray
+        The minute boundaries of the tables, float [s].
     """
 
     sites: dict[str, _SiteBasis]
     window_hours: float
     warmup_s: float
     horizon_s: float
+    tables: np.ndarray
+    grid_s: np.ndarray
 
 
 def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
@@ -180,39 +262,53 @@ def cost_basis(plan: Plan, roster: Roster, timeline: Timeline) -> CostBasis:
     """
     lo, hi = timeline.warmup_s, timeline.horizon_s
     sites = {}
+    # per site and minute boundary, its tables side by side (the cost kernel reads them at once)
+    tables = np.empty((len(plan.sites), timeline.n_minutes + 1, 1 + len(PREMIUM_TYPES)))
+    grid_s = _minute_grid_s(tables[0, :, 0]) if len(tables) else np.zeros(0)  # shared by all
     for s_idx, (name, site) in enumerate(plan.sites.items()):
         shares = premium_shares_by_minute(site, timeline)
         share = np.zeros(timeline.n_minutes)
         for part in shares.values():
             share += part
-        cumulative = np.concatenate([[0.0], np.cumsum(share * SECONDS_PER_MINUTE)])
+        cumulative = tables[s_idx, :, 0]
+        cumulative[0] = 0.0
+        np.cumsum(share * SECONDS_PER_MINUTE, out=cumulative[1:])
         mine = roster.paid_site == s_idx
         start = np.clip(roster.paid_start_s[mine], lo, hi)
         end = np.clip(roster.paid_end_s[mine], lo, hi)
         crew = roster.paid_agents[mine]
         by_type = {}
         typed = {}
-        for kind, part in shares.items():  # the same integral, one rule at a time
-            cum = np.concatenate([[0.0], np.cumsum(part * SECONDS_PER_MINUTE)])
+        for t, (kind, part) in enumerate(shares.items()):  # the same integral, rule by rule
+            cum = tables[s_idx, :, 1 + t]
+            cum[0] = 0.0
+            np.cumsum(part * SECONDS_PER_MINUTE, out=cum[1:])
             by_type[kind] = cum
-            typed[kind] = np.sum(crew * (_integral(cum, end) - _integral(cum, start)))
+            typed[kind] = np.sum(
+                crew * (_integral(cum, end, grid_s) - _integral(cum, start, grid_s))
+            )
         sites[name] = _SiteBasis(
             site=site,
             cumulative=cumulative,
             cumulative_by_type=by_type,
             paid_s=float(np.sum(crew * (end - start))),
             premium_s=float(
-                np.sum(crew * (_integral(cumulative, end) - _integral(cumulative, start)))
+                np.sum(
+                    crew
+                    * (_integral(cumulative, end, grid_s) - _integral(cumulative, start, grid_s))
+                )
             ),
             premium_by_type_s=typed,
             peak=peak_on_duty(start[end > start], end[end > start], crew[end > start]),
-            grid_s=_minute_grid_s(cumulative),
+            grid_s=grid_s,
         )
     return CostBasis(
         sites=sites,
         window_hours=timeline.window_s / SECONDS_PER_HOUR,
         warmup_s=float(lo),
         horizon_s=float(hi),
+        tables=tables,
+        grid_s=grid_s,
     )
 
 
@@ -276,27 +372,28 @@ def replication_costs(
     PlanCost
         As `plan_costs`.
     """
-    lo = basis.warmup_s
     window_hours = basis.window_hours
     by_site: dict[str, SiteCost] = {}
+    _load()
+    parts, rows = _overtime_parts(
+        kernel_arg(out.overtime_start_s, np.float64),
+        kernel_arg(out.overtime_end_s, np.float64),
+        kernel_arg(out.overtime_paid, np.bool_),
+        kernel_arg(out.overtime_agent, np.int32),
+        kernel_arg(roster.agent_site, np.int32),
+        basis.warmup_s,
+        basis.tables,
+    )
     for s_idx, (name, sb) in enumerate(basis.sites.items()):
         site = sb.site
-        premium_s = sb.premium_s
-        ot = out.overtime_paid & (roster.agent_site[out.overtime_agent] == s_idx)
-        ot &= out.overtime_start_s >= lo
-        ot_start, ot_end = out.overtime_start_s[ot], out.overtime_end_s[ot]
-        overtime_s = float(np.sum(ot_end - ot_start))
-        premium_s += overtime_s * site.overtime_premium
-        grid = sb.grid_s
-        premium_s += float(
-            np.sum(
-                _integral(sb.cumulative, ot_end, grid) - _integral(sb.cumulative, ot_start, grid)
-            )
-        )
+        # per row of `parts`, np.sum of the site's values in row order (each row contiguous)
+        sums = np.add.reduce(parts[s_idx, :, : rows[s_idx]], axis=1)
+        overtime_s = float(sums[0])
+        premium_s = sb.premium_s + overtime_s * site.overtime_premium
+        premium_s += float(sums[1])
         by_type = {}
-        for kind, cum in sb.cumulative_by_type.items():
-            typed_s = sb.premium_by_type_s[kind]
-            typed_s += np.sum(_integral(cum, ot_end, grid) - _integral(cum, ot_start, grid))
+        for t, kind in enumerate(sb.cumulative_by_type):
+            typed_s = sb.premium_by_type_s[kind] + sums[2 + t]
             by_type[kind] = float(typed_s) / SECONDS_PER_HOUR * site.hourly_cost
         by_type["overtime"] = (
             overtime_s * site.overtime_premium / SECONDS_PER_HOUR * site.hourly_cost
@@ -406,3 +503,26 @@ def staff_cost_by_hour_of_week(plan: Plan, roster: Roster, timeline: Timeline) -
         rate = site.hourly_cost * (1.0 + premium_share_by_minute(site, timeline)) / 60.0
         out += np.bincount(how[in_window], weights=(crew * rate)[in_window], minlength=168)
     return out
+
+
+def _load() -> None:
+    """Load (or compile) `_overtime_parts` with interrupts held, once per process."""
+    if _overtime_parts.overloads:
+        return
+    with deferred_interrupts():
+        one = np.zeros(1)
+        _overtime_parts(
+            one,
+            one,
+            np.ones(1, dtype=np.bool_),
+            np.zeros(1, dtype=np.int32),
+            np.zeros(1, dtype=np.int32),
+            0.0,
+            np.zeros((1, 2, 1 + len(PREMIUM_TYPES))),
+        )
+
+
+def warm_up() -> None:
+    """Load (or compile) the cost kernel now (before a process pool forks, so workers inherit
+    it)."""
+    _load()

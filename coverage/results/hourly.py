@@ -163,31 +163,30 @@ def _table(
 
 
 @njit(nogil=True)
-def _add_sums(sums, compensation, present, rows, values, is_sum_s):
-    """Add one replication's group sums: whole-number columns exactly, summed-seconds columns
-    with pandas' Kahan compensation (``compensation`` has one column per such column), element
-    by element — the same arithmetic, in the same order, as the former array expressions."""
-    n_cols = sums.shape[1]
+def _add_sums(sums, compensation, present, rows, values, sum_columns, count_columns):
+    """Add one replication's group sums: whole-number columns (`count_columns`) exactly,
+    summed-seconds columns (`sum_columns`) with pandas' Kahan compensation (``compensation``
+    has one column per such column), element by element — the same arithmetic, in the same
+    order for each element, as the former array expressions."""
     for k in range(len(rows)):
         r = rows[k]
         present[r] = True
-        f = 0  # the compensation column of the next summed-seconds column
-        for col in range(n_cols):
-            if is_sum_s[col]:
-                total = sums[r, col]
-                y = values[k, col] - compensation[r, f]
-                t = total + y
-                comp = t - total - y
-                compensation[r, f] = 0.0 if np.isnan(comp) else comp
-                sums[r, col] = t
-                f += 1
-            else:
-                sums[r, col] += values[k, col]
+        for f in range(len(sum_columns)):
+            col = sum_columns[f]
+            total = sums[r, col]
+            y = values[k, col] - compensation[r, f]
+            t = total + y
+            comp = t - total - y
+            compensation[r, f] = 0.0 if np.isnan(comp) else comp
+            sums[r, col] = t
+        for f in range(len(count_columns)):
+            col = count_columns[f]
+            sums[r, col] += values[k, col]
 
 
 def _load() -> None:
     """Load (or compile) `_add_sums` with interrupts held, once per process."""
-    if _add_sums.signatures:
+    if _add_sums.overloads:
         return
     with deferred_interrupts():
         _add_sums(
@@ -196,7 +195,8 @@ def _load() -> None:
             np.zeros(1, dtype=bool),
             np.zeros(1, dtype=np.int64),
             np.zeros((1, 2)),
-            np.array([False, True]),
+            np.ones(1, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
         )
 
 
@@ -222,7 +222,8 @@ class HourlySum:
         self._present = np.zeros(self._n_rows, dtype=bool)
         self._sums = np.zeros((self._n_rows, 0))
         self._compensation = np.zeros((self._n_rows, 0))
-        self._is_sum_s = np.zeros(0, dtype=bool)
+        self._sum_columns = np.zeros(0, dtype=np.int64)
+        self._count_columns = np.zeros(0, dtype=np.int64)
 
     def add(self, counts: HourlyCounts) -> None:
         """Add one replication's counts (`count_hourly`).
@@ -234,9 +235,11 @@ class HourlySum:
         """
         if self._names is None:
             self._names = counts.names
-            self._is_sum_s = np.array([_is_sum_s(n) for n in counts.names], dtype=bool)
+            is_sum_s = np.array([_is_sum_s(n) for n in counts.names], dtype=bool)
+            self._sum_columns = np.flatnonzero(is_sum_s).astype(np.int64)
+            self._count_columns = np.flatnonzero(~is_sum_s).astype(np.int64)
             self._sums = np.zeros((self._n_rows, len(counts.names)))
-            self._compensation = np.zeros((self._n_rows, int(self._is_sum_s.sum())))
+            self._compensation = np.zeros((self._n_rows, len(self._sum_columns)))
         elif counts.names != self._names:
             raise ValueError("hourly counts of one run must have the same columns")
         _load()
@@ -246,7 +249,8 @@ class HourlySum:
             self._present,
             kernel_arg(counts.rows, np.int64),
             kernel_arg(counts.sums, np.float64),
-            self._is_sum_s,
+            self._sum_columns,
+            self._count_columns,
         )
 
     def table(self) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from coverage.results.figures import (
 )
 from coverage.results.t_quantiles import t975
 from coverage.scenario.model import Scenario
+from coverage.simulation._jit import deferred_interrupts, kernel_arg, njit
 from coverage.simulation.dispatch import EngineInput, EngineOutput
 from coverage.simulation.roster import Roster
 
@@ -127,11 +128,42 @@ def available_time_s(
         Per agent, available seconds in the window [s].
     """
     per_agent = window_time_s(roster, timeline) if window_s is None else window_s.copy()
-    lo, hi = timeline.warmup_s, timeline.horizon_s
-    np.add.at(
-        per_agent, out.overtime_agent, _overlap(out.overtime_start_s, out.overtime_end_s, lo, hi)
+    if not _add_overlaps.overloads:
+        warm_up()
+    _add_overlaps(
+        per_agent,
+        kernel_arg(out.overtime_agent, np.int32),
+        kernel_arg(out.overtime_start_s, np.float64),
+        kernel_arg(out.overtime_end_s, np.float64),
+        float(timeline.warmup_s),
+        float(timeline.horizon_s),
     )
     return per_agent
+
+
+@njit(nogil=True)
+def _add_overlaps(per_agent, agent, start_s, end_s, lo_s, hi_s):
+    """``np.add.at(per_agent, agent, _overlap(start_s, end_s, lo_s, hi_s))``, one row at a time
+    in row order as ``np.add.at`` adds (NaN propagates as in ``np.minimum``/``np.clip``)."""
+    for i in range(len(agent)):
+        end, start = end_s[i], start_s[i]
+        if not (np.isnan(end) or end <= hi_s):
+            end = hi_s
+        if not (np.isnan(start) or start >= lo_s):
+            start = lo_s
+        overlap = end - start
+        if overlap <= 0.0:  # np.clip: 0.0 unless above (a NaN stays)
+            overlap = 0.0
+        per_agent[agent[i]] += overlap
+
+
+def warm_up() -> None:
+    """Load (or compile) `available_time_s`'s kernel now, with interrupts held (before threads
+    start or a process pool forks)."""
+    if _add_overlaps.overloads:
+        return
+    with deferred_interrupts():
+        _add_overlaps(np.zeros(1), np.zeros(1, np.int32), np.zeros(1), np.ones(1), 0.0, 1.0)
 
 
 def window_time_s(roster: Roster, timeline: Timeline) -> np.ndarray:
@@ -211,24 +243,16 @@ def channel_figures(
         plan's occupancy [0–1].
     """
     channels: dict[str, ChannelFigures] = {}
+    counts = tallies.counts.tolist()
+    asa, mean_wait = tallies.asa_s.tolist(), tallies.mean_wait_all_s.tolist()
+    frt, busy = tallies.frt_s.tolist(), tallies.busy_by_channel_s.tolist()
+    avail_by_channel = _available_by_channel(roster, avail_s, len(scenario.channels))
     for c, (name, ch) in enumerate(scenario.channels.items()):
-        offered, deflected, answered, within, abandoned, short, unfinished, waited = (
-            int(x) for x in tallies.counts[c]
-        )
+        offered, deflected, answered, within, abandoned, short, unfinished, waited = counts[c]
         base = offered - deflected - short
         reached = offered - deflected
-        waits_answered = tallies.answered_waits_s(c)
-        waits_queued = tallies.queued_waits_s(c)
         service_level = within / base if base else None
-        # the mean first: the percentiles reorder the tallies' array in place (no copy)
-        asa_s = float(waits_answered.mean()) if len(waits_answered) else None
-        frt: list[float | None] = [None, None, None]
-        if len(waits_answered):  # one call: the same order statistics and interpolation
-            q = np.percentile(waits_answered, (50, 90, 100), overwrite_input=True)
-            frt = [float(x) for x in q]
-        serving = roster.agent_channels[:, c] if roster.n_agents else np.zeros(0, bool)
-        avail_c = float(avail_s[serving].sum())
-        busy_c = tallies.channel_busy_s(c)
+        avail_c = avail_by_channel[c]
         channels[name] = ChannelFigures(
             offered=offered,
             deflected=deflected,
@@ -241,18 +265,25 @@ def channel_figures(
             abandon_rate=(abandoned - short) / base if base else None,
             p_wait=waited / reached if reached else None,
             p_miss_target=None if service_level is None else float(service_level < ch.target.share),
-            asa_s=asa_s,
-            mean_wait_all_s=float(waits_queued.mean()) if len(waits_queued) else None,
-            frt_p50_s=frt[0],
-            frt_p90_s=frt[1],
-            frt_max_s=frt[2],
-            occupancy=float(busy_c.sum()) / avail_c if avail_c > 0 else None,
+            asa_s=asa[c] if answered else None,
+            mean_wait_all_s=mean_wait[c] if reached else None,
+            frt_p50_s=frt[c][0] if answered else None,
+            frt_p90_s=frt[c][1] if answered else None,
+            frt_max_s=frt[c][2] if answered else None,
+            occupancy=busy[c] / avail_c if avail_c > 0 else None,
         )
     total_avail = float(avail_s.sum())
     return ReplicationFigures(
         channels=channels,
-        occupancy=float(tallies.busy_s.sum()) / total_avail if total_avail > 0 else None,
+        occupancy=tallies.busy_s / total_avail if total_avail > 0 else None,
     )
+
+
+def _available_by_channel(roster: Roster, avail_s: np.ndarray, n_channels: int) -> list[float]:
+    """Per channel, ``avail_s`` summed over the agents serving it [s]."""
+    if not roster.n_agents:
+        return [0.0] * n_channels
+    return [float(avail_s[roster.agent_channels[:, c]].sum()) for c in range(n_channels)]
 
 
 def _mean(values: list[Any]) -> float | None:

@@ -37,6 +37,7 @@ from coverage.demand.automation import BotOutcome, apply_automation
 from coverage.demand.codes import scenario_languages
 from coverage.errors import ScenarioError
 from coverage.results.costs import CostBasis, cost_basis, replication_costs
+from coverage.results.costs import warm_up as warm_up_costs
 from coverage.results.figures import PlanCost, ReplicationFigures
 from coverage.results.hourly import HourlyCounts
 from coverage.results.metrics import (
@@ -45,6 +46,7 @@ from coverage.results.metrics import (
     contact_log,
     window_time_s,
 )
+from coverage.results.metrics import warm_up as warm_up_metrics
 from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
 from coverage.results.tally import Scratch, TallyBasis, tally_basis, tally_contacts
 from coverage.scenario.model import Scenario
@@ -215,6 +217,8 @@ def prepare_run(scenario: Scenario, plans: Sequence[str] | None = None) -> RunSe
     languages = scenario_languages(scenario)
     rosters = {n: build_roster(scenario, scenario.plans[n], timeline, languages) for n in names}
     warm_up_inputs()  # the engine-input kernels, loaded before any worker forks
+    warm_up_costs()  # and the measuring kernels outside the pass (the pass: tally.warm_up)
+    warm_up_metrics()
     return RunSetup(
         scenario=scenario,
         timeline=timeline,
@@ -397,11 +401,7 @@ def measure_plan(
     tallies = tally_contacts(measuring, contacts, bot, inp, out, scratch=_scratch())
     avail = available_time_s(roster, out, timeline, window_s=basis.window_s)
     figures = channel_figures(scenario, tallies, roster, avail)
-    automation = 0.0
-    if bot.bot.any():
-        arrived = contacts.arrived_at_s
-        in_window = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
-        automation = float(np.sum(bot.bot_cost[in_window & bot.bot]))
+    automation = tallies.bot_cost  # the bot conversations of the window's contacts
     offered = int(tallies.counts[:, 0].sum())
     cost = replication_costs(basis.cost, roster, out, automation, offered)
     return figures, cost, tallies.hourly, plan_backlog(tallies, basis.groups)
