@@ -2,15 +2,19 @@
 against the former implementations (kept here as references): every array bit for bit.
 
 Kind 1 (unit, exact): `prepare_draws` moves the replication-independent work of drawing (local
-calendars, rates by local hour, weekday and holiday, codes) out of the replication loop, and
-`build_engine_input` finds routing classes among the code combinations present instead of sorting
-every contact. Neither may change a single number: the references below are the code as it was
-before, and every bundled scenario is compared with them for a few seeds and replications.
+calendars, rates by local hour, weekday and holiday, codes, expected arrivals without busyness)
+out of the replication loop, `coverage.demand.draw_kernels` places arrivals, seeds the streams and
+merges the entries in compiled passes, and `build_engine_input` finds routing classes among the
+code combinations present instead of sorting every contact. None of it may change a single
+number: the references below are the code as it was before, and every bundled scenario (and a
+scenario mixing replayed, fitted and rate entries, with ties across entries) is compared with
+them for a few seeds and replications.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +191,13 @@ def test_draws_and_engine_inputs_match_the_former_code(path: Path) -> None:
             np.testing.assert_array_equal(
                 setup.draws.expected(k, busy), _reference_expected(entry, scenario, timeline, busy)
             )
-    for seed, replication in ((scenario.seed, 0), (3, 2)):
+            days = setup.draws.regions[entry.region or ""]
+            g_of_day = np.random.default_rng(k).gamma(4.0, 0.25, days.n_days)
+            np.testing.assert_array_equal(
+                setup.draws.expected_busy(k, g_of_day),
+                _reference_expected(entry, scenario, timeline, g_of_day[days.day_of_minute]),
+            )
+    for seed, replication in ((scenario.seed, 0), (scenario.seed, 5), (3, 2), (2**40 + 7, 1)):
         ref = _reference_draw(scenario, timeline, seed=seed, replication=replication)
         got = draw_contacts(
             scenario, timeline, seed=seed, replication=replication, draws=setup.draws
@@ -356,3 +366,133 @@ def test_queue_fill_merged_is_a_stable_sort_by_joining_time_or_declines() -> Non
     no = np.zeros(n, bool)
     one_class = np.zeros(1, np.int32)
     assert queue_fill_merged(no, joined, patience, handle, codes, (1, 1), one_class, n) is None
+
+
+def test_mixed_log_and_rate_entries_match_the_former_code() -> None:
+    """Replayed logs (every channel, and one channel of the same log: the same instants in two
+    entries), a fitted log and rate entries with and without busyness, merged in one order."""
+    import yaml
+
+    from coverage.scenario.model import parse_scenario
+
+    path = next(p for p in SCENARIOS if p.stem == "example-log-replay")
+    raw = yaml.safe_load(path.read_text())
+    log = "data/example-contacts.csv"
+    raw["demand"] = [
+        {"replay": log},
+        {"channel": "chat", "region": "emea", "per_hour": 6, "busyness_cv": 0.3},
+        {"replay": log, "channel": "phone"},
+        {"fit": log},
+        {"channel": "phone", "region": "americas", "per_hour": [1.0] * 8 + [9.0] * 16},
+    ]
+    scenario = parse_scenario(raw, base_dir=str(path.parent))
+    setup = prepare_run(scenario)
+    for seed, replication in ((scenario.seed, 0), (5, 3), (2**33, 1)):
+        ref = _reference_draw(scenario, setup.timeline, seed=seed, replication=replication)
+        got = draw_contacts(
+            scenario, setup.timeline, seed=seed, replication=replication, draws=setup.draws
+        )
+        _assert_contacts_equal(got, ref)
+        tied = got.arrived_at_s[1:] == got.arrived_at_s[:-1]
+        assert tied.sum() > 100  # the two replays of one log tie at every phone contact
+        assert set(np.unique(got.entry).tolist()) == {0, 1, 2, 3, 4}
+
+
+def test_replication_streams_are_the_entry_streams() -> None:
+    """The streams seeded in one pass have the state of `entry_rng`'s, for seeds of one, two and
+    three 32-bit words, and the draws follow; a negative seed is refused as before."""
+    from coverage.demand.draw_kernels import ReplicationStreams
+
+    for seed in (0, 1, 7, 2**32 - 1, 2**32, 2**40 + 7, 2**64 + 5):
+        for replication in (0, 1, 19, 2**31):
+            streams = ReplicationStreams(seed, replication, 6, 5)
+            for k in range(6):
+                for purpose in range(5):
+                    want = entry_rng(seed, replication, k, purpose)
+                    got = streams.rng(k, purpose)
+                    assert got.bit_generator.state == want.bit_generator.state
+                    np.testing.assert_array_equal(got.random(3), want.random(3))
+                    np.testing.assert_array_equal(got.poisson(2.5, 4), want.poisson(2.5, 4))
+    with pytest.raises(ValueError, match="negative"):
+        ReplicationStreams(-1, 0, 1, 5).rng(0, 0)
+
+
+def _reference_merge(times, offsets, columns, rows):  # type: ignore[no-untyped-def]
+    """The merge as it was: a stable argsort of the concatenation and a gather of each column."""
+    order = np.argsort(times, kind="stable")
+    return (times[order], *(c[order] for c in columns), *rows[:, order])
+
+
+@pytest.mark.parametrize("per_bucket", [0.5, 1.0, 2.0, 1000.0])  # 1000: long buckets, mergesort
+def test_merge_by_bucket_is_a_stable_sort_with_ties_across_entries(per_bucket: float) -> None:
+    from coverage.demand.draw_kernels import merge_by_bucket
+
+    rng = np.random.default_rng(int(per_bucket * 2))
+    for sizes, grid in (([0, 0], 50), ([5, 0, 3], 50), ([8] * 4, 12), ([300, 1, 0, 250, 40], 50),
+                        ([2000] * 6, 50)):  # fmt: skip
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        n = int(offsets[-1])
+        # a coarse grid of instants: many ties inside and across entries, each entry sorted
+        # (short buckets: insertion over the whole array; long ones: a stable sort per bucket)
+        times = np.concatenate([np.sort(rng.integers(0, grid, m) * 7.5) for m in sizes])
+        columns = (rng.random(n), rng.exponential(3.0, n), rng.random(n))
+        codes = rng.integers(-1, 9, (len(sizes), 5)).astype(np.int16)
+        codes[:, 4] = np.arange(len(sizes))
+        logged = rng.random(len(sizes)) < 0.5  # entries with per-contact codes
+        row_start = np.full(len(sizes), -1, np.int64)
+        rows = np.empty((4, int(np.asarray(sizes)[logged].sum())), np.int16)
+        every = np.empty((5, n), np.int16)
+        r = 0
+        for e, (a, b) in enumerate(pairwise(offsets.tolist())):
+            every[:, a:b] = codes[e][:, None]
+            if logged[e]:
+                rows[:, r : r + b - a] = rng.integers(0, 99, (4, b - a))
+                every[:4, a:b] = rows[:, r : r + b - a]
+                row_start[e] = r
+                r += b - a
+        impatient = rng.random(len(sizes)) < 0.3  # no patience: None, inf for every contact
+        spans = list(pairwise(offsets.tolist()))
+        for e, (a, b) in enumerate(spans):
+            if impatient[e]:
+                columns[1][a:b] = np.inf
+        entries = [
+            (
+                times[a:b],
+                columns[0][a:b],
+                None if impatient[e] else columns[1][a:b],
+                columns[2][a:b],
+            )
+            for e, (a, b) in enumerate(spans)
+        ]
+        got = merge_by_bucket(entries, 400.0, (codes, rows, row_start), per_bucket=per_bucket)
+        assert got is not None
+        for x, y in zip(got, _reference_merge(times, offsets, columns, every), strict=True):
+            assert x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+    entries[0][0][3] = np.nan
+    assert merge_by_bucket(entries, 400.0, (codes, rows, row_start)) is None
+
+
+@pytest.mark.parametrize("per_minute", [0.05, 3.0, 9.0, 60.0])  # branch-free / minute loop
+def test_place_minutes_matches_repeat_and_sort(per_minute: float) -> None:
+    """Instants as `poisson_arrival_times` placed them and sorted, including uniforms next to 1
+    whose instant rounds up to the next minute's start, and a short last minute."""
+    from coverage.demand.draw_kernels import place_minutes
+
+    rng = np.random.default_rng(int(per_minute * 20))
+    n_minutes = 5000
+    starts = np.arange(n_minutes) * 60.0 + 1.2e6
+    lengths = np.full(n_minutes, 60.0)
+    lengths[-1] = 17.0
+    counts = rng.poisson(per_minute, n_minutes)
+    u = rng.random(int(counts.sum()))
+    u[::97] = 1.0 - 2.0**-53  # the largest uniform: start + u × 60 == the next start
+    u[::89] = 0.0
+    minute = np.repeat(np.arange(n_minutes), counts)
+    placed = starts[minute] + u * lengths[minute]
+    assert bool(np.any(placed == starts[minute] + lengths[minute]))  # rounded up to the next
+    want = np.sort(placed)
+    np.testing.assert_array_equal(place_minutes(counts, u, (starts, lengths)), want)
+    unsorted = place_minutes(counts, u, (starts, lengths), in_order=False)
+    np.testing.assert_array_equal(np.sort(unsorted), want)
+    np.testing.assert_array_equal(unsorted, placed)

@@ -21,8 +21,9 @@ from coverage.calendar import Timeline
 from coverage.scenario.model import Distribution
 from coverage.units import SECONDS_PER_MINUTE
 
-# purposes of the random streams of one demand entry
+# purposes of the random streams of one demand entry, and how many there are
 STREAM_ARRIVALS, STREAM_HANDLE, STREAM_PATIENCE, STREAM_BOT, STREAM_BUSYNESS = range(5)
+N_PURPOSES = 5
 
 
 def entry_rng(seed: int, replication: int, entry: int, purpose: int) -> np.random.Generator:
@@ -163,7 +164,27 @@ def day_multiplier_by_index(
     """
     if busyness_cv <= 0:
         return None
-    return rng.gamma(1.0 / busyness_cv**2, busyness_cv**2, n_days)[day_of_minute]
+    return day_factors(busyness_cv, n_days, rng=rng)[day_of_minute]
+
+
+def day_factors(busyness_cv: float, n_days: int, *, rng: np.random.Generator) -> np.ndarray:
+    """The busyness multiplier G of each local date: Gamma(1/cv², cv²), mean 1.
+
+    Parameters
+    ----------
+    busyness_cv : float
+        Coefficient of variation of G [–]; > 0.
+    n_days : int
+        How many distinct dates.
+    rng : numpy.random.Generator
+        The busyness stream.
+
+    Returns
+    -------
+    numpy.ndarray
+        G per date [–] (`day_multiplier_by_index` spreads it over the minutes).
+    """
+    return rng.gamma(1.0 / busyness_cv**2, busyness_cv**2, n_days)
 
 
 def poisson_arrival_times(
