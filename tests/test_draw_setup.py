@@ -334,6 +334,40 @@ def test_engine_input_and_bot_match_the_former_code_on_random_contacts(tiny_raw,
         np.testing.assert_array_equal(inp.can_serve, can_serve)
 
 
+def test_queue_fill_merged_is_a_stable_sort_by_joining_time_or_declines() -> None:
+    """The insertion pass gives the order of a stable argsort (ties by arrival) on contacts far
+    from arrival order too, and declines (None) past its move budget or on a nan."""
+    from coverage.simulation.input_kernels import queue_fill_merged
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    codes = tuple(np.zeros(n, np.int16) for _ in range(3))
+    patience, handle = rng.exponential(100, n), rng.exponential(300, n)
+    for spread in (0.0, 3.0, 50.0, 5000.0):
+        joined = np.round(np.arange(n) + rng.random(n) * spread)  # ties: on a grid
+        deflected = rng.random(n) < 0.2
+        n_queued = int((~deflected).sum())
+        got = queue_fill_merged(
+            deflected, joined, patience, handle, codes, (1, 1), np.zeros(1, np.int32), n_queued
+        )
+        queued = np.argsort(np.where(deflected, np.nan, joined), kind="stable")[:n_queued]
+        if got is None:  # only when far from arrival order
+            assert spread == 5000.0
+            continue
+        contact, joined_q, deadline, handle_q, _ = got
+        np.testing.assert_array_equal(contact, queued)
+        np.testing.assert_array_equal(joined_q, joined[queued])
+        np.testing.assert_array_equal(deadline, joined[queued] + patience[queued])
+        np.testing.assert_array_equal(handle_q, handle[queued])
+        assert spread < 5000.0
+        assert spread == 0.0 or not np.all(np.diff(queued) > 0)  # out of order: moved
+    joined = np.arange(n, dtype=float)
+    joined[7] = np.nan
+    no = np.zeros(n, bool)
+    one_class = np.zeros(1, np.int32)
+    assert queue_fill_merged(no, joined, patience, handle, codes, (1, 1), one_class, n) is None
+
+
 def test_mixed_log_and_rate_entries_match_the_former_code() -> None:
     """Replayed logs (every channel, and one channel of the same log: the same instants in two
     entries), a fitted log and rate entries with and without busyness, merged in one order."""

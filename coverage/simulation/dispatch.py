@@ -78,6 +78,26 @@ class EngineOutput:
     overtime_paid: np.ndarray  # bool, the window end was a paid shift end
 
 
+@dataclass(frozen=True)
+class QueueInput:
+    """The part of an engine input that depends only on the contacts and the bot's outcome, not
+    on the roster: plans with the same automation share it within a replication.
+
+    Contact arrays hold the contacts that join the agent queue, sorted by `joined_at_s` (ties by
+    arrival order), as in `EngineInput`; the class arrays are per routing class.
+    """
+
+    contact: np.ndarray  # int64 index into Contacts
+    joined_at_s: np.ndarray  # float64 [s]
+    deadline_s: np.ndarray  # float64 joined + patience [s] (inf: never abandons)
+    handle_s: np.ndarray  # float64 [s]
+    klass: np.ndarray  # int32 class of each contact
+    class_priority: np.ndarray  # int64 (n_classes,)
+    class_channel: np.ndarray  # int32 (n_classes,)
+    class_language: np.ndarray  # int64 (n_classes,), -1: none
+    channel_concurrency: np.ndarray  # int32 (n_channels,)
+
+
 def build_engine_input(
     scenario: Scenario, contacts: Contacts, bot: BotOutcome, roster: Roster, end_s: float
 ) -> EngineInput:
@@ -102,11 +122,73 @@ def build_engine_input(
         The queued (not deflected) contacts in order of joining, with their routing class,
         effective priority, handle time [s] and abandonment deadline [s], and the agents' windows.
     """
+    return engine_input(queue_input(scenario, contacts, bot), roster, end_s)
+
+
+def engine_input(queue: QueueInput, roster: Roster, end_s: float) -> EngineInput:
+    """A roster's engine input on queued contacts (`queue_input`); the contact arrays are
+    `queue`'s own, not copies.
+
+    Parameters
+    ----------
+    queue : QueueInput
+        The queued contacts and routing classes of a replication under a plan's automation.
+    roster : Roster
+        The plan's agents, what they serve and their availability windows [s].
+    end_s : float
+        End of the drain [s].
+
+    Returns
+    -------
+    EngineInput
+        As `build_engine_input` gives it.
+    """
+    return EngineInput(
+        contact=queue.contact,
+        joined_at_s=queue.joined_at_s,
+        deadline_s=queue.deadline_s,
+        handle_s=queue.handle_s,
+        klass=queue.klass,
+        class_priority=queue.class_priority,
+        class_channel=queue.class_channel,
+        channel_concurrency=queue.channel_concurrency,
+        can_serve=class_can_serve(roster, queue.class_channel, queue.class_language),
+        window_agent=roster.window_agent,
+        window_start_s=roster.window_start_s,
+        window_end_s=roster.window_end_s,
+        window_paid_end=roster.window_paid_end,
+        end_s=float(end_s),
+    )
+
+
+def queue_input(scenario: Scenario, contacts: Contacts, bot: BotOutcome) -> QueueInput:
+    """The contacts that join the agent queue, in order of joining, and their routing classes.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Channels (priority, concurrency) and segments (priority).
+    contacts : Contacts
+        The replication's contacts.
+    bot : BotOutcome
+        Which contacts the bot resolved, and when the others join the agent queue [s].
+
+    Returns
+    -------
+    QueueInput
+        Index, joining time [s], deadline [s], handle time [s] and class of each queued contact;
+        priority, channel and language of each class; concurrency of each channel.
+    """
     n_seg, n_lang, n_combos = _code_strides(contacts)
     # a bot deflected some: one compiled pass finds the routing codes, one fills the queue (when
     # nobody is deflected, copies of whole columns are faster than a pass picking contacts)
     if n_combos <= max(len(contacts), 1 << 16) and bool(bot.deflected.any()):
-        from coverage.simulation.input_kernels import queue_fill, queue_fill_ordered, queue_scan
+        from coverage.simulation.input_kernels import (
+            queue_fill,
+            queue_fill_merged,
+            queue_fill_ordered,
+            queue_scan,
+        )
 
         codes = tuple(
             np.ascontiguousarray(c, np.int16)
@@ -123,8 +205,9 @@ def build_engine_input(
         class_of_combo[combos] = class_of_present
         patience = np.ascontiguousarray(contacts.patience_s, np.float64)
         handles = np.ascontiguousarray(contacts.handle_s, np.float64)
+        filled = None
         if in_order:
-            queued, joined, deadline, handle, klass = queue_fill(
+            filled = queue_fill(
                 deflected,
                 joined_all,
                 patience,
@@ -134,7 +217,20 @@ def build_engine_input(
                 class_of_combo,
                 n_queued,
             )
-        else:  # a bot delayed some: by joining time, ties by arrival (deflected: nan, last)
+        else:  # a bot delayed some: each channel's contacts still join in arrival order
+            filled = queue_fill_merged(
+                deflected,
+                joined_all,
+                patience,
+                handles,
+                codes,
+                (n_seg, n_lang),
+                class_of_combo,
+                n_queued,
+            )
+        if filled is not None:
+            queued, joined, deadline, handle, klass = filled
+        else:  # not even per channel: by joining time, ties by arrival (deflected: nan, last)
             queued = np.argsort(joined_all, kind="stable")[:n_queued].copy()
             joined, deadline, handle, klass = queue_fill_ordered(
                 queued, joined_all, patience, handles, codes, (n_seg, n_lang), class_of_combo
@@ -152,8 +248,7 @@ def build_engine_input(
         deadline = joined + (contacts.patience_s if everyone else contacts.patience_s[queued])
         handle = contacts.handle_s.copy() if everyone else contacts.handle_s[queued]
     channels = list(scenario.channels.values())
-    can_serve = class_can_serve(roster, uniq[:, 1], uniq[:, 2])
-    return EngineInput(
+    return QueueInput(
         contact=queued.astype(np.int64, copy=False),
         joined_at_s=joined.astype(np.float64, copy=False),
         deadline_s=deadline,
@@ -161,13 +256,8 @@ def build_engine_input(
         klass=klass,
         class_priority=uniq[:, 0].astype(np.int64),
         class_channel=uniq[:, 1].astype(np.int32),
+        class_language=uniq[:, 2].astype(np.int64),
         channel_concurrency=np.array([c.concurrency for c in channels], dtype=np.int32),
-        can_serve=can_serve,
-        window_agent=roster.window_agent,
-        window_start_s=roster.window_start_s,
-        window_end_s=roster.window_end_s,
-        window_paid_end=roster.window_paid_end,
-        end_s=float(end_s),
     )
 
 

@@ -103,9 +103,51 @@ def _queue_fill_ordered(
     return joined_q, deadline, handle, klass
 
 
+@njit(nogil=True)
+def _queue_fill_merged(
+    deflected, joined, patience_s, handle_s, channel, segment, language, n_seg, n_lang,
+    class_of_combo, n_queued, max_moves,
+):  # fmt: skip
+    """As `_queue_fill`, in order of joining, ties by arrival (the order of a stable sort by
+    joining time), for contacts that join nearly in arrival order (a bot delays a channel's
+    contacts by seconds): each queued contact is inserted behind the ones that joined no later,
+    moving the later ones up. ok is False (and the arrays unusable) when that would take more
+    than `max_moves` moves."""
+    contact = np.empty(n_queued, np.int64)
+    joined_q = np.empty(n_queued)
+    deadline = np.empty(n_queued)
+    handle = np.empty(n_queued)
+    klass = np.empty(n_queued, np.int32)
+    moves = 0
+    q = 0
+    for i in range(len(deflected)):
+        if deflected[i]:
+            continue
+        t = joined[i]
+        if t != t:  # nan: no place in the order
+            return False, contact, joined_q, deadline, handle, klass
+        j = q
+        while j > 0 and joined_q[j - 1] > t:
+            contact[j] = contact[j - 1]
+            joined_q[j] = joined_q[j - 1]
+            j -= 1
+        moves += q - j
+        if moves > max_moves:
+            return False, contact, joined_q, deadline, handle, klass
+        contact[j] = i
+        joined_q[j] = t
+        q += 1
+    for q in range(n_queued):
+        i = contact[q]
+        deadline[q] = joined_q[q] + patience_s[i]
+        handle[q] = handle_s[i]
+        klass[q] = class_of_combo[(channel[i] * n_seg + segment[i] + 1) * n_lang + language[i] + 1]
+    return True, contact, joined_q, deadline, handle, klass
+
+
 def warm_up() -> None:
     """Load (or compile) the kernels now, with interrupts held, unless this process has them."""
-    kernels = (_bot_pass, _queue_scan, _queue_fill, _queue_fill_ordered)
+    kernels = (_bot_pass, _queue_scan, _queue_fill, _queue_fill_merged, _queue_fill_ordered)
     if all(k.signatures for k in kernels):
         return
     codes = np.zeros(1, np.int16)
@@ -114,6 +156,9 @@ def warm_up() -> None:
         _bot_pass(one, codes, one, no, one, one, one)
         _queue_scan(no, one, codes, codes, codes, 1, 1, 1)
         _queue_fill(no, one, one, one, codes, codes, codes, 1, 1, np.zeros(1, np.int32), 1)
+        _queue_fill_merged(
+            no, one, one, one, codes, codes, codes, 1, 1, np.zeros(1, np.int32), 1, 1
+        )
         _queue_fill_ordered(
             np.zeros(1, np.int64), one, one, one, codes, codes, codes, 1, 1, np.zeros(1, np.int32)
         )
@@ -206,3 +251,26 @@ def queue_fill_ordered(
         np.ascontiguousarray(order, np.int64), joined, patience_s, handle_s, channel, segment,
         language, *strides, class_of_combo,
     )  # fmt: skip
+
+
+def queue_fill_merged(
+    deflected: np.ndarray,
+    joined: np.ndarray,
+    patience_s: np.ndarray,
+    handle_s: np.ndarray,
+    codes: tuple[np.ndarray, ...],
+    strides: tuple[int, int],
+    class_of_combo: np.ndarray,
+    n_queued: int,
+) -> tuple[np.ndarray, ...] | None:
+    """Index, joined [s], deadline [s], handle time [s] and class of the queued contacts in order
+    of joining (ties by arrival), by inserting each behind those that joined no later
+    (`_queue_fill_merged`); None when they are too far from arrival order for that (more than
+    8 moves per contact on average: a sort is then faster)."""
+    warm_up()
+    channel, segment, language = codes
+    ok, *filled = _queue_fill_merged(
+        deflected, joined, patience_s, handle_s, channel, segment, language, *strides,
+        class_of_combo, n_queued, 8 * n_queued + 1024,
+    )  # fmt: skip
+    return tuple(filled) if ok else None

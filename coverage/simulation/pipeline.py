@@ -11,7 +11,9 @@ every per-contact piece kept (the contact log is built only when asked for), so 
 function serves :func:`coverage.simulation.replications.run_scenario` (which keeps only the
 figures), the invariant checker (which inspects the contacts) and tests. `simulate_plan` is the
 inner step, for callers that draw contacts once and evaluate many plans on them (common random
-numbers).
+numbers). The bot's outcome and the queued contacts (`coverage.simulation.dispatch.queue_input`)
+depend only on the contacts and the plan's automation, so plans with the same automation share
+them within a replication; only the roster's part of the engine input is built per plan.
 
 What a run shares across replications — the timeline, each plan's roster, the
 replication-independent part of drawing (calendars, rates, codes) and of measuring (thresholds,
@@ -49,9 +51,15 @@ from coverage.results.metrics import (
 from coverage.results.metrics import warm_up as warm_up_metrics
 from coverage.results.sustainability import CrewGroup, crew_groups, plan_backlog
 from coverage.results.tally import Scratch, TallyBasis, tally_basis, tally_contacts
-from coverage.scenario.model import Scenario
+from coverage.scenario.model import Automation, Scenario
 from coverage.settings import DEFAULT_ENGINE, ENGINES
-from coverage.simulation.dispatch import EngineInput, EngineOutput, build_engine_input
+from coverage.simulation.dispatch import (
+    EngineInput,
+    EngineOutput,
+    QueueInput,
+    engine_input,
+    queue_input,
+)
 from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 from coverage.simulation.roster import Roster, build_roster
 
@@ -297,6 +305,10 @@ class PlanReplication:
         return self.counts.table()
 
 
+Queued = list[tuple[dict[str, Automation], BotOutcome, QueueInput]]
+"""A replication's bot outcomes and queued contacts so far, by automation (`simulate_plan`)."""
+
+
 def simulate_plan(
     setup: RunSetup,
     plan: str,
@@ -304,6 +316,7 @@ def simulate_plan(
     *,
     replication: int,
     engine: str | Engine = DEFAULT_ENGINE,
+    queued: Queued | None = None,
 ) -> PlanReplication:
     """Simulate one plan on already drawn contacts and measure it.
 
@@ -319,6 +332,11 @@ def simulate_plan(
         Replication index, recorded in the result.
     engine : str or callable, default the configured default engine
         An engine name (see `engine_function`) or a simulate function.
+    queued : list, optional
+        The bot outcomes and queued contacts (`coverage.simulation.dispatch.queue_input`) other
+        plans computed on these `contacts`, by automation: a plan with the same automation uses
+        them (they depend on nothing else), a plan with another adds its own. Empty or None at
+        the start of a replication.
 
     Returns
     -------
@@ -329,8 +347,16 @@ def simulate_plan(
     roster = setup.rosters[plan]
     simulate = engine_function(engine) if isinstance(engine, str) else engine
     t_start = time.perf_counter()
-    bot = apply_automation(contacts, scenario, scenario.automation_for(plan))
-    inp = build_engine_input(scenario, contacts, bot, roster, timeline.end_s)
+    automation = scenario.automation_for(plan)
+    known = [(b, q) for a, b, q in (queued or ()) if a == automation]
+    if known:
+        bot, queue = known[0]
+    else:
+        bot = apply_automation(contacts, scenario, automation)
+        queue = queue_input(scenario, contacts, bot)
+        if queued is not None:
+            queued.append((automation, bot, queue))
+    inp = engine_input(queue, roster, timeline.end_s)
     out = simulate(inp)
     t_simulated = time.perf_counter()
     figures, cost, counts, backlog = measure_plan(setup, plan, contacts, bot, inp, out)
@@ -442,7 +468,10 @@ def simulate_replication(
         setup.scenario, setup.timeline, seed=seed, replication=replication, draws=setup.draws
     )
     draw_s = time.perf_counter() - t_start
+    queued: Queued = []  # plans with the same automation share the bot and the queue
     for i, plan in enumerate(setup.rosters):
-        result = simulate_plan(setup, plan, contacts, replication=replication, engine=simulate)
+        result = simulate_plan(
+            setup, plan, contacts, replication=replication, engine=simulate, queued=queued
+        )
         yield replace(result, draw_s=draw_s) if i == 0 else result
         del result  # before the next plan: hold one plan's per-contact arrays at a time
