@@ -358,6 +358,9 @@ def bench_speed(sizes: list[int], rounds: int) -> None:
                 f"{res['abandoned'] / res['arrivals']:>9.4f} | {res['load']:>10.1f} |",
                 flush=True,
             )
+        for m in SPEED_MODELS[1:]:
+            rounds_text = ", ".join(f"{r:.1f}" for r in ratios[m])
+            print(f"|   {m} at {n:,}: x idiomatic per round {rounds_text} |", flush=True)
 
 
 def bench_memory(n: int) -> None:
