@@ -205,29 +205,18 @@ def queue_input(scenario: Scenario, contacts: Contacts, bot: BotOutcome) -> Queu
         class_of_combo[combos] = class_of_present
         patience = np.ascontiguousarray(contacts.patience_s, np.float64)
         handles = np.ascontiguousarray(contacts.handle_s, np.float64)
-        filled = None
-        if in_order:
-            filled = queue_fill(
-                deflected,
-                joined_all,
-                patience,
-                handles,
-                codes,
-                (n_seg, n_lang),
-                class_of_combo,
-                n_queued,
-            )
-        else:  # a bot delayed some: each channel's contacts still join in arrival order
-            filled = queue_fill_merged(
-                deflected,
-                joined_all,
-                patience,
-                handles,
-                codes,
-                (n_seg, n_lang),
-                class_of_combo,
-                n_queued,
-            )
+        # when a bot delayed some, each channel's contacts still join in arrival order: merged
+        fill = queue_fill if in_order else queue_fill_merged
+        filled = fill(
+            deflected,
+            joined_all,
+            patience,
+            handles,
+            codes,
+            (n_seg, n_lang),
+            class_of_combo,
+            n_queued,
+        )
         if filled is not None:
             queued, joined, deadline, handle, klass = filled
         else:  # not even per channel: by joining time, ties by arrival (deflected: nan, last)
