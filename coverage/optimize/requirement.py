@@ -83,10 +83,12 @@ def hourly_load(prepared: PreparedPlan) -> tuple[np.ndarray, np.ndarray]:
     handle_sum = np.zeros(n_channels)
     handle_n = np.zeros(n_channels)
     for prep in prepared.replications:
-        channel = prep.contacts.channel[prep.base.contact].astype(np.int64)
-        hour = np.minimum((prep.base.joined_at_s // SECONDS_PER_HOUR).astype(np.int64), n_hours - 1)
+        channel = prep.contacts.channel[prep.queue.contact].astype(np.int64)
+        hour = np.minimum(
+            (prep.queue.joined_at_s // SECONDS_PER_HOUR).astype(np.int64), n_hours - 1
+        )
         np.add.at(counts, (channel, hour), 1.0)
-        handle_sum += np.bincount(channel, weights=prep.base.handle_s, minlength=n_channels)
+        handle_sum += np.bincount(channel, weights=prep.queue.handle_s, minlength=n_channels)
         handle_n += np.bincount(channel, minlength=n_channels)
     reps = max(1, len(prepared.replications))
     expected = np.array([c.handle_time.expected_s for c in scenario.channels.values()])

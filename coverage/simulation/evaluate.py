@@ -17,7 +17,6 @@ short abandoned), abandon rate = (abandoned − short abandoned) / the same deno
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,13 +30,7 @@ from coverage.demand.arrivals import Contacts, draw_contacts, prepare_draws, sce
 from coverage.demand.automation import apply_automation
 from coverage.scenario.model import Plan, Scenario
 from coverage.settings import DEFAULT_ENGINE
-from coverage.simulation.dispatch import (
-    ABANDONED,
-    ANSWERED,
-    EngineInput,
-    build_engine_input,
-    class_can_serve,
-)
+from coverage.simulation.dispatch import ABANDONED, ANSWERED, QueueInput, engine_input, queue_input
 from coverage.simulation.input_kernels import warm_up as warm_up_inputs
 from coverage.simulation.replications import engine_function
 from coverage.simulation.roster import Roster, build_roster
@@ -48,11 +41,10 @@ HOURS_PER_WEEK = 168
 
 @dataclass(frozen=True)
 class PreparedReplication:
-    """One replication's roster-independent work (queued contacts are `base.contact`)."""
+    """One replication's roster-independent work (queued contacts are `queue.contact`)."""
 
     contacts: Contacts
-    base: EngineInput  # can_serve and the duty windows are empty; a roster fills them
-    class_language: np.ndarray  # int (n_classes,) language of each routing class (-1: any)
+    queue: QueueInput  # the queued contacts and routing classes; a roster completes them
     key: np.ndarray  # int64 per queued contact: channel × 168 + UTC hour of week of arrival
     measured: np.ndarray  # bool per queued contact: arrived in the measured window
     threshold_s: np.ndarray  # float per queued contact: its target's answer_within_s [s]
@@ -103,27 +95,6 @@ class Evaluation:
         return np.where(base > 0, self.abandoned.sum(axis=2) / np.maximum(base, 1), np.nan)
 
 
-def _empty_roster(n_channels: int, n_languages: int) -> Roster:
-    ints, floats = np.zeros(0, np.int32), np.zeros(0, np.float64)
-    return Roster(
-        site_names=[],
-        agent_site=ints,
-        agent_shift=ints,
-        agent_label=[],
-        agent_channels=np.zeros((0, n_channels), bool),
-        agent_languages=np.zeros((0, n_languages), bool),
-        window_agent=ints,
-        window_start_s=floats,
-        window_end_s=floats,
-        window_paid_end=np.zeros(0, bool),
-        paid_site=ints,
-        paid_shift=ints,
-        paid_start_s=floats,
-        paid_end_s=floats,
-        paid_agents=np.zeros(0, np.int64),
-    )
-
-
 def prepare_plan(
     scenario: Scenario,
     plan: str,
@@ -140,7 +111,6 @@ def prepare_plan(
     languages = scenario_languages(scenario)
     channels = list(scenario.channels.values())
     n_channels = len(channels)
-    empty = _empty_roster(n_channels, len(languages))
     automation = scenario.automation_for(plan)
     target_s = np.array([c.target.answer_within_s for c in channels])
     short_s = np.array([c.short_abandon_s for c in channels])
@@ -157,8 +127,8 @@ def prepare_plan(
     for r in range(replications):
         contacts = draw_contacts(scenario, timeline, seed=seed, replication=r, draws=draws)
         bot = apply_automation(contacts, scenario, automation)
-        base = build_engine_input(scenario, contacts, bot, empty, timeline.end_s)
-        q = base.contact
+        queue = queue_input(scenario, contacts, bot)
+        q = queue.contact
         channel = contacts.channel[q].astype(np.int64)
         threshold = target_s[channel]
         for s_idx, seg_s in segment_target_s:
@@ -167,19 +137,17 @@ def prepare_plan(
         measured = (arrived >= timeline.warmup_s) & (arrived < timeline.horizon_s)
         hour = utc_hour_of_week(arrived, timeline.start_utc).astype(np.int64)
         key = channel * HOURS_PER_WEEK + hour
-        _, first = np.unique(base.klass, return_index=True)
         prepared.append(
             PreparedReplication(
                 contacts=contacts,
-                base=base,
-                class_language=contacts.language[q[first]].astype(np.int64),
+                queue=queue,
                 key=key,
                 measured=measured,
                 threshold_s=threshold,
                 short_s=short_s[channel],
                 queued=np.bincount(key[measured], minlength=n_channels * HOURS_PER_WEEK),
                 channel=channel,
-                work_s=base.handle_s / concurrency[channel],
+                work_s=queue.handle_s / concurrency[channel],
             )
         )
     return PreparedPlan(
@@ -190,19 +158,6 @@ def prepare_plan(
         timeline=timeline,
         languages=languages,
         replications=tuple(prepared),
-    )
-
-
-def engine_input_for(prep: PreparedReplication, roster: Roster) -> EngineInput:
-    """The replication's engine input with `roster`'s agents (as `build_engine_input` gives)."""
-    base = prep.base
-    return dataclasses.replace(
-        base,
-        can_serve=class_can_serve(roster, base.class_channel, prep.class_language),
-        window_agent=roster.window_agent,
-        window_start_s=roster.window_start_s,
-        window_end_s=roster.window_end_s,
-        window_paid_end=roster.window_paid_end,
     )
 
 
@@ -218,8 +173,8 @@ def _counts(
     out_rows = []
     for r in reps:
         prep = prepared.replications[r]
-        out = simulate(engine_input_for(prep, roster))
-        joined = prep.base.joined_at_s
+        out = simulate(engine_input(prep.queue, roster, timeline.end_s))
+        joined = prep.queue.joined_at_s
         answered = out.outcome == ANSWERED
         left = out.outcome == ABANDONED
         ok = answered & (out.started_at_s - joined <= prep.threshold_s) & prep.measured
