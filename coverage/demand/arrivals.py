@@ -535,12 +535,11 @@ def _merge_by_arrival(parts: list[_Part], setup: DrawSetup) -> Contacts:
     are (`draw_kernels.merge_by_bucket`); a log entry out of order (never seen) or a NaN
     instant: a stable argsort of the concatenated columns, as before.
     """
-    if len(parts) == 1:
-        part = parts[0]
-        times = part.arrival_times(setup)
-        if part.times is None or bool(np.all(times[1:] >= times[:-1])):
-            return _single(part, times)
-    by_bucket = all(p.times is None or bool(np.all(p.times[1:] >= p.times[:-1])) for p in parts)
+    # rate entries' instants are placed in order; a log entry's are checked
+    in_order = [p.times is None or bool(np.all(p.times[1:] >= p.times[:-1])) for p in parts]
+    if len(parts) == 1 and in_order[0]:
+        return _single(parts[0], parts[0].arrival_times(setup))
+    by_bucket = all(in_order)
     placed = [  # a rate entry's instants are placed where its uniforms were
         p.arrival_times(setup, p.u, in_order=not by_bucket) if p.times is None else p.times
         for p in parts

@@ -85,11 +85,9 @@ def _place_minutes(counts, u, starts_s, lengths_s, out, in_order):
         end = i + c
         for j in range(i, end):
             out[j] = start + u[j] * length
-        if not in_order:
-            pass
-        elif c > _INSERTION_MAX:
+        if in_order and c > _INSERTION_MAX:
             out[i:end].sort()
-        else:
+        elif in_order:
             for j in range(i + 1, end):  # insertion sort of a few values
                 x = out[j]
                 h = j - 1
